@@ -1,0 +1,72 @@
+# Connector Event Hub — every command a developer or CI needs.
+# The project runs on Node 24 LTS. A host whose node is older than 22 gets Node 24 from the npm
+# registry's `node` package, installed into .tools/ (git-ignored) and put first on PATH for every
+# recipe below; the system's Node is never touched.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+NODE_PACKAGE ?= node@24
+TOOLS_DIR := $(CURDIR)/.tools
+HOST_NODE := $(shell command -v node 2>/dev/null)
+HOST_NODE_VERSION := $(shell node -p 'process.versions.node' 2>/dev/null || echo none)
+HOST_NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+
+ifeq ($(shell [ "$(HOST_NODE_MAJOR)" -lt 22 ] && echo local),local)
+LOCAL_NODE_DIR := $(TOOLS_DIR)/node
+LOCAL_NODE_BIN := $(LOCAL_NODE_DIR)/node_modules/node/bin
+NODE_TOOLCHAIN := $(LOCAL_NODE_BIN)/node
+export PATH := $(LOCAL_NODE_BIN):$(PATH)
+# The host's npm config may point native builds at the host Node's headers; Node 24 has its own.
+export npm_config_nodedir := $(LOCAL_NODE_DIR)/node_modules/node
+else
+NODE_TOOLCHAIN :=
+endif
+
+INSTALL_STAMP := node_modules/.package-lock.json
+
+.PHONY: help doctor install lint typecheck test test-unit up migrate bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
+
+$(LOCAL_NODE_BIN)/node:
+	@echo "host node is $(HOST_NODE_VERSION); installing $(NODE_PACKAGE) into $(LOCAL_NODE_DIR)"
+	@mkdir -p $(LOCAL_NODE_DIR)
+	@echo '{"name":"event-hub-node-toolchain","private":true}' > $(LOCAL_NODE_DIR)/package.json
+	@env PATH="$(subst $(LOCAL_NODE_BIN):,,$(PATH))" npm install --prefix $(LOCAL_NODE_DIR) --no-save --no-package-lock --no-audit --no-fund --loglevel=error $(NODE_PACKAGE)
+	@test -x $@ || { echo "could not install $(NODE_PACKAGE) from the npm registry"; exit 1; }
+
+$(INSTALL_STAMP): package-lock.json package.json $(NODE_TOOLCHAIN)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(INSTALL_STAMP) ## install Node 24 (if needed) and every dependency
+
+doctor: $(NODE_TOOLCHAIN) ## print which Node, npm and local services are found and used
+	@echo "host node:      $(or $(HOST_NODE),not found) ($(HOST_NODE_VERSION))"
+	@echo "node used:      $$(command -v node) ($$(node --version))"
+	@echo "npm used:       $$(command -v npm) ($$(npm --version 2>/dev/null))"
+	@node tools/local-stack/src/doctor.ts
+
+lint: $(INSTALL_STAMP) ## biome lint + format check
+	npx biome check .
+
+typecheck: $(INSTALL_STAMP) ## TypeScript strict typecheck of every workspace
+	npx tsc -p tsconfig.json
+
+test: install lint typecheck ## every test: lint, typecheck, unit, integration, end to end
+	npx vitest run
+
+test-unit: $(INSTALL_STAMP) ## only the tests that need no emulator or database
+	npx vitest run --project unit
+
+up: $(INSTALL_STAMP) ## run the whole system on this machine; Ctrl-C stops everything
+	node tools/local-stack/src/up.ts
+
+migrate: $(INSTALL_STAMP) ## apply the SQL migrations to DATABASE_URL
+	node shared/src/db/migrate-cli.ts
+
+clean: ## remove installed dependencies and tools
+	rm -rf node_modules */node_modules services/*/node_modules tools/*/node_modules $(TOOLS_DIR)
