@@ -18,8 +18,6 @@ LOCAL_NODE_DIR := $(TOOLS_DIR)/node
 LOCAL_NODE_BIN := $(LOCAL_NODE_DIR)/node_modules/node/bin
 NODE_TOOLCHAIN := $(LOCAL_NODE_BIN)/node
 export PATH := $(LOCAL_NODE_BIN):$(PATH)
-# The host's npm config may point native builds at the host Node's headers; Node 24 has its own.
-export npm_config_nodedir := $(LOCAL_NODE_DIR)/node_modules/node
 else
 NODE_TOOLCHAIN :=
 endif
@@ -50,8 +48,8 @@ doctor: $(NODE_TOOLCHAIN) ## print which Node, npm and local services are found 
 	@echo "npm used:       $$(command -v npm) ($$(npm --version 2>/dev/null))"
 	@node tools/local-stack/src/doctor.ts
 
-lint: $(INSTALL_STAMP) ## biome lint + format check
-	npx biome check .
+lint: $(INSTALL_STAMP) ## eslint + prettier check
+	npx eslint . && npx prettier --check .
 
 typecheck: $(INSTALL_STAMP) ## TypeScript strict typecheck of every workspace
 	npx tsc -p tsconfig.json
