@@ -1,1 +1,79 @@
-export {};
+export { checkPubSub, createPubSub } from "./pubsub/client.ts";
+export type { PubSubOptions } from "./pubsub/client.ts";
+export { ensureSubscription, ensureTopic } from "./pubsub/provision.ts";
+export type { DeadLetterPolicy, RetryPolicy, SubscriptionSettings } from "./pubsub/provision.ts";
+export {
+  MAX_ATTRIBUTE_KEY_BYTES,
+  MAX_ATTRIBUTE_VALUE_BYTES,
+  MAX_ATTRIBUTES,
+  MAX_EVENT_DATA_BYTES,
+  MAX_MESSAGE_BYTES,
+  MAX_ORDERING_KEY_BYTES,
+  decodeEvent,
+  encodeEvent,
+} from "./pubsub/event-codec.ts";
+export type {
+  ConnectorBrokerEvent,
+  DecodeResult,
+  EncodedEvent,
+  EncodeResult,
+  HubEvent,
+  PubSubLimit,
+  PubSubMessageInput,
+} from "./pubsub/event-codec.ts";
+export {
+  assertDatabaseReachable,
+  checkDatabase,
+  createPool,
+  describeDatabaseAddress,
+  withTransaction,
+} from "./db/pool.ts";
+export type { PoolLogger, PoolOptions } from "./db/pool.ts";
+export { MIGRATIONS_DIRECTORY, readMigrations, runMigrations } from "./db/migrate.ts";
+export type { AppliedMigration, Migration } from "./db/migrate.ts";
+export { idTime, isId, newId } from "./ids.ts";
+export type { IdPrefix } from "./ids.ts";
+export {
+  AppError,
+  ConfigError,
+  badRequest,
+  conflict,
+  errorEnvelope,
+  forbidden,
+  newErrorId,
+  notFound,
+  unauthorized,
+} from "./errors.ts";
+export type { ErrorEnvelope } from "./errors.ts";
+export { registerErrorHandling } from "./http/error-handler.ts";
+export {
+  compileTriggerPattern,
+  isValidTrigger,
+  isValidTriggerPattern,
+  matchesAnyTrigger,
+  matchesTrigger,
+} from "./triggers.ts";
+export type { TriggerMatcher } from "./triggers.ts";
+export { createSecretBox, generateSecretsKey } from "./secrets.ts";
+export type { SecretBox, SecretBoxOptions } from "./secrets.ts";
+export {
+  databaseSettings,
+  describeConfig,
+  httpSettings,
+  loadConfig,
+  loggingSettings,
+  pubsubSettings,
+  redactConfig,
+  secretsSettings,
+  shutdownSettings,
+} from "./config.ts";
+export type { ConfigRow } from "./config.ts";
+export { createLogger } from "./logger.ts";
+export type { LoggerOptions } from "./logger.ts";
+export { createShutdown, onSignals } from "./shutdown.ts";
+export type { Shutdown, ShutdownLogger, ShutdownStep } from "./shutdown.ts";
+export { registerCorrelationId, CORRELATION_HEADER } from "./http/correlation-id.ts";
+export { createMetricsRegistry, registerOpsRoutes } from "./http/ops-routes.ts";
+export type { OpsRoutesOptions, ReadinessCheck } from "./http/ops-routes.ts";
+export { StartupError, openDatabase, openPubSub, runService } from "./service-startup.ts";
+export type { DatabaseConfig, PubSubConfig } from "./service-startup.ts";
