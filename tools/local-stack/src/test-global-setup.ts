@@ -1,0 +1,98 @@
+import type { TestProject } from "vitest/node";
+import { startPostgres, type PostgresServer } from "./postgres.ts";
+import { startPubSub, type PubSubEmulator } from "./pubsub-emulator.ts";
+
+/**
+ * The `integration` project's globalSetup: one Pub/Sub emulator and one fresh database per run.
+ * Tests read them from process.env (PUBSUB_EMULATOR_HOST, PUBSUB_PROJECT_ID, DATABASE_URL,
+ * METADATA_SERVER_DETECTION) or with `inject("databaseUrl")` etc. Teardown stops what was started
+ * here and drops the database; databases left by runs killed with SIGKILL are dropped at the next start.
+ */
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    pubsubEmulatorHost: string;
+    pubsubProjectId: string;
+    databaseUrl: string;
+  }
+}
+
+const TEST_PROJECT_ID = "hub-test";
+const DATABASE_PREFIX = "hub_test_";
+const SET_VARIABLES = [
+  "PUBSUB_EMULATOR_HOST",
+  "PUBSUB_PROJECT_ID",
+  "DATABASE_URL",
+  "METADATA_SERVER_DETECTION",
+] as const;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const saved = Object.fromEntries(SET_VARIABLES.map((name) => [name, process.env[name]]));
+  const stops: Array<() => Promise<void>> = [];
+  const teardown = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop().catch((error: unknown) => console.error(error));
+    for (const name of SET_VARIABLES) restoreVariable(name, saved[name]);
+  };
+  try {
+    const [pubsubStart, postgresStart] = await Promise.allSettled([
+      startPubSub({ projectId: process.env.PUBSUB_PROJECT_ID ?? TEST_PROJECT_ID }),
+      startPostgres(),
+    ]);
+    if (pubsubStart.status === "fulfilled") stops.push(pubsubStart.value.stop);
+    if (postgresStart.status === "fulfilled") stops.push(postgresStart.value.stop);
+    if (pubsubStart.status === "rejected") throw pubsubStart.reason;
+    if (postgresStart.status === "rejected") throw postgresStart.reason;
+    const [pubsub, postgres] = [pubsubStart.value, postgresStart.value];
+    if (postgres.limitation) console.warn(`integration tests on PGlite: ${postgres.limitation}`);
+    await dropAbandonedDatabases(postgres);
+    const database = `${DATABASE_PREFIX}${process.pid}_${Date.now()}`;
+    const databaseUrl = await postgres.createDatabase(database);
+    stops.push(() => postgres.dropDatabase(database));
+    expose(project, pubsub, databaseUrl);
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  return teardown;
+}
+
+function expose(project: TestProject, pubsub: PubSubEmulator, databaseUrl: string): void {
+  process.env.PUBSUB_EMULATOR_HOST = pubsub.host;
+  process.env.PUBSUB_PROJECT_ID = pubsub.projectId;
+  process.env.DATABASE_URL = databaseUrl;
+  process.env.METADATA_SERVER_DETECTION = "none";
+  project.provide("pubsubEmulatorHost", pubsub.host);
+  project.provide("pubsubProjectId", pubsub.projectId);
+  project.provide("databaseUrl", databaseUrl);
+}
+
+/**
+ * Drops `hub_test_<pid>_<time>` databases whose creating process is gone. Only on a server of this
+ * machine: a pid means nothing on a server that other machines' runs share.
+ */
+async function dropAbandonedDatabases(postgres: PostgresServer): Promise<void> {
+  if (!isOnThisMachine(postgres.adminUrl)) return;
+  for (const name of await postgres.listDatabases(DATABASE_PREFIX)) {
+    const pid = Number(name.slice(DATABASE_PREFIX.length).split("_")[0]);
+    if (Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid)) await postgres.dropDatabase(name);
+  }
+}
+
+function isOnThisMachine(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === "127.0.0.1" || host === "localhost" || host === "[::1]" || host === "";
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"; // alive, another user's
+  }
+}
+
+function restoreVariable(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}

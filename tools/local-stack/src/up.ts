@@ -1,0 +1,166 @@
+// `make up`: the whole hub on this machine. Pub/Sub emulator (port 8085), Postgres database
+// `event_hub`, migrations, the three services, simulated Connectors, then a list of URLs. Ctrl-C or
+// SIGTERM stops everything in reverse order; a second Ctrl-C kills what is left at once.
+import { join, relative } from "node:path";
+import { killAllChildren, startChild, stopAllChildren } from "./child-process.ts";
+import { startConnectorSims } from "./connector-sims.ts";
+import { loadLocalSecrets } from "./local-secrets.ts";
+import { redactPassword, startPostgres } from "./postgres.ts";
+import { startPubSub } from "./pubsub-emulator.ts";
+import { REPO_ROOT, startServices, type RunningServices, type StackEnv } from "./services.ts";
+import { describeExit } from "./wait-for-http.ts";
+
+const EMULATOR_PORT = 8085;
+const DATABASE_NAME = "event_hub";
+const LOCAL_DIR = join(REPO_ROOT, ".local");
+const LOG_DIR = join(LOCAL_DIR, "logs");
+const MIGRATE_CLI = join("shared", "src", "db", "migrate-cli.ts");
+
+type Stoppable = { name: string; stop: () => Promise<void> };
+const started: Stoppable[] = [];
+let isStopping = false;
+
+process.on("SIGINT", () => void shutDown(130));
+process.on("SIGTERM", () => void shutDown(143));
+
+try {
+  await up();
+} catch (error) {
+  console.error(`\nmake up failed: ${(error as Error).message}`);
+  await shutDown(1);
+}
+
+async function up(): Promise<void> {
+  const pubsub = await startPubSub({
+    port: EMULATOR_PORT,
+    output: { kind: "file", path: join(LOG_DIR, "pubsub-emulator.log") },
+  });
+  started.push({ name: "Pub/Sub emulator", stop: pubsub.stop });
+  console.log(
+    `Pub/Sub emulator: ${pubsub.host} (${describeSource(pubsub.source)}, ready in ${pubsub.startMs} ms)`,
+  );
+
+  const database = await openDatabase();
+  await migrate(database.url);
+
+  const env: StackEnv = {
+    DATABASE_URL: database.url,
+    PUBSUB_EMULATOR_HOST: pubsub.host,
+    PUBSUB_PROJECT_ID: pubsub.projectId,
+    ...readSecrets(),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+  };
+  console.log("starting sync-worker, webhook-dispatcher and api-gateway ...");
+  const services = await startServices({ env });
+  started.push({ name: "services", stop: services.stop });
+  reportCrashes(services);
+
+  const sims = await startConnectorSims({ env, services, logDir: LOG_DIR });
+  started.push({ name: "simulated Connectors", stop: sims.stop });
+
+  const simLines = sims.endpoints.map(({ label, url }) => [label, url] as const);
+  printSummary(services, env, pubsub.host, database, simLines);
+}
+
+async function openDatabase(): Promise<{ url: string; description: string; limitation?: string }> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, description: "from DATABASE_URL" };
+  const server = await startPostgres({
+    sources: ["local", "testcontainers", "pglite"],
+    pgliteDataDir: join(LOCAL_DIR, "pglite"),
+  });
+  started.push({ name: "Postgres", stop: server.stop });
+  if (server.limitation) console.log(`\n*** WARNING: Postgres is PGlite. ${server.limitation}\n`);
+  const url = await server.ensureDatabase(DATABASE_NAME);
+  return { url, description: `${describeSource(server.source)} server`, limitation: server.limitation };
+}
+
+async function migrate(databaseUrl: string): Promise<void> {
+  const child = await startChild({
+    name: "migrate",
+    command: process.execPath,
+    args: [MIGRATE_CLI],
+    cwd: REPO_ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    output: { kind: "prefix" },
+  });
+  const exit = await child.exited;
+  if (exit.code !== 0) throw new Error(`migrations (node ${MIGRATE_CLI}) ${describeExit(exit)}`);
+}
+
+function readSecrets(): Pick<StackEnv, "SECRETS_KEY" | "ADMIN_API_KEY"> {
+  const path = join(LOCAL_DIR, "secrets.env");
+  const { secrets, isNew } = loadLocalSecrets(path);
+  if (isNew) console.log(`generated SECRETS_KEY and ADMIN_API_KEY in ${relative(process.cwd(), path)}`);
+  return {
+    SECRETS_KEY: process.env.SECRETS_KEY ?? secrets.SECRETS_KEY,
+    ADMIN_API_KEY: process.env.ADMIN_API_KEY ?? secrets.ADMIN_API_KEY,
+  };
+}
+
+function reportCrashes(services: RunningServices): void {
+  for (const child of Object.values(services.children())) {
+    void child.exited.then((exit) => {
+      if (!isStopping)
+        console.error(`\n${child.name} ${describeExit(exit)}; its output is above. Ctrl-C stops the rest.`);
+    });
+  }
+}
+
+function printSummary(
+  services: RunningServices,
+  env: StackEnv,
+  emulatorHost: string,
+  database: { url: string; description: string },
+  extraLines: ReadonlyArray<readonly [string, string]>,
+): void {
+  const { apiGateway, syncWorker, webhookDispatcher } = services.urls;
+  const lines: Array<readonly [string, string]> = [
+    ["API", apiGateway],
+    ["API docs", `${apiGateway}/docs`],
+    ["admin API key", `${env.ADMIN_API_KEY}  (kept in .local/secrets.env)`],
+    ...[
+      ["api-gateway", apiGateway],
+      ["sync-worker", syncWorker],
+      ["webhook-dispatcher", webhookDispatcher],
+    ].map(([name, url]) => [name ?? "", `${url}/health  ${url}/metrics`] as const),
+    ["Pub/Sub emulator", `PUBSUB_EMULATOR_HOST=${emulatorHost}  PUBSUB_PROJECT_ID=${env.PUBSUB_PROJECT_ID}`],
+    ["Postgres", `${redactPassword(database.url)}  (${database.description})`],
+    ...extraLines,
+    [
+      "logs",
+      `services: above, prefixed; emulator: ${relative(process.cwd(), join(LOG_DIR, "pubsub-emulator.log"))}`,
+    ],
+  ];
+  const width = Math.max(...lines.map(([label]) => label.length)) + 2;
+  console.log(`\nConnector Event Hub is running. Ctrl-C stops everything.\n`);
+  for (const [label, value] of lines) console.log(`  ${label.padEnd(width)}${value}`);
+  console.log("");
+}
+
+async function shutDown(exitCode: number): Promise<void> {
+  if (isStopping) {
+    console.log("\nkilling what is left");
+    killAllChildren();
+    process.exit(exitCode);
+  }
+  isStopping = true;
+  if (started.length > 0) console.log("\nstopping ...");
+  for (const { name, stop } of started.reverse()) {
+    await stop().catch((error: unknown) =>
+      console.error(`stopping ${name} failed: ${(error as Error).message}`),
+    );
+  }
+  await stopAllChildren(); // anything still starting when the signal came
+  process.exit(exitCode);
+}
+
+function describeSource(source: string): string {
+  const names: Record<string, string> = {
+    env: "from the environment",
+    jar: "local emulator jar",
+    local: "local",
+    testcontainers: "testcontainers",
+    pglite: "PGlite",
+  };
+  return names[source] ?? source;
+}
