@@ -2,10 +2,10 @@ import { defineConfig } from "vitest/config";
 
 // Two projects: `unit` needs nothing running; `integration` (files named *.int.test.ts or
 // *.e2e.test.ts) gets a real Pub/Sub emulator and a fresh Postgres database from the global setup.
-const everywhere = ["shared", "services/*", "tools/*"].flatMap((root) => [
-  `${root}/src/**`,
-  `${root}/test/**`,
-]);
+const everywhere = [
+  ...["shared", "services/*", "tools/*"].flatMap((root) => [`${root}/src/**`, `${root}/test/**`]),
+  "test/**",
+];
 const realParts = ["**/*.int.test.ts", "**/*.e2e.test.ts"];
 
 export default defineConfig({

@@ -1,0 +1,52 @@
+import {
+  checkDatabase,
+  checkPubSub,
+  createLogger,
+  createMetricsRegistry,
+  createSecretBox,
+  createShutdown,
+  ensureTopic,
+  onSignals,
+  openDatabase,
+  openPubSub,
+  redactConfig,
+  runService,
+} from "@event-hub/shared";
+import { buildApp } from "./app.ts";
+import { apiGatewayConfigSchema, loadApiGatewayConfig } from "./config.ts";
+
+const SERVICE = "api-gateway";
+
+await runService(SERVICE, async () => {
+  const config = loadApiGatewayConfig();
+  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  logger.info({ config: redactConfig(apiGatewayConfigSchema, config) }, "starting");
+  const secrets = createSecretBox({ key: config.SECRETS_KEY, previousKeys: config.SECRETS_KEY_PREVIOUS });
+  const shutdown = createShutdown({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+
+  const db = await openDatabase(SERVICE, config, logger);
+  const pubsub = openPubSub(config);
+  if (config.PUBSUB_PROVISION) await ensureTopic(pubsub, config.PUBSUB_TOPIC);
+
+  const app = await buildApp({
+    logger,
+    db,
+    secrets,
+    metrics: createMetricsRegistry(SERVICE),
+    readiness: {
+      database: () => checkDatabase(db, 2000),
+      pubsub: () => checkPubSub(pubsub, config.PUBSUB_TOPIC, 2000),
+    },
+    isShuttingDown: shutdown.isShuttingDown,
+    adminApiKey: config.ADMIN_API_KEY,
+    apiKeyHeader: config.API_KEY_HEADER,
+    ingestBaseUrl: config.INGEST_BASE_URL,
+  });
+
+  shutdown.add("http server", () => app.close());
+  shutdown.add("pubsub client", () => pubsub.close());
+  shutdown.add("database pool", () => db.end());
+  onSignals(shutdown);
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+});

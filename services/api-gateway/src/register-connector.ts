@@ -1,0 +1,54 @@
+import { createHash, randomBytes } from "node:crypto";
+import { AppError, newId, type SecretBox } from "@event-hub/shared";
+import type { Pool } from "pg";
+import { insertConnector, type ConnectorRow } from "./store/connectors.ts";
+
+export type ConnectorInput = {
+  id?: string;
+  name: string;
+  baseUrl: string;
+  apiPrefix?: "/api/v2" | "/api/core/v1";
+  apiKey?: string;
+  syncIntervalSeconds?: number;
+  enabled?: boolean;
+  automations?: { autoAcceptPendingRelationships?: boolean };
+};
+
+/** What the Connector's webhooks module needs to post its events to the hub. Shown once. */
+export type IngestCredential = {
+  url: string;
+  authentication: { type: "ApiKey"; headerName: string; apiKey: string };
+};
+
+export const INGEST_HEADER = "x-api-key";
+
+export type RegisterConnectorDeps = { db: Pool; secrets: SecretBox; ingestBaseUrl: string };
+
+export async function registerConnector(
+  deps: RegisterConnectorDeps,
+  input: ConnectorInput,
+): Promise<{ connector: ConnectorRow; ingest: IngestCredential }> {
+  const id = input.id ?? newId("con");
+  const ingestKey = `ingk_${randomBytes(24).toString("base64url")}`;
+  const connector = await insertConnector(deps.db, {
+    id,
+    name: input.name,
+    base_url: input.baseUrl.replace(/\/+$/, ""),
+    api_prefix: input.apiPrefix ?? "/api/v2",
+    api_key_sealed: input.apiKey ? deps.secrets.seal(input.apiKey) : null,
+    ingest_key_hash: createHash("sha256").update(ingestKey).digest("hex"),
+    sync_interval_seconds: input.syncIntervalSeconds ?? 60,
+    enabled: input.enabled ?? true,
+    automations: {
+      autoAcceptPendingRelationships: input.automations?.autoAcceptPendingRelationships ?? false,
+    },
+  });
+  if (!connector) throw new AppError("error.hub.connectorExists", `a Connector with id "${id}" exists`, 409);
+  return {
+    connector,
+    ingest: {
+      url: `${deps.ingestBaseUrl.replace(/\/+$/, "")}/v1/ingest/${encodeURIComponent(id)}`,
+      authentication: { type: "ApiKey", headerName: INGEST_HEADER, apiKey: ingestKey },
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { registerErrorHandling, registerOpsRoutes, type ReadinessCheck } from "@event-hub/shared";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+
+export type DispatcherHttpDeps = {
+  logger: Logger;
+  metrics: Registry;
+  readiness: Record<string, ReadinessCheck>;
+  isShuttingDown: () => boolean;
+};
+
+/** The dispatcher serves only /health, /ready and /metrics; its work comes from Pub/Sub and Postgres. */
+export function buildApp(deps: DispatcherHttpDeps): FastifyInstance {
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger });
+  registerErrorHandling(app);
+  registerOpsRoutes(app, {
+    service: "webhook-dispatcher",
+    checks: deps.readiness,
+    registry: deps.metrics,
+    isShuttingDown: deps.isShuttingDown,
+  });
+  return app;
+}
