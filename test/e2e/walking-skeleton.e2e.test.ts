@@ -127,4 +127,11 @@ describe("walking skeleton", () => {
       expect(await (await fetch(`${url}/metrics`)).text()).toContain("process_cpu_user_seconds_total");
     }
   });
+
+  // Last: the services drain and exit by themselves on SIGTERM (not killed after the grace period).
+  it("shuts every service down cleanly on SIGTERM", async () => {
+    for (const child of Object.values(services.children())) {
+      expect(await child.stop()).toStrictEqual({ code: 0, signal: null });
+    }
+  });
 });

@@ -32,7 +32,8 @@ export type ApiGatewayDeps = {
 export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: false,
+    // Unknown properties are an error the caller should see, not something to drop silently.
+    ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app);

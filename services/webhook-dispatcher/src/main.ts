@@ -68,8 +68,9 @@ await runService(SERVICE, async () => {
   });
 
   // Stop taking new messages first, then let in-flight deliveries finish and record their attempts.
-  shutdown.add("pubsub subscription", () => subscription.close());
-  shutdown.add("delivery workers", () => deliveries.stop());
+  // Each may wait on others (in-flight stores, receivers): capped so the pool still gets time to close.
+  shutdown.add("pubsub subscription", () => subscription.close(), { timeoutMs: 3000 });
+  shutdown.add("delivery workers", () => deliveries.stop(), { timeoutMs: 3000 });
   shutdown.add("http server", () => app.close());
   shutdown.add("http agents", () => sender.close());
   shutdown.add("pubsub client", () => pubsub.close());

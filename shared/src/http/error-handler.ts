@@ -54,6 +54,17 @@ interface ErrorAnswer {
   message: string;
 }
 
+type ValidationIssue = { keyword?: string; params?: { additionalProperty?: unknown } };
+
+/** Ajv's "must NOT have additional properties" does not say which one; the caller needs to know. */
+function validationMessage(validation: unknown, message: unknown): string {
+  const unknownProperties = (Array.isArray(validation) ? (validation as ValidationIssue[]) : [])
+    .filter((issue) => issue.keyword === "additionalProperties")
+    .map((issue) => String(issue.params?.additionalProperty));
+  const text = String(message);
+  return unknownProperties.length > 0 ? `${text}: ${unknownProperties.join(", ")}` : text;
+}
+
 /** Maps whatever was thrown to the status, code and message the client sees. */
 function describeError(error: unknown, contentType: string | undefined): ErrorAnswer {
   if (error instanceof AppError) {
@@ -66,7 +77,8 @@ function describeError(error: unknown, contentType: string | undefined): ErrorAn
     message?: unknown;
   };
   // fastify's default schema error formatter already names the field: `body/url must match format "uri"`.
-  if (validation) return { statusCode: 400, code: "error.hub.validation", message: String(message) };
+  if (validation)
+    return { statusCode: 400, code: "error.hub.validation", message: validationMessage(validation, message) };
   switch (code) {
     case "FST_ERR_CTP_INVALID_JSON_BODY":
     case "FST_ERR_CTP_EMPTY_JSON_BODY":

@@ -1,0 +1,135 @@
+import { createHash, randomBytes } from "node:crypto";
+import {
+  createLogger,
+  createMetricsRegistry,
+  createPool,
+  createPubSub,
+  decodeEvent,
+  ensureSubscription,
+  ensureTopic,
+  runMigrations,
+} from "@event-hub/shared";
+import type { PubSub } from "@google-cloud/pubsub";
+import type { FastifyInstance } from "fastify";
+import type { Pool } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
+import { buildApp } from "./app.ts";
+import { createEventPublisher } from "./event-publisher.ts";
+
+describe("POST /v1/ingest/{connectorId}", () => {
+  const connectorId = uniqueName("con");
+  const ingestKey = `ingk_${randomBytes(16).toString("base64url")}`;
+  const topicName = uniqueName("events");
+  const subscriptionName = uniqueName("sub");
+  let db: Pool;
+  let pubsub: PubSub;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    const logger = createLogger({ service: "sync-worker-test", level: "silent" });
+    db = createPool({
+      connectionString: process.env.DATABASE_URL ?? "",
+      max: 2,
+      applicationName: "test",
+      logger,
+    });
+    await runMigrations(db);
+    await db.query(
+      `INSERT INTO connectors (id, name, base_url, ingest_key_hash) VALUES ($1, 'test', 'http://127.0.0.1:9', $2)`,
+      [connectorId, createHash("sha256").update(ingestKey).digest("hex")],
+    );
+    pubsub = createPubSub({
+      projectId: process.env.PUBSUB_PROJECT_ID,
+      emulatorHost: process.env.PUBSUB_EMULATOR_HOST,
+    });
+    await ensureTopic(pubsub, topicName);
+    await ensureSubscription(pubsub, topicName, subscriptionName, { enableMessageOrdering: true });
+    app = await buildApp({
+      logger,
+      db,
+      publisher: createEventPublisher(pubsub, topicName),
+      publishTimeoutMs: 5000,
+      metrics: createMetricsRegistry("sync-worker-test"),
+      readiness: {},
+      isShuttingDown: () => false,
+    });
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await pubsub.close();
+    await db.end();
+  });
+
+  const ingest = (payload: string | object, headers: Record<string, string> = {}, id = connectorId) =>
+    app.inject({
+      method: "POST",
+      url: `/v1/ingest/${id}`,
+      headers: { "content-type": "application/json", "x-api-key": ingestKey, ...headers },
+      payload,
+    });
+
+  it("publishes the event per DESIGN §3 and answers 202 with its id once Pub/Sub acked it", async () => {
+    const response = await ingest(
+      { trigger: "consumption.outgoingRequestCreated", data: { id: "REQ1" } },
+      { "x-correlation-id": "corr-42" },
+    );
+    expect(response.statusCode).toBe(202);
+    const eventId = response.json().result.id;
+
+    const received = await new Promise<{
+      data: Buffer;
+      attributes: Record<string, string>;
+      orderingKey?: string;
+    }>((resolve) => {
+      const subscription = pubsub.subscription(subscriptionName);
+      subscription.once("message", (m) => {
+        m.ack();
+        void subscription.close();
+        resolve(m);
+      });
+    });
+    expect(JSON.parse(received.data.toString())).toStrictEqual({ id: "REQ1" });
+    expect(received.attributes).toMatchObject({
+      "ce-id": eventId,
+      "ce-type": "consumption.outgoingRequestCreated",
+      "ce-source": `connectors/${connectorId}`,
+      namespace: "consumption.outgoingRequestCreated",
+      connectorId,
+      correlationId: "corr-42",
+    });
+    expect(received.orderingKey).toBe(connectorId);
+    const decoded = decodeEvent(received);
+    expect(decoded.ok && decoded.event.id).toBe(eventId);
+  });
+
+  it.each([
+    ["a missing trigger", { data: {} }, {}, 400, "trigger"],
+    ["a trigger that is not a dotted name", { trigger: "no spaces allowed" }, {}, 400, "trigger"],
+    ["a body that is not JSON", "{not json", {}, 400, "JSON"],
+    ["a wrong credential", { trigger: "a.b" }, { "x-api-key": "wrong" }, 401, "credential"],
+    ["no credential", { trigger: "a.b" }, { "x-api-key": "" }, 401, "credential"],
+  ])("answers %s with %s", async (_name, payload, headers, status, words) => {
+    const response = await ingest(payload, headers as Record<string, string>);
+    expect(response.statusCode).toBe(status);
+    expect(response.json().error.message).toContain(words);
+  });
+
+  it("answers 404 for an unknown Connector", async () => {
+    const response = await ingest({ trigger: "a.b" }, {}, "nobody");
+    expect(response.statusCode).toBe(404);
+    expect(response.json().error.code).toBe("error.hub.connectorNotFound");
+  });
+
+  it("answers 415 for a body that is not JSON by content type", async () => {
+    const response = await ingest("trigger=a.b", { "content-type": "application/x-www-form-urlencoded" });
+    expect(response.statusCode).toBe(415);
+  });
+
+  it("answers 413 for a body over the Pub/Sub limit", async () => {
+    const response = await ingest({ trigger: "a.b", data: { blob: "x".repeat(10_500_000) } });
+    expect(response.statusCode).toBe(413);
+    expect(response.json().error.code).toBe("error.hub.http.payloadTooLarge");
+  });
+});
