@@ -102,8 +102,11 @@ function wrapChild(process_: ChildProcess, options: StartChildOptions): Child {
   process_.stderr?.on("data", collect);
 
   let exitInfo: ChildExit | undefined;
+  let isSettled = false;
   const exited = new Promise<ChildExit>((resolve) => {
     const settle = (): void => {
+      if (isSettled) return;
+      isSettled = true;
       collect.flush();
       sink.close();
       resolve(exitInfo ?? { code: process_.exitCode, signal: process_.signalCode });

@@ -28,8 +28,8 @@ export async function findEmulatorJar(env: NodeJS.ProcessEnv = process.env): Pro
   // `gcloud info` costs 1–3 s of Python; the SDK root is usually where the real `gcloud` lives
   // (`<root>/bin/gcloud`), so try there first and ask gcloud only when no jar is found there.
   const besideGcloud = newestJar(dirname(dirname(realpathSync(gcloud))));
-  if (besideGcloud) return { isFound: true, path: besideGcloud, via: "gcloud SDK" };
-  const sdkRoot = await readGcloudSdkRoot(env);
+  if (besideGcloud) return { isFound: true, path: besideGcloud, via: "the SDK of gcloud on PATH" };
+  const sdkRoot = await readGcloudSdkRoot(gcloud, env);
   if (!sdkRoot) return { isFound: false, reason: "`gcloud info` did not name an SDK root" };
   const jar = newestJar(sdkRoot);
   return jar
@@ -64,8 +64,8 @@ export async function readJavaVersion(javaPath: string): Promise<string> {
   return (stderr || stdout).trim().split("\n")[0]?.trim() ?? "unknown";
 }
 
-async function readGcloudSdkRoot(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const { stdout } = await run("gcloud", ["info", "--format=value(installation.sdk_root)"], env);
+async function readGcloudSdkRoot(gcloud: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const { stdout } = await run(gcloud, ["info", "--format=value(installation.sdk_root)"], env);
   return stdout.trim() || undefined;
 }
 

@@ -1,6 +1,6 @@
 import type { TestProject } from "vitest/node";
-import { startPostgres, type PostgresServer } from "./postgres.ts";
-import { startPubSub, type PubSubEmulator } from "./pubsub-emulator.ts";
+import { startPostgres, type PostgresServer, type PostgresSource } from "./postgres.ts";
+import { startPubSub, type PubSubEmulator, type PubSubSource } from "./pubsub-emulator.ts";
 
 /**
  * The `integration` project's globalSetup: one Pub/Sub emulator and one fresh database per run.
@@ -14,6 +14,9 @@ declare module "vitest" {
     pubsubEmulatorHost: string;
     pubsubProjectId: string;
     databaseUrl: string;
+    /** Where they came from; tests that need real Postgres concurrency can skip on "pglite". */
+    pubsubSource: PubSubSource;
+    postgresSource: PostgresSource;
   }
 }
 
@@ -35,7 +38,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
   try {
     const [pubsubStart, postgresStart] = await Promise.allSettled([
-      startPubSub({ projectId: process.env.PUBSUB_PROJECT_ID ?? TEST_PROJECT_ID }),
+      startPubSub({ projectId: TEST_PROJECT_ID }),
       startPostgres(),
     ]);
     if (pubsubStart.status === "fulfilled") stops.push(pubsubStart.value.stop);
@@ -48,7 +51,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const database = `${DATABASE_PREFIX}${process.pid}_${Date.now()}`;
     const databaseUrl = await postgres.createDatabase(database);
     stops.push(() => postgres.dropDatabase(database));
-    expose(project, pubsub, databaseUrl);
+    expose(project, pubsub, postgres, databaseUrl);
   } catch (error) {
     await teardown();
     throw error;
@@ -56,7 +59,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return teardown;
 }
 
-function expose(project: TestProject, pubsub: PubSubEmulator, databaseUrl: string): void {
+function expose(
+  project: TestProject,
+  pubsub: PubSubEmulator,
+  postgres: PostgresServer,
+  databaseUrl: string,
+): void {
   process.env.PUBSUB_EMULATOR_HOST = pubsub.host;
   process.env.PUBSUB_PROJECT_ID = pubsub.projectId;
   process.env.DATABASE_URL = databaseUrl;
@@ -64,6 +72,8 @@ function expose(project: TestProject, pubsub: PubSubEmulator, databaseUrl: strin
   project.provide("pubsubEmulatorHost", pubsub.host);
   project.provide("pubsubProjectId", pubsub.projectId);
   project.provide("databaseUrl", databaseUrl);
+  project.provide("pubsubSource", pubsub.source);
+  project.provide("postgresSource", postgres.source);
 }
 
 /**
