@@ -1,0 +1,42 @@
+import type { ScenarioClient } from "./scenario-client.ts";
+
+type Dto = Record<string, unknown> & { id: string };
+
+export type OnboardingResult = { templateId: string; requestId: string; relationshipId: string };
+
+/**
+ * Template-based onboarding (connector-events.md §4.4): A offers a template whose onNewRelationship
+ * Request holds a ConsentRequestItem; B loads it, accepts the Request (which creates the Pending
+ * relationship); A syncs and accepts; B syncs and sees it Active.
+ */
+export async function runOnboarding(a: ScenarioClient, b: ScenarioClient): Promise<OnboardingResult> {
+  const template = await a.call<Dto & { truncatedReference: string }>("POST", "/RelationshipTemplates/Own", {
+    content: {
+      "@type": "RelationshipTemplateContent",
+      title: "Connector Event Hub onboarding",
+      onNewRelationship: {
+        "@type": "Request",
+        items: [
+          { "@type": "ConsentRequestItem", mustBeAccepted: true, consent: "I accept the terms of use." },
+        ],
+      },
+    },
+    expiresAt: new Date(Date.now() + 24 * 3600 * 1000).toISOString(),
+  });
+  await b.call("POST", "/RelationshipTemplates/Peer", { reference: template.truncatedReference });
+  const [request] = await b.call<Dto[]>("GET", `/Requests/Incoming?source.reference=${template.id}`);
+  if (!request) throw new Error("B received no Request from the template");
+  await b.call("PUT", `/Requests/Incoming/${request.id}/Accept`, { items: [{ accept: true }] });
+  await a.call("POST", "/Account/Sync");
+  const [relationship] = await a.call<Dto[]>("GET", `/Relationships?peer=${b.address}&status=Pending`);
+  if (!relationship) throw new Error("A has no Pending relationship to B after its sync");
+  await a.call("PUT", `/Relationships/${relationship.id}/Accept`);
+  await b.call("POST", "/Account/Sync");
+  return { templateId: template.id, requestId: request.id, relationshipId: relationship.id };
+}
+
+/** Onboards A and B unless they already share an Active relationship. */
+export async function ensureRelationship(a: ScenarioClient, b: ScenarioClient): Promise<string> {
+  const [active] = await a.call<Dto[]>("GET", `/Relationships?peer=${b.address}&status=Active`);
+  return active?.id ?? (await runOnboarding(a, b)).relationshipId;
+}

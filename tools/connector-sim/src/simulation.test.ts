@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectValidEventData } from "../test/sdk-schemas.ts";
+import { WebhookReceiver } from "../test/webhook-receiver.ts";
+import { createScenarioClient, type ScenarioClient } from "./scenarios/scenario-client.ts";
+import { startSimulation, type Simulation } from "./simulation.ts";
+
+// Faults, the admin endpoint, scenarios from tests and the load mode, against a running simulation.
+let sim: Simulation;
+const receiver = new WebhookReceiver();
+let a: ScenarioClient;
+let b: ScenarioClient;
+
+beforeAll(async () => {
+  await receiver.start();
+  sim = await startSimulation({ connectors: 3, logLevel: "silent" });
+  const [first, second] = sim.connectors;
+  a = await createScenarioClient(first!.baseUrl, first!.apiKey);
+  b = await createScenarioClient(second!.baseUrl, second!.apiKey);
+});
+
+afterAll(async () => {
+  await sim.stop();
+  await receiver.stop();
+});
+
+// Admin answers are read ad hoc, hence `any`.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Answer = { status: number; body: any };
+
+async function admin(index: number, method: string, path: string, body?: unknown): Promise<Answer> {
+  const { baseUrl, apiKey } = sim.connectors[index]!;
+  const response = await fetch(baseUrl + path, {
+    method,
+    headers: { "x-api-key": apiKey, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: response.status === 204 ? undefined : await response.json() };
+}
+
+const sync = (index: number) => admin(index, "POST", "/api/v2/Account/Sync");
+
+describe("scenarios", () => {
+  it("runs message-exchange through the admin endpoint (onboarding first when needed)", async () => {
+    const result = await admin(0, "POST", "/sim/scenarios/message-exchange");
+    expect(result.status).toBe(200);
+    expect(result.body.result.messageIds).toHaveLength(2);
+    const namespaces = sim.connectors[1]!.events().map((e) => e.namespace);
+    expect(namespaces.filter((n) => n === "transport.messageReceived")).toHaveLength(1);
+    expect(namespaces.filter((n) => n === "transport.messageSent")).toHaveLength(1);
+  });
+
+  it("runs consent from tests and reports an unknown scenario", async () => {
+    await expect(sim.runScenario("consent")).resolves.toMatchObject({
+      status: "Completed",
+      result: "Accepted",
+    });
+    expect((await admin(0, "POST", "/sim/scenarios/nope")).body.error.code).toBe("error.sim.unknownScenario");
+  });
+});
+
+describe("faults", () => {
+  it("a failing sync answers 500 and leaves the events on the Backbone", async () => {
+    sim.connectors[1]!.setFaults({ sync: "error" });
+    await a.call("POST", "/Messages", {
+      recipients: [b.address],
+      content: { "@type": "ArbitraryMessageContent", value: 1 },
+    });
+    const failed = await sync(1);
+    expect(failed.status).toBe(500);
+    expect(failed.body.error.code).toBe("error.platform.unexpected");
+    sim.connectors[1]!.clearFaults();
+    const before = sim.connectors[1]!.connector.bus.lastSeq;
+    expect((await sync(1)).status).toBe(204);
+    expect(sim.connectors[1]!.events(before).map((e) => e.namespace)).toEqual([
+      "transport.messageReceived",
+      "consumption.messageProcessed",
+    ]);
+  });
+
+  it("a slow sync answers after the delay; a hanging one only when the fault is cleared", async () => {
+    expect((await admin(1, "PUT", "/sim/faults", { syncDelayMs: 150 })).body.result.syncDelayMs).toBe(150);
+    const started = Date.now();
+    await sync(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    await admin(1, "PUT", "/sim/faults", { syncDelayMs: 0, sync: "hang" });
+    let answered = false;
+    const hanging = sync(1).then((r) => ((answered = true), r));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(answered).toBe(false);
+    await admin(1, "PUT", "/sim/faults", { sync: "ok" });
+    expect((await hanging).status).toBe(204);
+  });
+
+  it("webhooks to a dead port fail once, unretried, while the API keeps working", async () => {
+    await admin(0, "PUT", "/sim/webhooks", {
+      webhooks: [{ triggers: ["**"], target: { url: `${receiver.url}/hook` } }],
+    });
+    await admin(0, "PUT", "/sim/faults", { webhooksToDeadPort: true });
+    await a.call("POST", "/Messages", {
+      recipients: [b.address],
+      content: { "@type": "ArbitraryMessageContent", value: 2 },
+    });
+    await expect
+      .poll(async () => (await admin(0, "GET", "/sim/webhooks/deliveries")).body.result.length)
+      .toBe(1);
+    const [delivery] = (await admin(0, "GET", "/sim/webhooks/deliveries")).body.result;
+    expect(delivery).toMatchObject({ trigger: "transport.messageSent" });
+    expect(delivery.error).toBeTypeOf("string");
+    expect(receiver.received).toHaveLength(0);
+    await admin(0, "PUT", "/sim/faults", { webhooksToDeadPort: false });
+  });
+});
+
+describe("relationship transitions", () => {
+  it("rejects, revokes and terminates with audit logs and the transport's errors", async () => {
+    const [c] = await Promise.all([
+      createScenarioClient(sim.connectors[2]!.baseUrl, sim.connectors[2]!.apiKey),
+    ]);
+    const offer = () =>
+      a.call<{ id: string; truncatedReference: string }>("POST", "/RelationshipTemplates/Own", {
+        content: { "@type": "ArbitraryRelationshipTemplateContent", value: { hello: true } },
+        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      });
+    const request = async () => {
+      const template = await offer();
+      await c.call("POST", "/RelationshipTemplates/Peer", { reference: template.truncatedReference });
+      const rel = await c.call<{ id: string }>("POST", "/Relationships", {
+        templateId: template.id,
+        creationContent: { "@type": "ArbitraryRelationshipCreationContent", value: {} },
+      });
+      await sync(0);
+      return rel.id;
+    };
+    const first = await request();
+    await expect(c.call("PUT", `/Relationships/${first}/Accept`)).rejects.toThrow(
+      /operationOnlyAllowedForPeer/,
+    );
+    const rejected = await a.call<{ status: string; auditLog: { reason: string }[] }>(
+      "PUT",
+      `/Relationships/${first}/Reject`,
+    );
+    expect(rejected.auditLog.map((e) => e.reason)).toEqual(["Creation", "RejectionOfCreation"]);
+    const second = await request();
+    expect((await c.call<{ status: string }>("PUT", `/Relationships/${second}/Revoke`)).status).toBe(
+      "Revoked",
+    );
+    const third = await request();
+    await a.call("PUT", `/Relationships/${third}/Accept`);
+    await expect(a.call("PUT", `/Relationships/${third}/Accept`)).rejects.toThrow(/wrongRelationshipStatus/);
+    expect((await a.call<{ status: string }>("PUT", `/Relationships/${third}/Terminate`)).status).toBe(
+      "Terminated",
+    );
+    await sync(2);
+    const atC = await c.call<{ status: string }>("GET", `/Relationships/${third}`);
+    expect(atC.status).toBe("Terminated");
+    const processed = sim.connectors[2]!.events().filter(
+      (e) => e.namespace === "consumption.relationshipTemplateProcessed",
+    );
+    expect(processed.map((e) => (e.data as { result: string }).result)).toEqual([
+      "NoRequest",
+      "NoRequest",
+      "NoRequest",
+    ]);
+  });
+});
+
+describe("load", () => {
+  it("raises about N events per second of the chosen mix, with valid data", async () => {
+    const target = sim.connectors[0]!;
+    const before = target.connector.bus.lastSeq;
+    target.startLoad({
+      eventsPerSecond: 400,
+      mix: { "transport.messageReceived": 1, "transport.messageSent": 1, "consumption.messageProcessed": 1 },
+      durationSeconds: 0.25,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    target.stopLoad();
+    const raised = target.events(before);
+    expect(raised.length).toBeGreaterThanOrEqual(90);
+    expect(raised.length).toBeLessThanOrEqual(110);
+    for (const event of raised) expectValidEventData(event.namespace, event.data);
+    expect(new Set(raised.map((e) => e.namespace)).size).toBe(3);
+  });
+
+  it("refuses a namespace it cannot synthesize", async () => {
+    const response = await admin(0, "POST", "/sim/load", {
+      eventsPerSecond: 1,
+      mix: { "transport.nope": 1 },
+    });
+    expect(response.status).toBe(400);
+  });
+});
