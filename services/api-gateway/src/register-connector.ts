@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { AppError, newId, type SecretBox } from "@event-hub/shared";
 import type { Pool } from "pg";
-import { insertConnector, type ConnectorRow } from "./store/connectors.ts";
+import { insertConnector, replaceIngestKeyHash, type ConnectorRow } from "./store/connectors.ts";
 
 export type ConnectorInput = {
   id?: string;
@@ -29,14 +29,14 @@ export async function registerConnector(
   input: ConnectorInput,
 ): Promise<{ connector: ConnectorRow; ingest: IngestCredential }> {
   const id = input.id ?? newId("con");
-  const ingestKey = `ingk_${randomBytes(24).toString("base64url")}`;
+  const ingestKey = newIngestKey();
   const connector = await insertConnector(deps.db, {
     id,
     name: input.name,
     base_url: input.baseUrl.replace(/\/+$/, ""),
     api_prefix: input.apiPrefix ?? "/api/v2",
     api_key_sealed: input.apiKey ? deps.secrets.seal(input.apiKey) : null,
-    ingest_key_hash: createHash("sha256").update(ingestKey).digest("hex"),
+    ingest_key_hash: hashIngestKey(ingestKey),
     sync_interval_seconds: input.syncIntervalSeconds ?? 60,
     enabled: input.enabled ?? true,
     automations: {
@@ -44,11 +44,32 @@ export async function registerConnector(
     },
   });
   if (!connector) throw new AppError("error.hub.connectorExists", `a Connector with id "${id}" exists`, 409);
+  return { connector, ingest: ingestCredential(deps.ingestBaseUrl, id, ingestKey) };
+}
+
+/** Issues a new ingest credential; the old one stops working at once. */
+export async function rotateIngestCredential(
+  deps: RegisterConnectorDeps,
+  id: string,
+): Promise<IngestCredential> {
+  const ingestKey = newIngestKey();
+  const found = await replaceIngestKeyHash(deps.db, id, hashIngestKey(ingestKey));
+  if (!found) throw new AppError("error.hub.connectorNotFound", `no Connector "${id}"`, 404);
+  return ingestCredential(deps.ingestBaseUrl, id, ingestKey);
+}
+
+function newIngestKey(): string {
+  return `ingk_${randomBytes(24).toString("base64url")}`;
+}
+
+/** Stored as SHA-256 only: the key has 192 random bits, so no slow hash is needed. */
+function hashIngestKey(key: string): string {
+  return createHash("sha256").update(key).digest("hex");
+}
+
+function ingestCredential(baseUrl: string, id: string, apiKey: string): IngestCredential {
   return {
-    connector,
-    ingest: {
-      url: `${deps.ingestBaseUrl.replace(/\/+$/, "")}/v1/ingest/${encodeURIComponent(id)}`,
-      authentication: { type: "ApiKey", headerName: INGEST_HEADER, apiKey: ingestKey },
-    },
+    url: `${baseUrl.replace(/\/+$/, "")}/v1/ingest/${encodeURIComponent(id)}`,
+    authentication: { type: "ApiKey", headerName: INGEST_HEADER, apiKey },
   };
 }

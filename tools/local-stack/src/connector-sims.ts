@@ -1,11 +1,12 @@
-import type { RunningServices, StackEnv } from "./services.ts";
+import { join } from "node:path";
+import { startChild } from "./child-process.ts";
+import { REPO_ROOT, type RunningServices, type StackEnv } from "./services.ts";
+import { waitForHttp } from "./wait-for-http.ts";
 
 /**
- * The hook where `make up` starts simulated Connectors (tools/connector-sim): two Connectors that
- * talk to each other through a shared in-memory Backbone, registered with api-gateway so their
- * events flow through the hub. Not wired yet: connector-sim is being written; fill in this one
- * function (start the processes with `startChild`, register them through `services.urls.apiGateway`
- * with `env.ADMIN_API_KEY`) and up.ts prints and stops whatever it returns.
+ * `make up`'s simulated Connectors (tools/connector-sim): two Connectors that talk to each other
+ * through a shared in-memory Backbone, registered with api-gateway, their webhooks module pointing
+ * at sync-worker's ingest with the credential the hub issued.
  */
 
 export type ConnectorSimsContext = { env: StackEnv; services: RunningServices; logDir: string };
@@ -16,6 +17,84 @@ export type StartedConnectorSims = {
   stop(): Promise<void>;
 };
 
-export async function startConnectorSims(_context: ConnectorSimsContext): Promise<StartedConnectorSims> {
-  return { endpoints: [], stop: async () => undefined };
+export const SIM_BASE_PORT = 8090;
+const SIMULATED = [
+  { id: "sim-a", simName: "connector-1" },
+  { id: "sim-b", simName: "connector-2" },
+] as const;
+/** Until sync-worker schedules syncs, the simulated Connectors sync themselves like the Connector's sync module. */
+const SIM_SYNC_INTERVAL_SECONDS = 5;
+
+type IngestCredential = {
+  url: string;
+  authentication: { type: "ApiKey"; headerName: string; apiKey: string };
+};
+
+export async function startConnectorSims(context: ConnectorSimsContext): Promise<StartedConnectorSims> {
+  const sim = await startChild({
+    name: "connector-sim",
+    command: process.execPath,
+    args: [
+      join("tools", "connector-sim", "src", "main.ts"),
+      ["--connectors", String(SIMULATED.length)],
+      ["--base-port", String(SIM_BASE_PORT)],
+      ["--sync-interval", String(SIM_SYNC_INTERVAL_SECONDS)],
+    ].flat(),
+    cwd: REPO_ROOT,
+    output: { kind: "file", path: join(context.logDir, "connector-sim.log") },
+  });
+  const endpoints: StartedConnectorSims["endpoints"] = [];
+  for (const [index, connector] of SIMULATED.entries()) {
+    const baseUrl = `http://127.0.0.1:${SIM_BASE_PORT + index}`;
+    const apiKey = `sim-${connector.simName}-API_KEY_0000000000`;
+    const ready = await waitForHttp({
+      url: `${baseUrl}/health`,
+      isReady: (status) => status === 200,
+      timeoutMs: 20_000,
+      child: sim,
+    });
+    if (!ready.isReady) throw new Error(`connector-sim did not start:\n${sim.outputTail()}`);
+    const ingest = await registerInHub(context, connector.id, baseUrl, apiKey);
+    await pointWebhooksAt(baseUrl, apiKey, ingest);
+    endpoints.push({ label: `Connector ${connector.id}`, url: `${baseUrl}/api/v2  X-API-KEY: ${apiKey}` });
+  }
+  return { endpoints, stop: async () => void (await sim.stop()) };
+}
+
+/** Registers the Connector, or (already registered by an earlier run) issues it a new ingest credential. */
+async function registerInHub(
+  context: ConnectorSimsContext,
+  id: string,
+  baseUrl: string,
+  apiKey: string,
+): Promise<IngestCredential> {
+  const gateway = context.services.urls.apiGateway;
+  const headers = { "content-type": "application/json", "x-api-key": context.env.ADMIN_API_KEY };
+  const created = await fetch(`${gateway}/v1/connectors`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ id, name: `Simulated Connector ${id}`, baseUrl, apiPrefix: "/api/v2", apiKey }),
+  });
+  if (created.status === 201)
+    return ((await created.json()) as { result: { ingest: IngestCredential } }).result.ingest;
+  if (created.status !== 409)
+    throw new Error(`registering ${id} failed: ${created.status} ${await created.text()}`);
+  const rotated = await fetch(`${gateway}/v1/connectors/${id}/ingest-credential`, {
+    method: "POST",
+    headers,
+  });
+  if (rotated.status !== 201) throw new Error(`new ingest credential for ${id}: ${rotated.status}`);
+  return ((await rotated.json()) as { result: IngestCredential }).result;
+}
+
+/** The Connector's own webhooks module config: every event (`**`) to the hub's ingest URL. */
+async function pointWebhooksAt(baseUrl: string, apiKey: string, ingest: IngestCredential): Promise<void> {
+  const response = await fetch(`${baseUrl}/sim/webhooks`, {
+    method: "PUT",
+    headers: { "content-type": "application/json", "x-api-key": apiKey },
+    body: JSON.stringify({
+      webhooks: [{ triggers: ["**"], target: { url: ingest.url, authentication: ingest.authentication } }],
+    }),
+  });
+  if (!response.ok) throw new Error(`configuring the webhooks of ${baseUrl} failed: ${response.status}`);
 }

@@ -1,7 +1,11 @@
 import { AppError } from "@event-hub/shared";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { registerConnector, type RegisterConnectorDeps } from "../register-connector.ts";
+import {
+  registerConnector,
+  rotateIngestCredential,
+  type RegisterConnectorDeps,
+} from "../register-connector.ts";
 import { findConnector, type ConnectorRow } from "../store/connectors.ts";
 import { ErrorResponse, resultOf } from "./envelopes.ts";
 
@@ -73,6 +77,22 @@ export const connectorRoutes: FastifyPluginAsyncTypebox<RegisterConnectorDeps> =
     async (request, reply) => {
       const { connector, ingest } = await registerConnector(deps, request.body);
       return reply.code(201).send({ result: { connector: toConnector(connector), ingest } });
+    },
+  );
+
+  app.post(
+    "/v1/connectors/:id/ingest-credential",
+    {
+      schema: {
+        tags: ["connectors"],
+        summary: "Issue a new ingest credential (the old one stops working)",
+        params: Type.Object({ id: ConnectorId }),
+        response: { 201: resultOf(IngestCredential), 401: ErrorResponse, 404: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const ingest = await rotateIngestCredential(deps, request.params.id);
+      return reply.code(201).send({ result: ingest });
     },
   );
 

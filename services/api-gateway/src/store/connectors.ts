@@ -45,3 +45,12 @@ export async function findConnector(db: Pool, id: string): Promise<ConnectorRow 
   const result = await db.query<ConnectorRow>(`SELECT ${COLUMNS} FROM connectors WHERE id = $1`, [id]);
   return result.rows[0];
 }
+
+/** Returns false when there is no such Connector. */
+export async function replaceIngestKeyHash(db: Pool, id: string, hash: string): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE connectors SET ingest_key_hash = $2, updated_at = now() WHERE id = $1`,
+    [id, hash],
+  );
+  return result.rowCount === 1;
+}
