@@ -42,7 +42,7 @@ $(INSTALL_STAMP): package-lock.json package.json $(NODE_TOOLCHAIN)
 
 install: $(INSTALL_STAMP) ## install Node 24 (if needed) and every dependency
 
-doctor: $(NODE_TOOLCHAIN) ## print which Node, npm and local services are found and used
+doctor: $(INSTALL_STAMP) ## print which Node, npm and local services are found and used
 	@echo "host node:      $(or $(HOST_NODE),not found) ($(HOST_NODE_VERSION))"
 	@echo "node used:      $$(command -v node) ($$(node --version))"
 	@echo "npm used:       $$(command -v npm) ($$(npm --version 2>/dev/null))"
