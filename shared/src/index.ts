@@ -77,3 +77,11 @@ export { createMetricsRegistry, registerOpsRoutes } from "./http/ops-routes.ts";
 export type { OpsRoutesOptions, ReadinessCheck } from "./http/ops-routes.ts";
 export { StartupError, openDatabase, openPubSub, runService } from "./service-startup.ts";
 export type { DatabaseConfig, PubSubConfig } from "./service-startup.ts";
+export {
+  AmqpDestinationConfig,
+  BatchDestinationConfig,
+  StoredTargetAuthentication,
+  WebhookDestinationConfig,
+  parseDestinationConfig,
+} from "./destination-config.ts";
+export type { DestinationConfig } from "./destination-config.ts";
