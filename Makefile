@@ -24,7 +24,7 @@ endif
 
 INSTALL_STAMP := node_modules/.package-lock.json
 
-.PHONY: help doctor install lint typecheck test test-unit up migrate bench clean
+.PHONY: help doctor install lint typecheck test test-unit up migrate bench bench-ingest bench-dispatch clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -65,6 +65,14 @@ up: $(INSTALL_STAMP) ## run the whole system on this machine; Ctrl-C stops every
 
 migrate: $(INSTALL_STAMP) ## apply the SQL migrations to DATABASE_URL
 	node shared/src/db/migrate-cli.ts
+
+bench: bench-ingest bench-dispatch ## every benchmark, each beside the raw emulator and raw HTTP on this machine
+
+bench-ingest: $(INSTALL_STAMP) ## ingest events/s and latency vs the raw emulator publish rate
+	node services/sync-worker/bench/ingest.bench.ts
+
+bench-dispatch: $(INSTALL_STAMP) ## deliveries/s and event-to-delivery latency vs raw emulator and raw HTTP
+	node services/webhook-dispatcher/bench/dispatch.bench.ts
 
 clean: ## remove installed dependencies and tools
 	rm -rf node_modules */node_modules services/*/node_modules tools/*/node_modules $(TOOLS_DIR)
