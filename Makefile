@@ -55,7 +55,7 @@ typecheck: $(INSTALL_STAMP) ## TypeScript strict typecheck of every workspace
 	npx tsc -p tsconfig.json
 
 test: install lint typecheck ## every test: lint, typecheck, unit, integration, end to end
-	npx vitest run
+	npx vitest run $(VITEST_ARGS)
 
 test-unit: $(INSTALL_STAMP) ## only the tests that need no emulator or database
 	npx vitest run --project unit
