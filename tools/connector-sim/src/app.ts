@@ -15,7 +15,7 @@ import { relationshipRoutes } from "./routes/relationships.ts";
 import { requestRoutes } from "./routes/requests.ts";
 
 /** Connector 3–6 (what connector-sdk 6.x calls) and Connector 7, served side by side. */
-export const apiPrefixes: { prefix: string; dialect: DtoDialect }[] = [
+const apiPrefixes: { prefix: string; dialect: DtoDialect }[] = [
   { prefix: "/api/v2", dialect: "v6" },
   { prefix: "/api/core/v1", dialect: "v7" },
 ];

@@ -8,7 +8,7 @@ export type RelationshipStatus =
 export type AuditLogReason =
   "Creation" | "AcceptanceOfCreation" | "RejectionOfCreation" | "RevocationOfCreation" | "Termination";
 
-export type AuditLogEntry = {
+type AuditLogEntry = {
   createdAt: string;
   createdBy: string;
   createdByDevice: string;

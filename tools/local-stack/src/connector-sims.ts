@@ -17,7 +17,7 @@ export type StartedConnectorSims = {
   stop(): Promise<void>;
 };
 
-export const SIM_BASE_PORT = 8090;
+const SIM_BASE_PORT = 8090;
 const SIMULATED = [
   { id: "sim-a", simName: "connector-1" },
   { id: "sim-b", simName: "connector-2" },

@@ -116,7 +116,7 @@ export async function probePostgres(url: string, timeoutMs = 2000): Promise<Post
 }
 
 /** The same server URL naming another database. */
-export function withDatabase(url: string, database: string): string {
+function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${encodeURIComponent(database)}`;
   return parsed.toString();

@@ -37,7 +37,7 @@ export type StartPubSubOptions = {
   readyTimeoutMs?: number;
 };
 
-export const DEFAULT_PROJECT_ID = "event-hub-local";
+const DEFAULT_PROJECT_ID = "event-hub-local";
 /** The image upstream testcontainers pins in its own tests of this module. */
 const EMULATOR_IMAGE = "gcr.io/google.com/cloudsdktool/google-cloud-cli:576.0.0-emulators";
 const PORT_ATTEMPTS = 3;

@@ -52,7 +52,7 @@ export type RunningServices = {
   restart(name: ServiceName): Promise<void>;
 };
 
-export const DEFAULT_PORTS: ServicePorts = {
+const DEFAULT_PORTS: ServicePorts = {
   "api-gateway": 8080,
   "sync-worker": 8081,
   "webhook-dispatcher": 8082,

@@ -26,7 +26,7 @@ const FaultsBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const LoadBodySchema = Type.Object(
+const LoadBodySchema = Type.Object(
   {
     eventsPerSecond: Type.Number({ exclusiveMinimum: 0 }),
     mix: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 0 }))),
@@ -34,7 +34,7 @@ export const LoadBodySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type LoadBody = Static<typeof LoadBodySchema>;
+type LoadBody = Static<typeof LoadBodySchema>;
 
 /** Sim-only routes under `/sim` (same API key): webhooks config, faults, event log, load, scenarios. */
 export const adminRoutes: FastifyPluginAsync<{ control: AdminControl }> = async (app, { control }) => {

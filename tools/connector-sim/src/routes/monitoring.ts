@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 
 /** Build information, shaped as `ConnectorVersionInfo` (the SDK's schema allows nothing more). */
-export const simVersion = {
+const simVersion = {
   version: "6.36.11-sim",
   build: "0",
   date: "2025-01-01T00:00:00.000Z",

@@ -35,14 +35,14 @@ export const WebhooksConfigSchema = Type.Object({
 });
 
 export type WebhooksConfig = Static<typeof WebhooksConfigSchema>;
-export type TargetAuthentication = Static<typeof Authentication>;
+type TargetAuthentication = Static<typeof Authentication>;
 
 export type ParsedTarget = {
   urlTemplate: string;
   headers: Record<string, string>;
   authentication?: TargetAuthentication;
 };
-export type ParsedWebhook = { triggers: string[]; target: ParsedTarget };
+type ParsedWebhook = { triggers: string[]; target: ParsedTarget };
 export type ParsedWebhooksConfig = { skipTlsCheck: boolean; webhooks: ParsedWebhook[] };
 
 /**
