@@ -9,7 +9,13 @@ import { waitForHttp } from "./wait-for-http.ts";
  * at sync-worker's ingest with the credential the hub issued.
  */
 
-export type ConnectorSimsContext = { env: StackEnv; services: RunningServices; logDir: string };
+export type ConnectorSimsContext = {
+  env: StackEnv;
+  services: RunningServices;
+  logDir: string;
+  /** Connector i listens on basePort + i (default 8090; tests pass free ports). */
+  basePort?: number;
+};
 
 export type StartedConnectorSims = {
   /** Lines for the printed list, e.g. `{ label: "connector A", url: "http://127.0.0.1:8090" }`. */
@@ -17,7 +23,7 @@ export type StartedConnectorSims = {
   stop(): Promise<void>;
 };
 
-const SIM_BASE_PORT = 8090;
+const DEFAULT_BASE_PORT = 8090;
 const SIMULATED = [
   { id: "sim-a", simName: "connector-1" },
   { id: "sim-b", simName: "connector-2" },
@@ -31,13 +37,14 @@ type IngestCredential = {
 };
 
 export async function startConnectorSims(context: ConnectorSimsContext): Promise<StartedConnectorSims> {
+  const basePort = context.basePort ?? DEFAULT_BASE_PORT;
   const sim = await startChild({
     name: "connector-sim",
     command: process.execPath,
     args: [
       join("tools", "connector-sim", "src", "main.ts"),
       ["--connectors", String(SIMULATED.length)],
-      ["--base-port", String(SIM_BASE_PORT)],
+      ["--base-port", String(basePort)],
       ["--sync-interval", String(SIM_SYNC_INTERVAL_SECONDS)],
     ].flat(),
     cwd: REPO_ROOT,
@@ -45,7 +52,7 @@ export async function startConnectorSims(context: ConnectorSimsContext): Promise
   });
   const endpoints: StartedConnectorSims["endpoints"] = [];
   for (const [index, connector] of SIMULATED.entries()) {
-    const baseUrl = `http://127.0.0.1:${SIM_BASE_PORT + index}`;
+    const baseUrl = `http://127.0.0.1:${basePort + index}`;
     const apiKey = `sim-${connector.simName}-API_KEY_0000000000`;
     const ready = await waitForHttp({
       url: `${baseUrl}/health`,
