@@ -1,25 +1,16 @@
-import { createHash, randomBytes } from "node:crypto";
-import {
-  createLogger,
-  createMetricsRegistry,
-  createPool,
-  createPubSub,
-  decodeEvent,
-  ensureSubscription,
-  ensureTopic,
-  runMigrations,
-} from "@event-hub/shared";
+import { createPubSub, decodeEvent, ensureSubscription, ensureTopic, runMigrations } from "@event-hub/shared";
 import type { PubSub } from "@google-cloud/pubsub";
 import type { FastifyInstance } from "fastify";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
+import { buildDeps, createTestPool, insertConnector, newTestConnector } from "../test/harness.ts";
 import { buildApp } from "./app.ts";
 import { createEventPublisher } from "./event-publisher.ts";
 
 describe("POST /v1/ingest/{connectorId}", () => {
-  const connectorId = uniqueName("con");
-  const ingestKey = `ingk_${randomBytes(16).toString("base64url")}`;
+  const connector = newTestConnector();
+  const { id: connectorId, ingestKey } = connector;
   const topicName = uniqueName("events");
   const subscriptionName = uniqueName("sub");
   let db: Pool;
@@ -27,33 +18,16 @@ describe("POST /v1/ingest/{connectorId}", () => {
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    const logger = createLogger({ service: "sync-worker-test", level: "silent" });
-    db = createPool({
-      connectionString: process.env.DATABASE_URL ?? "",
-      max: 2,
-      applicationName: "test",
-      logger,
-    });
+    db = createTestPool();
     await runMigrations(db);
-    await db.query(
-      `INSERT INTO connectors (id, name, base_url, ingest_key_hash) VALUES ($1, 'test', 'http://127.0.0.1:9', $2)`,
-      [connectorId, createHash("sha256").update(ingestKey).digest("hex")],
-    );
+    await insertConnector(db, connector);
     pubsub = createPubSub({
       projectId: process.env.PUBSUB_PROJECT_ID,
       emulatorHost: process.env.PUBSUB_EMULATOR_HOST,
     });
     await ensureTopic(pubsub, topicName);
     await ensureSubscription(pubsub, topicName, subscriptionName, { enableMessageOrdering: true });
-    app = await buildApp({
-      logger,
-      db,
-      publisher: createEventPublisher(pubsub, topicName),
-      publishTimeoutMs: 5000,
-      metrics: createMetricsRegistry("sync-worker-test"),
-      readiness: {},
-      isShuttingDown: () => false,
-    });
+    app = await buildApp(buildDeps({ db, publisher: createEventPublisher(pubsub, topicName) }));
   });
 
   afterAll(async () => {
@@ -102,6 +76,14 @@ describe("POST /v1/ingest/{connectorId}", () => {
     expect(received.orderingKey).toBe(connectorId);
     const decoded = decodeEvent(received);
     expect(decoded.ok && decoded.event.id).toBe(eventId);
+  });
+
+  it("counts ingested events by trigger and Connector on /metrics", async () => {
+    const metrics = await app.inject({ method: "GET", url: "/metrics" });
+    expect(metrics.body).toContain(
+      `hub_events_ingested_total{trigger="consumption.outgoingRequestCreated",connector="${connectorId}",path="pubsub"`,
+    );
+    expect(metrics.body).toContain("hub_publish_duration_seconds_bucket");
   });
 
   it.each([

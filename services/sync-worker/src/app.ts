@@ -9,14 +9,12 @@ import {
 } from "@event-hub/shared";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { Type } from "typebox";
 import { ingestEvent, type IngestDeps } from "./ingest.ts";
 
 export type SyncWorkerDeps = IngestDeps & {
-  logger: Logger;
-  metrics: Registry;
+  metricsRegistry: Registry;
   readiness: Record<string, ReadinessCheck>;
   isShuttingDown: () => boolean;
 };
@@ -40,7 +38,7 @@ export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
   registerOpsRoutes(app, {
     service: "sync-worker",
     checks: deps.readiness,
-    registry: deps.metrics,
+    registry: deps.metricsRegistry,
     isShuttingDown: deps.isShuttingDown,
   });
 
@@ -62,7 +60,7 @@ export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
         );
       }
       const credential = request.headers[INGEST_CREDENTIAL_HEADER];
-      const event = await ingestEvent(deps, {
+      const { event } = await ingestEvent(deps, {
         connectorId: request.params.connectorId,
         credential: Array.isArray(credential) ? credential[0] : credential,
         trigger,

@@ -8,6 +8,7 @@ import {
   shutdownSettings,
 } from "@event-hub/shared";
 import { Type, type Static } from "typebox";
+import { automationSettings, syncSettings } from "./config-sync.ts";
 
 /** Every variable sync-worker reads; docs/configuration.md is generated from these schemas. */
 export const syncWorkerConfigSchema = Type.Object({
@@ -20,8 +21,27 @@ export const syncWorkerConfigSchema = Type.Object({
   PUBLISH_TIMEOUT_MS: Type.Integer({
     minimum: 100,
     default: 5000,
-    description: "How long ingest waits for Pub/Sub to acknowledge a publish before answering 503.",
+    description:
+      "How long ingest waits for Pub/Sub to acknowledge a publish before it stores the event in the outbox instead",
   }),
+  OUTBOX_RELAY_INTERVAL_MS: Type.Integer({
+    minimum: 50,
+    default: 1000,
+    description: "Pause between outbox relay passes (each pass publishes what waits in ingest_outbox)",
+  }),
+  OUTBOX_RELAY_BATCH_SIZE: Type.Integer({
+    minimum: 1,
+    default: 500,
+    description: "Most outbox events one relay transaction publishes",
+  }),
+  REGISTRY_REFRESH_MS: Type.Integer({
+    minimum: 100,
+    default: 10000,
+    description:
+      "How often the fallback copy of the Connectors' ingest credentials is reloaded (used only while Postgres is away)",
+  }),
+  ...syncSettings,
+  ...automationSettings,
 });
 
 export type SyncWorkerConfig = Static<typeof syncWorkerConfigSchema>;

@@ -7,11 +7,20 @@ export type EventPublisher = {
   flush(): Promise<void>;
 };
 
-/** Publishes hub events on the events topic, ordered per Connector (ordering key = Connector id). */
-export function createEventPublisher(pubsub: PubSub, topicName: string): EventPublisher {
+/**
+ * Publishes hub events on the events topic, ordered per Connector (ordering key = Connector id).
+ * `rpcTimeoutMs` bounds the client's own retries too: a publish stuck retrying would hold every later
+ * message of its ordering key behind it, long after we gave up on it and stored it in the outbox.
+ */
+export function createEventPublisher(
+  pubsub: PubSub,
+  topicName: string,
+  options: { rpcTimeoutMs?: number } = {},
+): EventPublisher {
   const topic: Topic = pubsub.topic(topicName, {
     messageOrdering: true,
     batching: { maxMessages: 100, maxMilliseconds: 5 },
+    ...(options.rpcTimeoutMs ? { gaxOpts: { timeout: options.rpcTimeoutMs } } : {}),
   });
   return {
     async publish(message, timeoutMs) {

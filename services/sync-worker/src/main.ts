@@ -1,9 +1,13 @@
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
 import {
   checkDatabase,
+  createSecretBox,
   checkPubSub,
   createLogger,
   createMetricsRegistry,
   createShutdown,
+  ensureSubscription,
   ensureTopic,
   onSignals,
   openDatabase,
@@ -12,8 +16,14 @@ import {
   runService,
 } from "@event-hub/shared";
 import { buildApp } from "./app.ts";
+import { startAutomationsConsumer } from "./automations/automations-consumer.ts";
 import { loadSyncWorkerConfig, syncWorkerConfigSchema } from "./config.ts";
+import { createConnectorRegistry } from "./connector-registry.ts";
 import { createEventPublisher } from "./event-publisher.ts";
+import { createSyncWorkerMetrics } from "./metrics.ts";
+import { createOutboxBacklog } from "./outbox-backlog.ts";
+import { createOutboxRelay } from "./outbox-relay.ts";
+import { createSyncScheduler } from "./sync-scheduler.ts";
 
 const SERVICE = "sync-worker";
 
@@ -26,14 +36,37 @@ await runService(SERVICE, async () => {
   const db = await openDatabase(SERVICE, config, logger);
   const pubsub = openPubSub(config);
   if (config.PUBSUB_PROVISION) await ensureTopic(pubsub, config.PUBSUB_TOPIC);
-  const publisher = createEventPublisher(pubsub, config.PUBSUB_TOPIC);
+  const publisher = createEventPublisher(pubsub, config.PUBSUB_TOPIC, {
+    rpcTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+  });
+  const metricsRegistry = createMetricsRegistry(SERVICE);
+  const metrics = createSyncWorkerMetrics(metricsRegistry);
+  const registry = createConnectorRegistry(db, logger);
+  registry.start(config.REGISTRY_REFRESH_MS);
+  const backlog = createOutboxBacklog();
+  const relay = createOutboxRelay({
+    db,
+    publisher,
+    publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+    backlog,
+    metrics,
+    logger,
+    intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
+    batchSize: config.OUTBOX_RELAY_BATCH_SIZE,
+  });
+  // The first pass learns which Connectors still have events waiting, before ingest opens.
+  await relay.runOnce().catch((error: unknown) => logger.warn({ err: error }, "first outbox pass failed"));
+  relay.start();
 
   const app = await buildApp({
     logger,
     db,
     publisher,
     publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
-    metrics: createMetricsRegistry(SERVICE),
+    backlog,
+    metrics,
+    registry,
+    metricsRegistry,
     readiness: {
       database: () => checkDatabase(db, 2000),
       pubsub: () => checkPubSub(pubsub, config.PUBSUB_TOPIC, 2000),
@@ -41,7 +74,46 @@ await runService(SERVICE, async () => {
     isShuttingDown: shutdown.isShuttingDown,
   });
 
+  const secretBox = createSecretBox({ key: config.SECRETS_KEY, previousKeys: config.SECRETS_KEY_PREVIOUS });
+  const scheduler = createSyncScheduler({
+    db,
+    databaseUrl: config.DATABASE_URL,
+    secretBox,
+    logger,
+    metrics,
+    replicaId: config.SYNC_REPLICA_ID || `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
+    tickMs: config.SYNC_TICK_MS,
+    leaseSeconds: config.SYNC_LEASE_SECONDS,
+    timeoutMs: config.SYNC_TIMEOUT_MS,
+    concurrency: config.SYNC_CONCURRENCY,
+    jitterRatio: config.SYNC_JITTER_RATIO,
+    backoffMaxSeconds: config.SYNC_BACKOFF_MAX_SECONDS,
+  });
+  if (config.SYNC_ENABLED) await scheduler.start();
+  let automations: { stop(): Promise<void> } | undefined;
+  if (config.AUTOMATIONS_ENABLED) {
+    const subscriptionName =
+      config.AUTOMATIONS_SUBSCRIPTION || `${config.PUBSUB_TOPIC}-sync-worker-automations`;
+    if (config.PUBSUB_PROVISION) {
+      await ensureSubscription(pubsub, config.PUBSUB_TOPIC, subscriptionName, {
+        ackDeadlineSeconds: 60,
+        retryPolicy: { minimumBackoffSeconds: 1, maximumBackoffSeconds: 60 },
+      });
+    }
+    automations = startAutomationsConsumer(pubsub, subscriptionName, {
+      db,
+      secretBox,
+      logger,
+      metrics,
+      requestTimeoutMs: config.CONNECTOR_REQUEST_TIMEOUT_MS,
+    });
+  }
+
   shutdown.add("http server", () => app.close());
+  shutdown.add("sync scheduler", () => scheduler.stop());
+  shutdown.add("automations", () => automations?.stop());
+  shutdown.add("outbox relay", () => relay.stop());
+  shutdown.add("connector registry", () => registry.stop());
   shutdown.add("publisher flush", () => publisher.flush());
   shutdown.add("pubsub client", () => pubsub.close());
   shutdown.add("database pool", () => db.end());

@@ -28,7 +28,7 @@ const SIMULATED = [
   { id: "sim-a", simName: "connector-1" },
   { id: "sim-b", simName: "connector-2" },
 ] as const;
-/** Until sync-worker schedules syncs, the simulated Connectors sync themselves like the Connector's sync module. */
+/** sync-worker syncs the simulated Connectors (they have no sync module of their own) this often. */
 const SIM_SYNC_INTERVAL_SECONDS = 5;
 
 type IngestCredential = {
@@ -45,7 +45,6 @@ export async function startConnectorSims(context: ConnectorSimsContext): Promise
       join("tools", "connector-sim", "src", "main.ts"),
       ["--connectors", String(SIMULATED.length)],
       ["--base-port", String(basePort)],
-      ["--sync-interval", String(SIM_SYNC_INTERVAL_SECONDS)],
     ].flat(),
     cwd: REPO_ROOT,
     output: { kind: "file", path: join(context.logDir, "connector-sim.log") },
@@ -80,7 +79,14 @@ async function registerInHub(
   const created = await fetch(`${gateway}/v1/connectors`, {
     method: "POST",
     headers,
-    body: JSON.stringify({ id, name: `Simulated Connector ${id}`, baseUrl, apiPrefix: "/api/v2", apiKey }),
+    body: JSON.stringify({
+      id,
+      name: `Simulated Connector ${id}`,
+      baseUrl,
+      apiPrefix: "/api/v2",
+      apiKey,
+      syncIntervalSeconds: SIM_SYNC_INTERVAL_SECONDS,
+    }),
   });
   if (created.status === 201)
     return ((await created.json()) as { result: { ingest: IngestCredential } }).result.ingest;

@@ -13,3 +13,26 @@ export async function findIngestCredential(
   );
   return result.rows[0];
 }
+
+/** Every Connector's ingest credential hash, for the registry's fallback copy. */
+export async function listIngestCredentials(db: Pool): Promise<IngestCredentialRow[]> {
+  const result = await db.query<IngestCredentialRow>(`SELECT id, ingest_key_hash FROM connectors`);
+  return result.rows;
+}
+
+export type ConnectorApiRow = {
+  id: string;
+  base_url: string;
+  api_prefix: string;
+  api_key_sealed: string | null;
+  automations: Record<string, unknown>;
+};
+
+/** What the automations need to call a Connector's REST API, and which automations it enabled. */
+export async function findConnectorApi(db: Pool, connectorId: string): Promise<ConnectorApiRow | undefined> {
+  const result = await db.query<ConnectorApiRow>(
+    `SELECT id, base_url, api_prefix, api_key_sealed, automations FROM connectors WHERE id = $1 AND enabled`,
+    [connectorId],
+  );
+  return result.rows[0];
+}

@@ -1,0 +1,205 @@
+/**
+ * `make bench-ingest`: N concurrent clients post events to a real sync-worker process (emulator +
+ * Postgres), each client as its own Connector, each waiting for its 2xx before the next post (as a
+ * Connector's webhooks module waits per POST). Prints events/s and p50/p99 ingest latency beside
+ * the raw emulator publish rate measured in the same run with the same payload.
+ * Options: --clients <n> (default 16), --events <n> (default 4000), --payload-bytes <n> (default 1000).
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createPubSub, encodeEvent, ensureTopic, newId, runMigrations, createPool } from "@event-hub/shared";
+import type { Pool } from "pg";
+import { startChild } from "../../../tools/local-stack/src/child-process.ts";
+import { findFreePort } from "../../../tools/local-stack/src/free-port.ts";
+import { startPostgres } from "../../../tools/local-stack/src/postgres.ts";
+import { startPubSub } from "../../../tools/local-stack/src/pubsub-emulator.ts";
+import { REPO_ROOT } from "../../../tools/local-stack/src/services.ts";
+import { waitForHttp } from "../../../tools/local-stack/src/wait-for-http.ts";
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: "string", default: "16" },
+    events: { type: "string", default: "4000" },
+    "payload-bytes": { type: "string", default: "1000" },
+  },
+});
+const clients = Number(values.clients);
+const totalEvents = Number(values.events);
+const data = { id: "MSG0000000000000000", blob: "x".repeat(Number(values["payload-bytes"])) };
+
+const emulator = await startPubSub({ projectId: "bench-ingest" });
+const postgres = await startPostgres();
+const database = `bench_ingest_${process.pid}`;
+const databaseUrl = await postgres.createDatabase(database);
+const silent = { error: () => undefined };
+const db: Pool = createPool({
+  connectionString: databaseUrl,
+  max: 2,
+  applicationName: "bench",
+  logger: silent,
+});
+const pubsub = createPubSub({ projectId: emulator.projectId, emulatorHost: emulator.host });
+const cleanups: Array<() => Promise<unknown>> = [
+  () => pubsub.close(),
+  () => db.end(),
+  () => postgres.dropDatabase(database),
+  () => postgres.stop(),
+  () => emulator.stop(),
+];
+
+try {
+  await runMigrations(db);
+  const raw = await measureRawPublish();
+  const connectors = await registerConnectors();
+  const port = await findFreePort();
+  const worker = await startWorker(port);
+  cleanups.unshift(() => worker.stop());
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await runClients(baseUrl, connectors.slice(0, 1), clients); // warm-up
+  const result = await runClients(baseUrl, connectors, totalEvents);
+  print(raw, result);
+} finally {
+  for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+}
+
+type Measured = { events: number; seconds: number; latenciesMs: number[]; failures: number };
+
+/** The emulator alone: the same messages, N ordered keys, N publishers in flight at a time. */
+async function measureRawPublish(): Promise<Measured> {
+  const topicName = `raw-${randomBytes(4).toString("hex")}`;
+  await ensureTopic(pubsub, topicName);
+  const topic = pubsub.topic(topicName, {
+    messageOrdering: true,
+    batching: { maxMessages: 100, maxMilliseconds: 5 },
+  });
+  const latenciesMs: number[] = [];
+  const startedAt = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, client) => {
+      while (next < totalEvents) {
+        next++;
+        const encoded = encodeEvent({
+          id: newId("evt"),
+          trigger: "transport.messageReceived",
+          data,
+          connectorId: `bench-${client}`,
+          time: new Date().toISOString(),
+        });
+        if (!encoded.ok) throw new Error(encoded.reason);
+        const t0 = performance.now();
+        await topic.publishMessage(encoded.message);
+        latenciesMs.push(performance.now() - t0);
+      }
+    }),
+  );
+  return {
+    events: latenciesMs.length,
+    seconds: (performance.now() - startedAt) / 1000,
+    latenciesMs,
+    failures: 0,
+  };
+}
+
+async function registerConnectors(): Promise<Array<{ id: string; key: string }>> {
+  const connectors = Array.from({ length: clients }, (_, i) => ({
+    id: `bench-${i}`,
+    key: `ingk_${randomBytes(16).toString("base64url")}`,
+  }));
+  for (const { id, key } of connectors) {
+    await db.query(
+      `INSERT INTO connectors (id, name, base_url, ingest_key_hash, enabled) VALUES ($1, $1, 'http://127.0.0.1:9', $2, false)`,
+      [id, createHash("sha256").update(key).digest("hex")],
+    );
+  }
+  return connectors;
+}
+
+async function startWorker(port: number) {
+  const child = await startChild({
+    name: "sync-worker",
+    command: process.execPath,
+    args: [join("services", "sync-worker", "src", "main.ts")],
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      METADATA_SERVER_DETECTION: "none",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      LOG_LEVEL: "warn",
+      DATABASE_URL: databaseUrl,
+      PUBSUB_EMULATOR_HOST: emulator.host,
+      PUBSUB_PROJECT_ID: emulator.projectId,
+      PUBSUB_TOPIC: `bench-${randomBytes(4).toString("hex")}`,
+      SECRETS_KEY: randomBytes(32).toString("base64"),
+      SYNC_ENABLED: "false",
+      AUTOMATIONS_ENABLED: "false",
+    },
+    output: { kind: "quiet" },
+  });
+  const ready = await waitForHttp({
+    url: `http://127.0.0.1:${port}/health`,
+    isReady: (status) => status === 200,
+    timeoutMs: 30_000,
+    child,
+  });
+  if (!ready.isReady) throw new Error(`sync-worker did not start:\n${child.outputTail()}`);
+  return child;
+}
+
+async function runClients(
+  baseUrl: string,
+  connectors: Array<{ id: string; key: string }>,
+  events: number,
+): Promise<Measured> {
+  const body = JSON.stringify({ trigger: "transport.messageReceived", data });
+  const latenciesMs: number[] = [];
+  let failures = 0;
+  let next = 0;
+  const startedAt = performance.now();
+  await Promise.all(
+    connectors.map(async ({ id, key }) => {
+      while (next < events) {
+        next++;
+        const t0 = performance.now();
+        const response = await fetch(`${baseUrl}/v1/ingest/${id}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": key },
+          body,
+        });
+        await response.arrayBuffer();
+        latenciesMs.push(performance.now() - t0);
+        if (response.status !== 202) failures++;
+      }
+    }),
+  );
+  return {
+    events: latenciesMs.length,
+    seconds: (performance.now() - startedAt) / 1000,
+    latenciesMs,
+    failures,
+  };
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+function print(raw: Measured, ingest: Measured): void {
+  const line = (name: string, m: Measured) =>
+    `${name.padEnd(34)} ${(m.events / m.seconds).toFixed(0).padStart(7)} events/s   p50 ${percentile(m.latenciesMs, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(m.latenciesMs, 99).toFixed(1).padStart(6)} ms`;
+  say(
+    `ingest benchmark: ${clients} concurrent clients, ${totalEvents} events of ~${data.blob.length} B, emulator ${emulator.source}, Postgres ${postgres.source}`,
+  );
+  say(line("raw emulator publish (same run)", raw));
+  say(line("sync-worker ingest (HTTP → ack)", ingest));
+  say(
+    `ingest / raw: ${((ingest.events / ingest.seconds / (raw.events / raw.seconds)) * 100).toFixed(0)} %   non-202 answers: ${ingest.failures}`,
+  );
+}

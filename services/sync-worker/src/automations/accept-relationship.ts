@@ -1,0 +1,48 @@
+/**
+ * `PUT {baseUrl}{apiPrefix}/Relationships/{id}/Accept`, classified: accepted; final (the Connector
+ * refused for good, e.g. the relationship is no longer Pending); or transient (retry later).
+ */
+export type AcceptResult =
+  { kind: "accepted" } | { kind: "final"; outcome: string } | { kind: "transient"; error: string };
+
+export async function acceptRelationship(request: {
+  baseUrl: string;
+  apiPrefix: string;
+  apiKey: string;
+  relationshipId: string;
+  correlationId: string | undefined;
+  timeoutMs: number;
+}): Promise<AcceptResult> {
+  const url = `${request.baseUrl.replace(/\/+$/, "")}${request.apiPrefix}/Relationships/${encodeURIComponent(request.relationshipId)}/Accept`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: "PUT",
+      headers: {
+        "x-api-key": request.apiKey,
+        accept: "application/json",
+        ...(request.correlationId ? { "x-correlation-id": request.correlationId } : {}),
+      },
+      signal: AbortSignal.timeout(request.timeoutMs),
+    });
+  } catch (error) {
+    return { kind: "transient", error: String((error as { cause?: unknown }).cause ?? error) };
+  }
+  const text = await response.text().catch(() => "");
+  if (response.ok) return { kind: "accepted" };
+  if (response.status === 408 || response.status === 429 || response.status >= 500) {
+    return { kind: "transient", error: `HTTP ${response.status}` };
+  }
+  const code = errorCode(text);
+  if (code === "error.transport.relationships.wrongRelationshipStatus")
+    return { kind: "final", outcome: "notPending" };
+  return { kind: "final", outcome: `refused: HTTP ${response.status} ${code ?? ""}`.trim() };
+}
+
+function errorCode(text: string): string | undefined {
+  try {
+    return (JSON.parse(text) as { error?: { code?: string } }).error?.code;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,163 @@
+import {
+  createMetricsRegistry,
+  createPubSub,
+  createSecretBox,
+  ensureSubscription,
+  ensureTopic,
+  generateSecretsKey,
+  runMigrations,
+} from "@event-hub/shared";
+import type { PubSub } from "@google-cloud/pubsub";
+import type { FastifyInstance } from "fastify";
+import type { Pool } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createScenarioClient,
+  startSimulation,
+  type ScenarioClient,
+  type Simulation,
+} from "../../../../tools/connector-sim/src/index.ts";
+import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import {
+  buildDeps,
+  createTestPool,
+  insertConnector,
+  newTestConnector,
+  silentLogger,
+} from "../../test/harness.ts";
+import { buildApp } from "../app.ts";
+import { createEventPublisher } from "../event-publisher.ts";
+import { createSyncWorkerMetrics } from "../metrics.ts";
+import { startAutomationsConsumer } from "./automations-consumer.ts";
+
+type Dto = Record<string, unknown> & { id: string };
+
+// Ingest → topic → automations subscription → PUT …/Accept on a simulated Connector.
+describe("autoAcceptPendingRelationships", () => {
+  const secretBox = createSecretBox({ key: generateSecretsKey() });
+  const topicName = uniqueName("events");
+  const subscriptionName = uniqueName("automations");
+  const automations = { autoAcceptPendingRelationships: true };
+  const connectorA = newTestConnector({ automations });
+  const connectorB = newTestConnector({ automations });
+  const metricsRegistry = createMetricsRegistry("sync-worker-test");
+  let sim: Simulation;
+  let db: Pool;
+  let pubsub: PubSub;
+  let app: FastifyInstance;
+  let consumer: { stop(): Promise<void> };
+  let a: ScenarioClient;
+  let b: ScenarioClient;
+
+  beforeAll(async () => {
+    db = createTestPool();
+    await runMigrations(db);
+    pubsub = createPubSub({
+      projectId: process.env.PUBSUB_PROJECT_ID,
+      emulatorHost: process.env.PUBSUB_EMULATOR_HOST,
+    });
+    await ensureTopic(pubsub, topicName);
+    await ensureSubscription(pubsub, topicName, subscriptionName);
+    app = await buildApp(buildDeps({ db, publisher: createEventPublisher(pubsub, topicName) }));
+    const ingestUrl = await app.listen({ port: 0, host: "127.0.0.1" });
+    const hubConnectors = [connectorA, connectorB];
+    sim = await startSimulation({
+      connectors: 2,
+      logLevel: "silent",
+      webhooks: (index) => ({
+        webhooks: [
+          {
+            triggers: ["**"],
+            target: {
+              url: `${ingestUrl}/v1/ingest/${hubConnectors[index]?.id}`,
+              authentication: { type: "ApiKey", apiKey: hubConnectors[index]?.ingestKey ?? "" },
+            },
+          },
+        ],
+      }),
+    });
+    for (const [index, connector] of hubConnectors.entries()) {
+      const simulated = sim.connectors[index];
+      connector.baseUrl = simulated?.baseUrl;
+      connector.apiKeySealed = secretBox.seal(simulated?.apiKey ?? "");
+      await insertConnector(db, connector);
+    }
+    consumer = startAutomationsConsumer(pubsub, subscriptionName, {
+      db,
+      secretBox,
+      logger: silentLogger(),
+      metrics: createSyncWorkerMetrics(metricsRegistry),
+      requestTimeoutMs: 5000,
+    });
+    a = await createScenarioClient(sim.connectors[0]?.baseUrl ?? "", sim.connectors[0]?.apiKey ?? "");
+    b = await createScenarioClient(sim.connectors[1]?.baseUrl ?? "", sim.connectors[1]?.apiKey ?? "");
+  });
+
+  afterAll(async () => {
+    await consumer?.stop();
+    await sim?.stop();
+    await app?.close();
+    await pubsub?.close();
+    await db?.end();
+  });
+
+  const outcomes = async () =>
+    (
+      await db.query<{ connector_id: string; outcome: string | null }>(
+        `SELECT connector_id, outcome FROM auto_accepted_relationships WHERE connector_id = ANY($1::text[])`,
+        [[connectorA.id, connectorB.id]],
+      )
+    ).rows;
+  const counted = async (outcome: string) =>
+    (await metricsRegistry.getSingleMetricAsString("hub_automation_actions_total"))
+      .split("\n")
+      .filter((line) => line.includes(`outcome="${outcome}"`))
+      .map((line) => Number(line.split(" ").at(-1)))
+      .reduce((sum, n) => sum + n, 0);
+
+  it("accepts the peer's pending relationship once, and never the Connector's own", async () => {
+    // A offers a template; B loads it and accepts its Request, which creates the Pending relationship.
+    const template = await a.call<Dto & { truncatedReference: string }>(
+      "POST",
+      "/RelationshipTemplates/Own",
+      {
+        content: {
+          "@type": "RelationshipTemplateContent",
+          onNewRelationship: {
+            "@type": "Request",
+            items: [{ "@type": "ConsentRequestItem", mustBeAccepted: true, consent: "I agree." }],
+          },
+        },
+        expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+      },
+    );
+    await b.call("POST", "/RelationshipTemplates/Peer", { reference: template.truncatedReference });
+    const [request] = await b.call<Dto[]>("GET", `/Requests/Incoming?source.reference=${template.id}`);
+    await b.call("PUT", `/Requests/Incoming/${request?.id}/Accept`, { items: [{ accept: true }] });
+    await a.call("POST", "/Account/Sync"); // A now sees the Pending relationship B created
+
+    const [relationship] = await a.call<Dto[]>("GET", `/Relationships?peer=${b.address}`);
+    await expect
+      .poll(async () => (await a.call<Dto>("GET", `/Relationships/${relationship?.id}`)).status, {
+        timeout: 20_000,
+      })
+      .toBe("Active");
+    await b.call("POST", "/Account/Sync");
+    expect((await b.call<Dto>("GET", `/Relationships/${relationship?.id}`)).status).toBe("Active");
+    expect(await outcomes()).toStrictEqual([{ connector_id: connectorA.id, outcome: "accepted" }]);
+
+    // The same Pending event once more (a redelivery or a repeated POST) accepts nothing.
+    const pendingEvent = sim.connectors[0]
+      ?.events()
+      .find((e) => e.namespace === "transport.relationshipChanged" && (e.data as Dto).status === "Pending");
+    const again = await app.inject({
+      method: "POST",
+      url: `/v1/ingest/${connectorA.id}`,
+      headers: { "content-type": "application/json", "x-api-key": connectorA.ingestKey },
+      payload: { trigger: "transport.relationshipChanged", data: pendingEvent?.data },
+    });
+    expect(again.statusCode).toBe(202);
+    await expect.poll(() => counted("alreadyHandled"), { timeout: 20_000 }).toBe(1);
+    expect(await counted("accepted")).toBe(1);
+  });
+});

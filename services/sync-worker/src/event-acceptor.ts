@@ -1,0 +1,67 @@
+import { AppError, type EncodedEvent } from "@event-hub/shared";
+import type { Pool } from "pg";
+import type { Logger } from "pino";
+import type { EventPublisher } from "./event-publisher.ts";
+import type { SyncWorkerMetrics } from "./metrics.ts";
+import type { OutboxBacklog } from "./outbox-backlog.ts";
+import { insertOutboxEvent } from "./store/ingest-outbox.ts";
+
+export type AcceptedPath = "pubsub" | "outbox";
+
+export type EventAcceptorDeps = {
+  db: Pool;
+  publisher: EventPublisher;
+  publishTimeoutMs: number;
+  backlog: OutboxBacklog;
+  metrics: SyncWorkerMetrics;
+  logger: Logger;
+};
+
+export type AcceptableEvent = { id: string; connectorId: string; trigger: string; message: EncodedEvent };
+
+/**
+ * Makes an event safe before anyone is told so: published and acked by Pub/Sub, or — when Pub/Sub
+ * fails, times out, or older events of the Connector still wait — committed to the outbox. When
+ * neither takes it, a 503 the sender sees (the Connector's webhooks module never retries).
+ */
+export async function acceptEvent(deps: EventAcceptorDeps, event: AcceptableEvent): Promise<AcceptedPath> {
+  let publishError: unknown;
+  if (!deps.backlog.has(event.connectorId)) {
+    const startedAt = performance.now();
+    try {
+      await deps.publisher.publish(event.message, deps.publishTimeoutMs);
+      deps.metrics.publishSeconds.observe({ path: "ingest" }, (performance.now() - startedAt) / 1000);
+      count(deps, event, "pubsub");
+      return "pubsub";
+    } catch (error) {
+      publishError = error;
+    }
+  }
+  // Marked before the write: later events of this Connector must queue behind this one.
+  deps.backlog.mark(event.connectorId);
+  try {
+    await insertOutboxEvent(deps.db, event.id, event.connectorId, event.message);
+  } catch (error) {
+    deps.logger.error(
+      { err: error, publishError, eventId: event.id, connectorId: event.connectorId },
+      "event neither published nor stored in the outbox",
+    );
+    throw new AppError(
+      "error.hub.ingest.unavailable",
+      "the event could not be published or stored; send it again",
+      503,
+    );
+  }
+  if (publishError) {
+    deps.logger.warn(
+      { err: publishError, eventId: event.id, connectorId: event.connectorId },
+      "Pub/Sub did not take the event; stored in the outbox",
+    );
+  }
+  count(deps, event, "outbox");
+  return "outbox";
+}
+
+function count(deps: EventAcceptorDeps, event: AcceptableEvent, path: AcceptedPath): void {
+  deps.metrics.eventsIngested.inc({ trigger: event.trigger, connector: event.connectorId, path });
+}

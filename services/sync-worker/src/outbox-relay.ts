@@ -1,0 +1,114 @@
+import { withTransaction } from "@event-hub/shared";
+import type { Pool } from "pg";
+import type { Logger } from "pino";
+import type { EventPublisher } from "./event-publisher.ts";
+import type { SyncWorkerMetrics } from "./metrics.ts";
+import type { OutboxBacklog } from "./outbox-backlog.ts";
+import {
+  deleteOutboxEvents,
+  listOutboxConnectors,
+  readOutboxBatch,
+  readOutboxStats,
+  tryLockRelay,
+  type OutboxRow,
+} from "./store/ingest-outbox.ts";
+
+export type OutboxRelayDeps = {
+  db: Pool;
+  publisher: EventPublisher;
+  publishTimeoutMs: number;
+  backlog: OutboxBacklog;
+  metrics: SyncWorkerMetrics;
+  logger: Logger;
+  intervalMs: number;
+  batchSize: number;
+};
+
+export type OutboxRelay = {
+  /** One pass: publishes what waits, in order, and deletes what Pub/Sub acked. Returns that count. */
+  runOnce(): Promise<number>;
+  start(): void;
+  stop(): Promise<void>;
+};
+
+/**
+ * Drains the ingest outbox into Pub/Sub. One replica relays at a time (a transaction-scoped advisory
+ * lock), rows go out oldest first with the Connector as ordering key, and a Connector's rows after
+ * its first failure stay for the next pass, so nothing overtakes an older event.
+ */
+export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = true;
+
+  const runOnce = async (): Promise<number> => {
+    const since = deps.backlog.generation();
+    let relayed = 0;
+    for (;;) {
+      const batch = await relayBatch(deps);
+      relayed += batch.acked;
+      if (!batch.isFull || batch.acked === 0) break;
+    }
+    deps.backlog.replace(await listOutboxConnectors(deps.db), since);
+    const stats = await readOutboxStats(deps.db);
+    deps.metrics.outboxDepth.set(stats.depth);
+    deps.metrics.outboxOldestAgeSeconds.set(stats.oldestAgeSeconds);
+    return relayed;
+  };
+
+  const loop = () => {
+    running = runOnce()
+      .catch((error: unknown) => deps.logger.warn({ err: error }, "outbox relay pass failed"))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, deps.intervalMs);
+      });
+  };
+
+  return {
+    runOnce,
+    start() {
+      stopped = false;
+      timer = setTimeout(loop, 0);
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+async function relayBatch(deps: OutboxRelayDeps): Promise<{ acked: number; isFull: boolean }> {
+  return await withTransaction(deps.db, async (client) => {
+    if (!(await tryLockRelay(client))) return { acked: 0, isFull: false };
+    const rows = await readOutboxBatch(client, deps.batchSize);
+    const acked = await publishInOrder(deps, rows);
+    await deleteOutboxEvents(client, acked);
+    if (acked.length > 0) deps.logger.info({ relayed: acked.length }, "outbox events published");
+    return { acked: acked.length, isFull: rows.length === deps.batchSize };
+  });
+}
+
+/** Publishes every row (the client keeps per-key call order); returns the seqs of each key's acked prefix. */
+async function publishInOrder(deps: OutboxRelayDeps, rows: OutboxRow[]): Promise<string[]> {
+  const startedAt = performance.now();
+  const outcomes = await Promise.allSettled(
+    rows.map((row) =>
+      deps.publisher.publish(
+        { data: row.data, attributes: row.attributes, orderingKey: row.ordering_key },
+        deps.publishTimeoutMs,
+      ),
+    ),
+  );
+  const blocked = new Set<string>();
+  const acked: string[] = [];
+  rows.forEach((row, i) => {
+    if (blocked.has(row.ordering_key)) return;
+    if (outcomes[i]?.status === "fulfilled") acked.push(row.seq);
+    else blocked.add(row.ordering_key);
+  });
+  if (acked.length > 0) {
+    deps.metrics.publishSeconds.observe({ path: "relay" }, (performance.now() - startedAt) / 1000);
+  }
+  return acked;
+}

@@ -1,0 +1,126 @@
+import { createSecretBox, generateSecretsKey, runMigrations } from "@event-hub/shared";
+import type { Pool } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulation, type Simulation } from "../../../tools/connector-sim/src/index.ts";
+import { createSyncWorkerMetrics } from "./metrics.ts";
+import { createMetricsRegistry } from "@event-hub/shared";
+import { createSyncScheduler, SYNC_REQUESTED_CHANNEL, type SyncScheduler } from "./sync-scheduler.ts";
+import {
+  createTestPool,
+  insertConnector,
+  newTestConnector,
+  silentLogger,
+  type TestConnector,
+} from "../test/harness.ts";
+
+type StateRow = {
+  connector_id: string;
+  last_succeeded_at: Date | null;
+  last_failed_at: Date | null;
+  last_error: string | null;
+  consecutive_failures: number;
+  last_correlation_id: string | null;
+  next_sync_at: Date;
+  last_started_at: Date | null;
+  sync_requested_at: Date | null;
+};
+
+// One scheduler against simulated Connectors: healthy, failing, hanging, slow, and one synced on request.
+describe("sync scheduler", () => {
+  const secretBox = createSecretBox({ key: generateSecretsKey() });
+  let sim: Simulation;
+  let db: Pool;
+  let scheduler: SyncScheduler;
+  const connectors: TestConnector[] = [];
+
+  beforeAll(async () => {
+    db = createTestPool();
+    await runMigrations(db);
+    sim = await startSimulation({ connectors: 5, logLevel: "silent" });
+    const [, failing, hanging, slow] = sim.connectors;
+    failing?.setFaults({ sync: "error" });
+    hanging?.setFaults({ sync: "hang" });
+    slow?.setFaults({ syncDelayMs: 300 });
+    for (const [index, simulated] of sim.connectors.entries()) {
+      const connector = newTestConnector({
+        baseUrl: simulated.baseUrl,
+        apiKeySealed: secretBox.seal(simulated.apiKey),
+        syncIntervalSeconds: index === 4 ? 3600 : 1, // the last one syncs only when asked
+      });
+      await insertConnector(db, connector);
+      connectors.push(connector);
+    }
+    scheduler = createSyncScheduler({
+      db,
+      databaseUrl: process.env.DATABASE_URL ?? "",
+      secretBox,
+      logger: silentLogger(),
+      metrics: createSyncWorkerMetrics(createMetricsRegistry("sync-worker-test")),
+      replicaId: "scheduler-test",
+      tickMs: 200,
+      leaseSeconds: 10,
+      timeoutMs: 1000,
+      concurrency: 3,
+      jitterRatio: 0,
+      backoffMaxSeconds: 4,
+    });
+    await scheduler.start();
+  });
+
+  afterAll(async () => {
+    await scheduler?.stop();
+    await sim?.stop();
+    await db?.end();
+  });
+
+  const state = async (index: number): Promise<StateRow> => {
+    const { rows } = await db.query<StateRow>(`SELECT * FROM connector_sync_state WHERE connector_id = $1`, [
+      connectors[index]?.id,
+    ]);
+    return rows[0] as StateRow;
+  };
+
+  it("keeps syncing healthy Connectors while others fail, hang or are slow, and backs those off", async () => {
+    const successes = new Set<number>();
+    await expect
+      .poll(
+        async () => {
+          const healthy = await state(0);
+          if (healthy.last_succeeded_at) successes.add(healthy.last_succeeded_at.getTime());
+          const hanging = await state(2);
+          return successes.size >= 4 && hanging.consecutive_failures >= 2;
+        },
+        { timeout: 30_000, interval: 100 },
+      )
+      .toBe(true);
+
+    const failing = await state(1);
+    expect(failing.last_error).toContain("HTTP 500 error.platform.unexpected");
+    expect(failing.last_succeeded_at).toBeNull();
+    expect(failing.consecutive_failures).toBeGreaterThanOrEqual(2);
+    // Backed off: the next run waits 2^failures × the interval (capped), not the interval.
+    const waitMs = failing.next_sync_at.getTime() - (failing.last_failed_at?.getTime() ?? 0);
+    expect(waitMs).toBeGreaterThanOrEqual(Math.min(4, 2 ** failing.consecutive_failures) * 1000 - 50);
+    expect((await state(2)).last_error).toContain("no answer within 1000 ms");
+    expect((await state(3)).last_succeeded_at).not.toBeNull();
+    expect((await state(0)).last_correlation_id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("runs a sync at once when api-gateway asks for one", async () => {
+    await expect.poll(async () => (await state(4)).last_succeeded_at).not.toBeNull(); // its first, at registration
+    const before = await state(4);
+    const { rows } = await db.query<{ at: Date }>(
+      `UPDATE connector_sync_state SET sync_requested_at = now() WHERE connector_id = $1 RETURNING sync_requested_at AS at`,
+      [connectors[4]?.id],
+    );
+    await db.query(`SELECT pg_notify($1, $2)`, [SYNC_REQUESTED_CHANNEL, connectors[4]?.id]);
+    await expect
+      .poll(async () => (await state(4)).last_correlation_id, { timeout: 10_000, interval: 50 })
+      .not.toBe(before.last_correlation_id);
+    await expect.poll(async () => (await state(4)).sync_requested_at).toBeNull();
+    const after = await state(4);
+    console.log(
+      `sync now: started ${(after.last_started_at?.getTime() ?? 0) - (rows[0]?.at.getTime() ?? 0)} ms after the request`,
+    );
+  });
+});

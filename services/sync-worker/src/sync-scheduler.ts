@@ -1,0 +1,178 @@
+import { randomUUID } from "node:crypto";
+import type { SecretBox } from "@event-hub/shared";
+import pg from "pg";
+import type { Pool } from "pg";
+import type { Logger } from "pino";
+import type { SyncWorkerMetrics } from "./metrics.ts";
+import { nextSyncDelayMs, type SchedulePolicy } from "./sync-schedule.ts";
+import { requestSync, type SyncResult } from "./sync-request.ts";
+import {
+  claimLeases,
+  ensureSyncStates,
+  heartbeatReplica,
+  listDueTargets,
+  recordSyncOutcome,
+  recordSyncStarted,
+  releaseLeases,
+  removeReplica,
+  renewLeases,
+  type SyncTarget,
+} from "./store/sync-state.ts";
+
+/** api-gateway's "sync now": NOTIFY on this channel with the Connector id as payload. */
+export const SYNC_REQUESTED_CHANNEL = "connector_sync_requested";
+
+export type SyncSchedulerOptions = SchedulePolicy & {
+  db: Pool;
+  /** A connection string for the LISTEN connection (a pool's clients come and go). */
+  databaseUrl: string;
+  secretBox: SecretBox;
+  logger: Logger;
+  metrics: SyncWorkerMetrics;
+  replicaId: string;
+  tickMs: number;
+  leaseSeconds: number;
+  timeoutMs: number;
+  concurrency: number;
+};
+
+export type SyncScheduler = {
+  start(): Promise<void>;
+  /** Stops ticking, waits for running syncs, gives the leases back so another replica goes on at once. */
+  stop(): Promise<void>;
+  /** The Connectors whose lease this replica holds. */
+  owned(): ReadonlySet<string>;
+};
+
+/**
+ * Syncs every enabled Connector on its schedule. Each replica holds leases on a fair share of the
+ * Connectors (renewed every tick; a dead replica's leases run out and the others claim them) and
+ * syncs only those, at most `concurrency` at once, so a slow or hanging Connector holds one slot
+ * until its timeout and never delays the rest.
+ */
+export function createSyncScheduler(options: SyncSchedulerOptions): SyncScheduler {
+  const { db, logger } = options;
+  let owned = new Set<string>();
+  const running = new Map<string, Promise<void>>();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = true;
+  let ticking: Promise<void> = Promise.resolve();
+  let listener: pg.Client | undefined;
+
+  const tick = async (): Promise<void> => {
+    const liveReplicas = await heartbeatReplica(db, options.replicaId, options.leaseSeconds);
+    const enabled = await ensureSyncStates(db);
+    owned = new Set(await renewLeases(db, options.replicaId, options.leaseSeconds));
+    const fairShare = Math.ceil(enabled / Math.max(1, liveReplicas));
+    if (owned.size < fairShare) {
+      const claimed = await claimLeases(db, options.replicaId, options.leaseSeconds, fairShare - owned.size);
+      for (const id of claimed) owned.add(id);
+      if (claimed.length > 0) logger.info({ claimed }, "sync leases taken");
+    } else if (owned.size > fairShare) {
+      const extra = [...owned].filter((id) => !running.has(id)).slice(0, owned.size - fairShare);
+      await releaseLeases(db, options.replicaId, extra);
+      for (const id of extra) owned.delete(id);
+    }
+    options.metrics.leasesOwned.set(owned.size);
+    const free = options.concurrency - running.size;
+    if (free <= 0) return;
+    const due = await listDueTargets(db, options.replicaId, options.concurrency);
+    for (const target of due.filter((t) => !running.has(t.connector_id)).slice(0, free)) {
+      const run = runSync(options, target).finally(() => {
+        running.delete(target.connector_id);
+        wake(); // a slot is free: the next due Connector need not wait for the tick
+      });
+      running.set(target.connector_id, run);
+    }
+  };
+
+  const schedule = (delayMs: number) => {
+    clearTimeout(timer);
+    if (!stopped) timer = setTimeout(loop, delayMs);
+  };
+  const loop = () => {
+    ticking = tick()
+      .catch((error: unknown) => logger.warn({ err: error }, "sync scheduler tick failed"))
+      .finally(() => schedule(options.tickMs));
+  };
+  const wake = () => {
+    if (!stopped) void ticking.then(() => schedule(0));
+  };
+
+  const listen = async () => {
+    listener = new pg.Client({ connectionString: options.databaseUrl });
+    listener.on("notification", wake);
+    listener.on("error", (error) => {
+      logger.warn({ err: error }, "LISTEN connection lost; sync-now requests wait for the next tick");
+      listener = undefined;
+    });
+    await listener.connect();
+    await listener.query(`LISTEN ${SYNC_REQUESTED_CHANNEL}`);
+  };
+
+  return {
+    async start() {
+      stopped = false;
+      await listen().catch((error: unknown) => logger.warn({ err: error }, "LISTEN failed"));
+      schedule(0);
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await ticking;
+      await Promise.allSettled(running.values());
+      await listener?.end().catch(() => undefined);
+      await releaseLeases(db, options.replicaId, [...owned]).catch(() => undefined);
+      await removeReplica(db, options.replicaId).catch(() => undefined);
+    },
+    owned: () => owned,
+  };
+}
+
+async function runSync(options: SyncSchedulerOptions, target: SyncTarget): Promise<void> {
+  const correlationId = randomUUID();
+  const startedAt = performance.now();
+  let result: SyncResult;
+  try {
+    await recordSyncStarted(options.db, target.connector_id, correlationId);
+    result = await callConnector(options, target, correlationId);
+  } catch (error) {
+    result = { ok: false, outcome: "error", error: (error as Error).message };
+  }
+  const outcome = result.ok ? "success" : result.outcome;
+  options.metrics.syncs.inc({ outcome });
+  options.metrics.syncSeconds.observe({ outcome }, (performance.now() - startedAt) / 1000);
+  const failures = result.ok ? 0 : target.consecutive_failures + 1;
+  if (!result.ok) {
+    options.logger.warn(
+      { connectorId: target.connector_id, correlationId, error: result.error, failures },
+      "sync failed",
+    );
+  }
+  await recordSyncOutcome(options.db, {
+    connectorId: target.connector_id,
+    isSuccess: result.ok,
+    error: result.ok ? undefined : result.error,
+    consecutiveFailures: failures,
+    nextSyncInMs: nextSyncDelayMs(options, target.sync_interval_seconds, failures),
+  }).catch((error: unknown) =>
+    options.logger.error({ err: error, connectorId: target.connector_id }, "cannot record the sync outcome"),
+  );
+}
+
+async function callConnector(
+  options: SyncSchedulerOptions,
+  target: SyncTarget,
+  correlationId: string,
+): Promise<SyncResult> {
+  if (!target.api_key_sealed) {
+    return { ok: false, outcome: "error", error: "no API key registered for this Connector" };
+  }
+  return await requestSync({
+    baseUrl: target.base_url,
+    apiPrefix: target.api_prefix,
+    apiKey: options.secretBox.open(target.api_key_sealed),
+    correlationId,
+    timeoutMs: options.timeoutMs,
+  });
+}

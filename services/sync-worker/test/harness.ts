@@ -1,0 +1,81 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createLogger, createMetricsRegistry, createPool } from "@event-hub/shared";
+import type { Pool } from "pg";
+import type { Logger } from "pino";
+import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
+import type { SyncWorkerDeps } from "../src/app.ts";
+import { createConnectorRegistry } from "../src/connector-registry.ts";
+import type { EventPublisher } from "../src/event-publisher.ts";
+import { createSyncWorkerMetrics } from "../src/metrics.ts";
+import { createOutboxBacklog } from "../src/outbox-backlog.ts";
+
+/** Test harness of sync-worker: real pools, loggers and dependencies, wired like main.ts does. */
+
+export const silentLogger = (): Logger => createLogger({ service: "sync-worker-test", level: "silent" });
+
+export function createTestPool(connectionString = process.env.DATABASE_URL ?? "", max = 4): Pool {
+  return createPool({
+    connectionString,
+    max,
+    applicationName: "sync-worker-test",
+    logger: silentLogger(),
+    connectionTimeoutMs: 2000,
+  });
+}
+
+export type TestConnector = {
+  id: string;
+  ingestKey: string;
+  baseUrl?: string;
+  apiKeySealed?: string;
+  syncIntervalSeconds?: number;
+  automations?: Record<string, unknown>;
+  enabled?: boolean;
+};
+
+export function newTestConnector(overrides: Partial<TestConnector> = {}): TestConnector {
+  return {
+    id: uniqueName("con"),
+    ingestKey: `ingk_${randomBytes(16).toString("base64url")}`,
+    ...overrides,
+  };
+}
+
+export async function insertConnector(db: Pool, connector: TestConnector): Promise<void> {
+  await db.query(
+    `INSERT INTO connectors (id, name, base_url, api_key_sealed, ingest_key_hash, sync_interval_seconds,
+                             enabled, automations)
+     VALUES ($1, $1, $2, $3, $4, $5, $6, $7)`,
+    [
+      connector.id,
+      connector.baseUrl ?? "http://127.0.0.1:9",
+      connector.apiKeySealed ?? null,
+      createHash("sha256").update(connector.ingestKey).digest("hex"),
+      connector.syncIntervalSeconds ?? 60,
+      connector.enabled ?? true,
+      JSON.stringify(connector.automations ?? {}),
+    ],
+  );
+}
+
+export function buildDeps(options: {
+  db: Pool;
+  publisher: EventPublisher;
+  publishTimeoutMs?: number;
+  logger?: Logger;
+}): SyncWorkerDeps {
+  const logger = options.logger ?? silentLogger();
+  const metricsRegistry = createMetricsRegistry("sync-worker-test");
+  return {
+    db: options.db,
+    publisher: options.publisher,
+    publishTimeoutMs: options.publishTimeoutMs ?? 5000,
+    logger,
+    backlog: createOutboxBacklog(),
+    metrics: createSyncWorkerMetrics(metricsRegistry),
+    registry: createConnectorRegistry(options.db, logger),
+    metricsRegistry,
+    readiness: {},
+    isShuttingDown: () => false,
+  };
+}

@@ -1,0 +1,254 @@
+import { createHash, randomBytes } from "node:crypto";
+import { join } from "node:path";
+import {
+  createPubSub,
+  createSecretBox,
+  decodeEvent,
+  ensureSubscription,
+  ensureTopic,
+  type HubEvent,
+} from "@event-hub/shared";
+import type { Message, PubSub } from "@google-cloud/pubsub";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulation, type Simulation } from "../../tools/connector-sim/src/index.ts";
+import { startChild, type Child } from "../../tools/local-stack/src/child-process.ts";
+import { findFreePorts } from "../../tools/local-stack/src/free-port.ts";
+import { REPO_ROOT } from "../../tools/local-stack/src/services.ts";
+import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
+import { waitForHttp } from "../../tools/local-stack/src/wait-for-http.ts";
+
+type Received = { event: HubEvent; orderingKey: string | undefined; attributes: Record<string, string> };
+
+// Two sync-worker processes over one Postgres and the emulator, syncing simulated Connectors whose
+// webhooks module posts to the hub's ingest.
+describe("sync-worker replicas", () => {
+  const secretsKey = randomBytes(32).toString("base64");
+  const secretBox = createSecretBox({ key: secretsKey });
+  const topicName = uniqueName("events");
+  const subscriptionName = uniqueName("sub");
+  const ids = Array.from({ length: 4 }, () => uniqueName("sim"));
+  const ingestKeys = ids.map(() => `ingk_${randomBytes(16).toString("base64url")}`);
+  const replicaIds = [uniqueName("replica"), uniqueName("replica")];
+  const received: Received[] = [];
+  let sim: Simulation;
+  let db: pg.Client;
+  let pubsub: PubSub;
+  let replicas: Child[] = [];
+  let ingestUrl = "";
+
+  beforeAll(async () => {
+    db = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await db.connect();
+    pubsub = createPubSub({
+      projectId: process.env.PUBSUB_PROJECT_ID,
+      emulatorHost: process.env.PUBSUB_EMULATOR_HOST,
+    });
+    await ensureTopic(pubsub, topicName);
+    await ensureSubscription(pubsub, topicName, subscriptionName, { enableMessageOrdering: true });
+    pubsub.subscription(subscriptionName).on("message", (message: Message) => {
+      message.ack();
+      const decoded = decodeEvent(message);
+      if (decoded.ok && decoded.form === "cloudevents") {
+        received.push({
+          event: decoded.event,
+          orderingKey: message.orderingKey,
+          attributes: message.attributes,
+        });
+      }
+    });
+
+    const ports = await findFreePorts(2);
+    ingestUrl = `http://127.0.0.1:${ports[1]}`; // the replica that survives
+    sim = await startSimulation({
+      connectors: ids.length,
+      logLevel: "silent",
+      webhooks: (index) => ({
+        webhooks: [
+          {
+            triggers: ["**"],
+            target: {
+              url: `${ingestUrl}/v1/ingest/${ids[index]}`,
+              authentication: { type: "ApiKey", apiKey: ingestKeys[index] ?? "", headerName: "x-api-key" },
+            },
+          },
+        ],
+      }),
+    });
+    // Migrations run when the first replica starts; wait for the table before registering.
+    replicas = await Promise.all(
+      ports.map((port, i) => startReplica(port, replicaIds[i] ?? "", topicName, secretsKey)),
+    );
+    for (const [index, connector] of sim.connectors.entries()) {
+      await db.query(
+        `INSERT INTO connectors (id, name, base_url, api_key_sealed, ingest_key_hash, sync_interval_seconds)
+         VALUES ($1, $1, $2, $3, $4, $5)`,
+        [
+          ids[index],
+          connector.baseUrl,
+          secretBox.seal(connector.apiKey),
+          createHash("sha256")
+            .update(ingestKeys[index] ?? "")
+            .digest("hex"),
+          index === 1 ? 3600 : 1, // B syncs once at start, then only when asked
+        ],
+      );
+    }
+  });
+
+  afterAll(async () => {
+    for (const replica of replicas) await replica.stop();
+    await sim?.stop();
+    await pubsub?.subscription(subscriptionName).close();
+    await pubsub?.close();
+    await db?.end();
+  });
+
+  const states = async () =>
+    (
+      await db.query<{
+        connector_id: string;
+        lease_owner: string | null;
+        last_succeeded_at: Date | null;
+        last_started_at: Date | null;
+        last_correlation_id: string | null;
+      }>(
+        `SELECT connector_id, lease_owner, last_succeeded_at, last_started_at, last_correlation_id
+           FROM connector_sync_state WHERE connector_id = ANY($1::text[]) ORDER BY connector_id`,
+        [ids],
+      )
+    ).rows;
+
+  it("syncs every Connector, each from exactly one replica", async () => {
+    await expect
+      .poll(async () => (await states()).filter((s) => s.lease_owner && s.last_succeeded_at).length, {
+        timeout: 30_000,
+      })
+      .toBe(ids.length);
+    for (const state of await states()) expect(replicaIds).toContain(state.lease_owner);
+  });
+
+  it("publishes the events a scheduled sync raises, with the sync's correlation id", async () => {
+    const [a, b] = sim.connectors;
+    if (!a || !b) throw new Error("two simulated Connectors expected");
+    await sim.runScenario("onboarding", { a: 0, b: 1 });
+    const sent = await fetch(`${a.baseUrl}/api/v2/Messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": a.apiKey },
+      body: JSON.stringify({
+        recipients: [b.address],
+        content: { "@type": "Mail", to: [b.address], subject: "scheduled", body: "sync" },
+      }),
+    });
+    expect(sent.status).toBe(201);
+    const messageId = ((await sent.json()) as { result: { id: string } }).result.id;
+    await db.query(`UPDATE connector_sync_state SET sync_requested_at = now() WHERE connector_id = $1`, [
+      ids[1],
+    ]);
+    await db.query(`SELECT pg_notify('connector_sync_requested', $1)`, [ids[1]]);
+
+    const isIt = (r: Received) =>
+      r.event.trigger === "transport.messageReceived" && (r.event.data as { id?: string }).id === messageId;
+    await expect.poll(() => received.some(isIt), { timeout: 20_000 }).toBe(true);
+    const got = received.find(isIt) as Received;
+    const raised = b
+      .events()
+      .find(
+        (e) => e.namespace === "transport.messageReceived" && (e.data as { id?: string }).id === messageId,
+      );
+    expect(got.event.data).toStrictEqual(JSON.parse(JSON.stringify(raised?.data)));
+    expect(got.event.connectorId).toBe(ids[1]);
+    expect(got.orderingKey).toBe(ids[1]);
+    expect(got.attributes).toMatchObject({
+      "ce-source": `connectors/${ids[1]}`,
+      namespace: "transport.messageReceived",
+    });
+    const state = (await states()).find((s) => s.connector_id === ids[1]);
+    expect(got.event.correlationId).toBe(state?.last_correlation_id);
+    expect(raised?.correlationId).toBe(state?.last_correlation_id);
+  });
+
+  it("keeps each Connector's events in the order the Connector posted them", async () => {
+    const post = async (index: number, n: number) => {
+      const response = await fetch(`${ingestUrl}/v1/ingest/${ids[index]}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": ingestKeys[index] ?? "" },
+        body: JSON.stringify({ trigger: "test.ordered", data: { n } }),
+      });
+      expect(response.status).toBe(202);
+    };
+    const postInOrder = async (index: number) => {
+      for (let n = 0; n < 30; n++) await post(index, n);
+    };
+    await Promise.all([postInOrder(2), postInOrder(3)]);
+    for (const index of [2, 3]) {
+      const numbers = () =>
+        received
+          .filter((r) => r.event.trigger === "test.ordered" && r.event.connectorId === ids[index])
+          .map((r) => (r.event.data as { n: number }).n);
+      await expect.poll(() => numbers().length, { timeout: 20_000 }).toBeGreaterThanOrEqual(30);
+      expect([...new Set(numbers())]).toStrictEqual(Array.from({ length: 30 }, (_, n) => n));
+    }
+  });
+
+  it("hands a SIGKILLed replica's Connectors to the other within the lease time", async () => {
+    const owner = (await states()).find((s) => s.connector_id === ids[0])?.lease_owner;
+    const victim = replicaIds.indexOf(owner ?? "");
+    const survivor = replicaIds[1 - victim];
+    replicas[victim]?.kill("SIGKILL");
+    const killedAt = Date.now();
+    await expect
+      .poll(
+        async () => {
+          const all = await states();
+          return all.every(
+            (s) =>
+              s.lease_owner === survivor &&
+              (s.connector_id === ids[1] || (s.last_started_at?.getTime() ?? 0) > killedAt),
+          );
+        },
+        { timeout: 30_000, interval: 100 },
+      )
+      .toBe(true);
+    console.log(
+      `takeover: all Connectors synced by the survivor ${Date.now() - killedAt} ms after SIGKILL (lease 3 s)`,
+    );
+  });
+});
+
+async function startReplica(
+  port: number,
+  replicaId: string,
+  topic: string,
+  secretsKey: string,
+): Promise<Child> {
+  const child = await startChild({
+    name: replicaId,
+    command: process.execPath,
+    args: [join("services", "sync-worker", "src", "main.ts")],
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      METADATA_SERVER_DETECTION: "none",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      LOG_LEVEL: "warn",
+      SECRETS_KEY: secretsKey,
+      PUBSUB_TOPIC: topic,
+      SYNC_REPLICA_ID: replicaId,
+      SYNC_TICK_MS: "200",
+      SYNC_LEASE_SECONDS: "3",
+      SYNC_TIMEOUT_MS: "2000",
+      AUTOMATIONS_ENABLED: "false",
+    },
+    output: { kind: "quiet" },
+  });
+  const ready = await waitForHttp({
+    url: `http://127.0.0.1:${port}/health`,
+    isReady: (status) => status === 200,
+    timeoutMs: 30_000,
+    child,
+  });
+  if (!ready.isReady) throw new Error(`sync-worker ${replicaId} did not start:\n${child.outputTail()}`);
+  return child;
+}
