@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classify, parseRetryAfter } from "./classify.ts";
-import type { SendResult } from "./send.ts";
+import type { SendFailure, SendResult } from "./send-result.ts";
 
 const now = new Date("2026-01-01T00:00:00Z");
 const response = (status: number, headers: Record<string, string> = {}): SendResult => ({
@@ -10,7 +10,7 @@ const response = (status: number, headers: Record<string, string> = {}): SendRes
   body: "",
   durationMs: 3,
 });
-const failure = (kind: "timeout" | "dns" | "connect" | "tls" | "ssrf_blocked" | "network"): SendResult => ({
+const failure = (kind: SendFailure): SendResult => ({
   kind: "failure",
   failure: kind,
   message: kind,
@@ -35,9 +35,23 @@ describe("classify", () => {
     [failure("connect"), "retry"],
     [failure("tls"), "retry"],
     [failure("network"), "retry"],
+    [failure("auth"), "retry"],
+    [failure("broker"), "retry"],
     [failure("ssrf_blocked"), "failed"],
+    [failure("config"), "failed"],
   ])("%o is %s", (result, kind) => {
     expect(classify(result, now).kind).toBe(kind);
+  });
+
+  it.each([
+    [400, "failed"],
+    [404, "failed"],
+    [408, "retry"],
+    [410, "gone"],
+    [429, "retry"],
+    [500, "retry"],
+  ])("with client errors final, %i is %s", (status, kind) => {
+    expect(classify(response(status), now, { retryClientErrors: false }).kind).toBe(kind);
   });
 
   it("carries Retry-After into the verdict", () => {
@@ -50,6 +64,7 @@ describe("classify", () => {
 
   it("names the failure class as the attempt outcome", () => {
     expect(classify(failure("timeout"), now)).toStrictEqual({ kind: "retry", outcome: "timeout" });
+    expect(classify(failure("ssrf_blocked"), now)).toMatchObject({ kind: "failed", outcome: "ssrf_blocked" });
   });
 });
 

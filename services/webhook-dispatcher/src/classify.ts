@@ -1,28 +1,60 @@
-import type { SendResult } from "./send.ts";
+import type { SendFailure, SendResult } from "./send-result.ts";
 
-/** What to do after one attempt. Pure: the table below is the whole policy. */
+/** What to do after one attempt. Pure: the tables below are the whole policy. */
 export type Verdict =
   | { kind: "delivered" }
   | { kind: "retry"; outcome: string; retryAfterMs?: number }
   | { kind: "failed"; outcome: string; reason: string }
   | { kind: "gone"; outcome: string };
 
+export type ClassifyOptions = {
+  /** false: a 4xx other than 408, 410 and 429 fails the delivery at once (destinations.retry_client_errors). */
+  retryClientErrors: boolean;
+};
+
 /**
- * 2xx delivered · 410 the receiver asks us to stop (disable the destination) · 3xx failed (no
- * redirects are followed, as the Connector) · SSRF refusal failed (retrying cannot help) · 429, 5xx,
- * other 4xx, timeouts and connection problems are retried.
+ * Failures that prevented a response. An SSRF refusal cannot get better by waiting, so it fails
+ * the delivery at once; everything else is transient.
  */
-export function classify(result: SendResult, now: Date): Verdict {
+export const FAILURE_ACTIONS: Record<SendFailure, "retry" | "fail"> = {
+  timeout: "retry",
+  dns: "retry",
+  connect: "retry",
+  tls: "retry",
+  network: "retry",
+  auth: "retry",
+  broker: "retry",
+  ssrf_blocked: "fail",
+  config: "fail",
+};
+
+/**
+ * HTTP statuses: 2xx delivered · 410 the receiver asks us to stop (disable the destination) · 3xx
+ * failed (redirects are not followed, as the Connector) · 408, 429, 5xx retried · other 4xx retried
+ * unless the destination says client errors are final.
+ */
+export function classify(
+  result: SendResult,
+  now: Date,
+  options: ClassifyOptions = { retryClientErrors: true },
+): Verdict {
   if (result.kind === "failure") {
-    if (result.failure === "ssrf_blocked")
-      return { kind: "failed", outcome: "ssrf_blocked", reason: result.message };
-    return { kind: "retry", outcome: result.failure };
+    return FAILURE_ACTIONS[result.failure] === "fail"
+      ? { kind: "failed", outcome: result.failure, reason: result.message }
+      : { kind: "retry", outcome: result.failure };
   }
   const { status } = result;
   if (status >= 200 && status < 300) return { kind: "delivered" };
   if (status === 410) return { kind: "gone", outcome: "http_error" };
   if (status >= 300 && status < 400)
     return { kind: "failed", outcome: "redirect", reason: `redirect ${status} not followed` };
+  const isClientError = status >= 400 && status < 500 && status !== 408 && status !== 429;
+  if (isClientError && !options.retryClientErrors)
+    return {
+      kind: "failed",
+      outcome: "http_error",
+      reason: `HTTP ${status} (client errors are not retried)`,
+    };
   const retryAfterMs = parseRetryAfter(result.headers["retry-after"], now);
   return retryAfterMs === undefined
     ? { kind: "retry", outcome: "http_error" }

@@ -44,7 +44,40 @@ export const dispatcherConfigSchema = Type.Object({
   DELIVERY_TIMEOUT_MS: Type.Integer({
     minimum: 100,
     default: 15000,
-    description: "Default timeout of one webhook request.",
+    description:
+      "Timeout of one AMQP publish (until confirmed) or batch POST; webhooks use their destination's timeout_ms.",
+  }),
+  BREAKER_FAILURE_THRESHOLD: Type.Integer({
+    minimum: 1,
+    default: 5,
+    description:
+      "Consecutive failed attempts after which a destination's circuit breaker opens: nothing is sent until the cool-down ends, then one probe.",
+  }),
+  BREAKER_COOLDOWN_SECONDS: Type.Number({
+    minimum: 0.1,
+    default: 30,
+    description: "How long an open circuit breaker waits before it lets one probe delivery through.",
+  }),
+  AUTO_DISABLE_AFTER_SECONDS: Type.Number({
+    minimum: 1,
+    default: 432000,
+    description:
+      "A destination failing continuously (no success) for this long is disabled, its waiting deliveries parked, and an operator event published (default 5 days).",
+  }),
+  OPERATIONS_TOPIC: Type.String({
+    default: "hub-operations",
+    description: "Pub/Sub topic that operator events (destination disabled, ...) are published to.",
+  }),
+  RETENTION_DAYS: Type.Number({
+    minimum: 0.0001,
+    default: 30,
+    description:
+      "Events whose deliveries are all finished are deleted, with their deliveries and attempts, after this many days.",
+  }),
+  RETENTION_INTERVAL_SECONDS: Type.Number({
+    minimum: 1,
+    default: 3600,
+    description: "How often the retention cleanup runs.",
   }),
   SSRF_ALLOW: Type.Array(Type.String(), {
     default: [],

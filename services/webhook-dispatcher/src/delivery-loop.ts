@@ -1,36 +1,50 @@
-import type { SecretBox } from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
-import { classify } from "./classify.ts";
-import { prepareWebhookRequest } from "./prepare.ts";
-import { parkDelivery, recordAttempt } from "./record.ts";
+import { claimDeliveries } from "./claim.ts";
+import type { BreakerPolicy } from "./circuit-breaker.ts";
+import { classify, type Verdict } from "./classify.ts";
+import type { DispatchMetrics } from "./metrics.ts";
+import type { OperatorEvents } from "./operator-events.ts";
+import { recordAttempt, releaseDelivery } from "./record.ts";
 import { nextAttemptAt } from "./retry-policy.ts";
-import type { Sender } from "./send.ts";
-import { claimDueDeliveries, type ClaimedDelivery } from "./store/deliveries.ts";
-import { loadWebhookTarget } from "./store/destinations.ts";
+import { sendToDestination, type DestinationSenders } from "./send-to-destination.ts";
+import type { ClaimedDelivery } from "./store/deliveries.ts";
+import { loadDestination, type DestinationTarget } from "./store/destinations.ts";
 
-export type DeliveryLoopDeps = { db: Pool; logger: Logger; secrets: SecretBox; sender: Sender };
+export type DeliveryLoopDeps = DestinationSenders & {
+  db: Pool;
+  logger: Logger;
+  metrics?: DispatchMetrics;
+  operations?: OperatorEvents;
+};
 
 export type DeliveryLoopOptions = {
   owner: string;
   concurrency: number;
   pollIntervalMs: number;
   leaseSeconds: number;
-  defaultTimeoutMs: number;
+  breaker: BreakerPolicy;
 };
 
 export type DeliveryLoop = { wake(): void; stop(): Promise<void> };
 
 /**
  * Claims due deliveries while there are free slots and runs each through the stages
- * prepare → send → classify → record. Idle, it sleeps until woken or the poll interval passes.
+ * prepare → send → classify → record. Idle, it sleeps until woken (LISTEN/NOTIFY, a finished
+ * delivery) or the poll interval passes.
  */
 export function startDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoopOptions): DeliveryLoop {
   const inFlight = new Set<Promise<void>>();
   let running = true;
+  let isWoken = false;
   let wakeUp: (() => void) | undefined;
+  const wake = () => {
+    isWoken = true;
+    wakeUp?.();
+  };
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
+      if (isWoken) return resolve();
       const timer = setTimeout(resolve, ms);
       wakeUp = () => {
         clearTimeout(timer);
@@ -40,18 +54,9 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoopO
 
   const loop = (async () => {
     while (running) {
+      isWoken = false;
       const free = options.concurrency - inFlight.size;
-      let claimed: ClaimedDelivery[] = [];
-      if (free > 0) {
-        claimed = await claimDueDeliveries(deps.db, {
-          owner: options.owner,
-          limit: free,
-          leaseSeconds: options.leaseSeconds,
-        }).catch((error: unknown) => {
-          deps.logger.error({ err: error }, "claiming due deliveries failed");
-          return [];
-        });
-      }
+      const claimed = free > 0 ? await claim(deps, options, free) : [];
       for (const delivery of claimed) {
         const task = deliver(deps, options, delivery)
           .catch((error: unknown) =>
@@ -59,23 +64,41 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoopO
           )
           .finally(() => {
             inFlight.delete(task);
-            wakeUp?.();
+            wake();
           });
         inFlight.add(task);
       }
-      if (claimed.length === 0 || claimed.length < free) await sleep(options.pollIntervalMs);
+      if (claimed.length < free || free === 0) await sleep(options.pollIntervalMs);
     }
   })();
 
   return {
-    wake: () => wakeUp?.(),
+    wake,
     async stop() {
       running = false;
-      wakeUp?.();
+      wake();
       await loop;
       await Promise.allSettled(inFlight);
     },
   };
+}
+
+async function claim(
+  deps: DeliveryLoopDeps,
+  options: DeliveryLoopOptions,
+  free: number,
+): Promise<ClaimedDelivery[]> {
+  try {
+    return await claimDeliveries(deps.db, {
+      owner: options.owner,
+      free,
+      leaseSeconds: options.leaseSeconds,
+      breakerThreshold: options.breaker.failureThreshold,
+    });
+  } catch (error) {
+    deps.logger.error({ err: error }, "claiming due deliveries failed");
+    return [];
+  }
 }
 
 async function deliver(
@@ -83,53 +106,63 @@ async function deliver(
   options: DeliveryLoopOptions,
   delivery: ClaimedDelivery,
 ): Promise<void> {
-  const target = await loadWebhookTarget(deps.db, delivery.destinationId);
-  if (!target || !target.enabled || target.type !== "webhook") {
-    await parkDelivery(
-      deps.db,
-      delivery,
-      options.owner,
-      target ? "destination disabled" : "destination deleted",
-    );
-    return;
-  }
+  const target = await loadDestination(deps.db, delivery.destinationId);
+  if (!target) return; // deleted: its deliveries went with it
+  if (!target.enabled) return releaseDelivery(deps.db, delivery, options.owner);
   const startedAt = new Date();
-  const secrets = target.sealedSecrets.map((sealed) => deps.secrets.open(sealed));
-  const request = prepareWebhookRequest(
-    delivery,
-    target.config,
-    secrets,
-    startedAt,
-    options.defaultTimeoutMs,
+  const result = await sendToDestination(deps, delivery, target, startedAt);
+  const now = new Date();
+  const verdict = classify(result, now, { retryClientErrors: target.retryClientErrors });
+  const next = scheduleNext(delivery, target, verdict, now);
+  const outcome = await recordAttempt(
+    deps.db,
+    { delivery, owner: options.owner, startedAt, result, verdict, nextAttemptAt: next },
+    options.breaker,
   );
-  const result = await deps.sender.send(request);
-  const verdict = classify(result, new Date());
-  const attemptsMade = delivery.attemptCount + 1;
-  const next =
-    verdict.kind === "retry"
-      ? nextAttemptAt(
-          attemptsMade,
-          new Date(),
-          verdict.retryAfterMs === undefined ? {} : { retryAfterMs: verdict.retryAfterMs },
-        )
-      : undefined;
-  await recordAttempt(deps.db, {
-    delivery,
-    owner: options.owner,
-    startedAt,
-    result,
-    verdict,
-    nextAttemptAt: next,
-  });
-  deps.logger.info(
+  if (!outcome.recorded) return;
+  const outcomeClass = verdict.kind === "delivered" ? "success" : verdict.outcome;
+  const isFirst = delivery.attemptCount === 0;
+  deps.metrics?.attempt(
+    outcomeClass,
+    isFirst ? (startedAt.getTime() - delivery.occurredAt.getTime()) / 1000 : undefined,
+  );
+  if (outcome.status === "failed") deps.metrics?.deliveryFailed();
+  // Successes at debug: at full speed one line per delivery would cost more than the delivery.
+  deps.logger[verdict.kind === "delivered" ? "debug" : "info"](
     {
       deliveryId: delivery.id,
       eventId: delivery.eventId,
       destinationId: delivery.destinationId,
-      attempt: attemptsMade,
-      verdict: verdict.kind,
+      attempt: delivery.attemptCount + 1,
+      outcome: outcomeClass,
+      status: outcome.status,
+      nextAttemptAt: next,
+      breakerOpenUntil: outcome.breakerOpenUntil,
       durationMs: result.durationMs,
     },
     "delivery attempt",
   );
+  if (outcome.disabledReason) {
+    await deps.operations?.publish({
+      type: "destination.disabled",
+      destinationId: delivery.destinationId,
+      reason: outcome.disabledReason,
+      time: now.toISOString(),
+    });
+  }
+}
+
+/** Retry index = attempts since the schedule (re)started: a resend gets the whole schedule again. */
+function scheduleNext(
+  delivery: ClaimedDelivery,
+  target: DestinationTarget,
+  verdict: Verdict,
+  now: Date,
+): Date | undefined {
+  if (verdict.kind !== "retry") return undefined;
+  const attemptsInSchedule = delivery.attemptCount + 1 - delivery.scheduleOffset;
+  return nextAttemptAt(attemptsInSchedule, now, {
+    ...(target.retryScheduleSeconds ? { schedule: target.retryScheduleSeconds } : {}),
+    ...(verdict.retryAfterMs === undefined ? {} : { retryAfterMs: verdict.retryAfterMs }),
+  });
 }

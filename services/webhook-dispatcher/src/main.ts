@@ -18,8 +18,13 @@ import { buildApp } from "./app.ts";
 import { dispatcherConfigSchema, loadDispatcherConfig } from "./config.ts";
 import { startConsumer } from "./consumer.ts";
 import { startDeliveryLoop } from "./delivery-loop.ts";
+import { createDispatchMetrics } from "./metrics.ts";
+import { createTokenCache } from "./oauth2-token-cache.ts";
+import { createOperatorEvents } from "./operator-events.ts";
+import { startRetention } from "./retention.ts";
 import { createSender } from "./send.ts";
 import { createSsrfPolicy } from "./ssrf-guard.ts";
+import { listenForDueDeliveries } from "./wake-listener.ts";
 
 const SERVICE = "webhook-dispatcher";
 
@@ -38,19 +43,38 @@ await runService(SERVICE, async () => {
       enableMessageOrdering: true,
       ackDeadlineSeconds: 60,
     });
+    await ensureTopic(pubsub, config.OPERATIONS_TOPIC);
   }
 
+  const metrics = createMetricsRegistry(SERVICE);
   const sender = createSender(createSsrfPolicy(config.SSRF_ALLOW));
   const deliveries = startDeliveryLoop(
-    { db, logger, secrets, sender },
+    {
+      db,
+      logger,
+      secrets,
+      sender,
+      tokens: createTokenCache(sender),
+      metrics: createDispatchMetrics(metrics, db),
+      operations: createOperatorEvents(pubsub, config.OPERATIONS_TOPIC, logger),
+    },
     {
       owner: config.WORKER_ID || `${hostname()}-${process.pid}`,
       concurrency: config.DELIVERY_CONCURRENCY,
       pollIntervalMs: config.DELIVERY_POLL_INTERVAL_MS,
       leaseSeconds: config.DELIVERY_LEASE_SECONDS,
-      defaultTimeoutMs: config.DELIVERY_TIMEOUT_MS,
+      breaker: {
+        failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
+        cooldownMs: config.BREAKER_COOLDOWN_SECONDS * 1000,
+        autoDisableAfterMs: config.AUTO_DISABLE_AFTER_SECONDS * 1000,
+      },
     },
   );
+  const listener = listenForDueDeliveries(config.DATABASE_URL, logger, deliveries.wake);
+  const retention = startRetention(db, logger, {
+    retentionSeconds: config.RETENTION_DAYS * 86400,
+    intervalMs: config.RETENTION_INTERVAL_SECONDS * 1000,
+  });
   const subscription = startConsumer(
     pubsub,
     { subscriptionName: config.PUBSUB_SUBSCRIPTION, maxMessages: config.CONSUMER_MAX_MESSAGES },
@@ -59,7 +83,7 @@ await runService(SERVICE, async () => {
 
   const app = buildApp({
     logger,
-    metrics: createMetricsRegistry(SERVICE),
+    metrics,
     readiness: {
       database: () => checkDatabase(db, 2000),
       pubsub: () => checkPubSub(pubsub, config.PUBSUB_TOPIC, 2000),
@@ -71,6 +95,8 @@ await runService(SERVICE, async () => {
   // Each may wait on others (in-flight stores, receivers): capped so the pool still gets time to close.
   shutdown.add("pubsub subscription", () => subscription.close(), { timeoutMs: 3000 });
   shutdown.add("delivery workers", () => deliveries.stop(), { timeoutMs: 3000 });
+  shutdown.add("due-delivery listener", () => listener.stop());
+  shutdown.add("retention cleanup", () => retention.stop());
   shutdown.add("http server", () => app.close());
   shutdown.add("http agents", () => sender.close());
   shutdown.add("pubsub client", () => pubsub.close());

@@ -9,6 +9,7 @@ const delivery: ClaimedDelivery = {
   destinationId: "whk_01JABCDEFGHJKMNPQRSTVWXYZ0",
   connectorId: "acme",
   attemptCount: 0,
+  scheduleOffset: 0,
   trigger: "transport.messageReceived",
   dataText: '{"id":"MSG1", "content":{"b":1,"a":2}}',
   correlationId: "corr-1",
@@ -18,6 +19,41 @@ const now = new Date("2026-01-01T00:00:10Z");
 const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 describe("prepareWebhookRequest", () => {
+  it("sends CloudEvents structured JSON when asked, signed the same way", () => {
+    const ce = prepareWebhookRequest(
+      delivery,
+      { url: "https://example.com", format: "cloudevents" },
+      [secret],
+      now,
+      1,
+    );
+    expect(ce.headers["content-type"]).toBe("application/cloudevents+json");
+    expect(JSON.parse(ce.body)).toStrictEqual({
+      specversion: "1.0",
+      id: delivery.eventId,
+      source: "connectors/acme",
+      type: "transport.messageReceived",
+      time: "2026-01-01T00:00:00.000Z",
+      datacontenttype: "application/json",
+      correlationid: "corr-1",
+      data: { id: "MSG1", content: { b: 1, a: 2 } },
+    });
+  });
+
+  it("adds target authentication headers and skipTlsCheck", () => {
+    const authed = prepareWebhookRequest(
+      delivery,
+      { url: "https://example.com", skipTlsCheck: true, timeoutMs: 2000 },
+      [],
+      now,
+      15_000,
+      { authorization: "Bearer t" },
+    );
+    expect(authed.headers.authorization).toBe("Bearer t");
+    expect(authed.headers["webhook-signature"]).toBeUndefined();
+    expect(authed).toMatchObject({ skipTlsCheck: true, timeoutMs: 2000 });
+  });
+
   const request = prepareWebhookRequest(
     delivery,
     { url: "https://example.com/hooks/{{trigger}}?t={{trigger}}", headers: { "x-static": "1" } },

@@ -1,8 +1,11 @@
 import { newId, withTransaction } from "@event-hub/shared";
 import type { Pool, PoolClient } from "pg";
+import { decideAfterFailure, type BreakerPolicy } from "./circuit-breaker.ts";
 import type { Verdict } from "./classify.ts";
-import type { SendResult } from "./send.ts";
+import type { SendResult } from "./send-result.ts";
 import type { ClaimedDelivery } from "./store/deliveries.ts";
+import { disableDestination } from "./store/destinations.ts";
+import { countDestinationFailure, markDestinationHealthy, openBreaker } from "./store/health.ts";
 
 export type AttemptRecord = {
   delivery: ClaimedDelivery;
@@ -14,51 +17,103 @@ export type AttemptRecord = {
   nextAttemptAt: Date | undefined;
 };
 
+/** What recording changed beyond the delivery, for logs, metrics and operator events. */
+export type RecordOutcome = {
+  recorded: boolean;
+  status: DeliveryStatus;
+  breakerOpenUntil?: Date;
+  /** Set when this attempt disabled the destination (410 or failing for too long). */
+  disabledReason?: string;
+};
+
+type DeliveryStatus = "pending" | "delivered" | "failed" | "parked";
+
 /**
- * Writes the attempt and moves the delivery on, in one transaction. The update is fenced by the
- * lease owner: a worker whose lease ran out and was taken over cannot overwrite the new owner's work.
+ * Writes the attempt, moves the delivery on and updates the destination's health, in one
+ * transaction. The update is fenced by the lease owner: a worker whose lease ran out and was taken
+ * over cannot overwrite the new owner's work.
  */
-export async function recordAttempt(db: Pool, record: AttemptRecord): Promise<void> {
-  const { delivery, result, verdict } = record;
-  const attemptNumber = delivery.attemptCount + 1;
+export async function recordAttempt(
+  db: Pool,
+  record: AttemptRecord,
+  policy: BreakerPolicy,
+): Promise<RecordOutcome> {
+  const { delivery, verdict } = record;
   const status = statusAfter(verdict, record.nextAttemptAt);
-  const error = verdict.kind === "delivered" ? null : describe(result, verdict);
-  await withTransaction(db, async (client) => {
-    const updated = await client.query(
-      `UPDATE deliveries
-          SET attempt_count = $3, status = $4, next_attempt_at = COALESCE($5, next_attempt_at),
-              last_error = $6, lease_owner = NULL,
-              finished_at = CASE WHEN $4 = 'pending' THEN NULL ELSE now() END
-        WHERE id = $1 AND lease_owner = $2`,
-      [delivery.id, record.owner, attemptNumber, status, record.nextAttemptAt ?? null, error],
-    );
-    if (updated.rowCount === 0) return; // lease lost: the other worker records its own attempt
-    await client.query(
-      `INSERT INTO delivery_attempts (id, delivery_id, attempt_number, started_at, duration_ms, outcome,
-         status_code, response_headers, response_body, error, next_attempt_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [
-        newId("att"),
-        delivery.id,
-        attemptNumber,
-        record.startedAt,
-        result.durationMs,
-        verdict.kind === "delivered" ? "success" : verdict.outcome,
-        result.kind === "response" ? result.status : null,
-        result.kind === "response" ? result.headers : null,
-        result.kind === "response" ? result.body : null,
-        result.kind === "failure" ? result.message : null,
-        record.nextAttemptAt ?? null,
-      ],
-    );
-    if (verdict.kind === "gone") await disableDestination(client, delivery.destinationId);
+  return withTransaction(db, async (client) => {
+    const isOwner = await updateDelivery(client, record, status);
+    if (!isOwner) return { recorded: false, status }; // lease lost: the other worker records its own attempt
+    await insertAttempt(client, record);
+    if (verdict.kind === "delivered") {
+      await markDestinationHealthy(client, delivery.destinationId);
+      return { recorded: true, status };
+    }
+    const health = await countDestinationFailure(client, delivery.destinationId);
+    const decision =
+      verdict.kind === "gone"
+        ? { disableReason: "receiver answered 410 Gone" }
+        : decideAfterFailure(health, new Date(), policy);
+    if (decision.disableReason) {
+      const changed = await disableDestination(client, delivery.destinationId, decision.disableReason);
+      return changed
+        ? { recorded: true, status: "parked", disabledReason: decision.disableReason }
+        : { recorded: true, status };
+    }
+    if (decision.breakerOpenUntil)
+      await openBreaker(client, delivery.destinationId, decision.breakerOpenUntil);
+    return decision.breakerOpenUntil
+      ? { recorded: true, status, breakerOpenUntil: decision.breakerOpenUntil }
+      : { recorded: true, status };
   });
 }
 
-function statusAfter(
-  verdict: Verdict,
-  next: Date | undefined,
-): "pending" | "delivered" | "failed" | "parked" {
+async function updateDelivery(
+  client: PoolClient,
+  record: AttemptRecord,
+  status: DeliveryStatus,
+): Promise<boolean> {
+  const error = record.verdict.kind === "delivered" ? null : describe(record.result, record.verdict);
+  const updated = await client.query(
+    `UPDATE deliveries
+        SET attempt_count = $3, status = $4, next_attempt_at = COALESCE($5, next_attempt_at),
+            last_error = $6, lease_owner = NULL,
+            finished_at = CASE WHEN $4 = 'pending' THEN NULL ELSE now() END
+      WHERE id = $1 AND lease_owner = $2`,
+    [
+      record.delivery.id,
+      record.owner,
+      record.delivery.attemptCount + 1,
+      status,
+      record.nextAttemptAt ?? null,
+      error,
+    ],
+  );
+  return (updated.rowCount ?? 0) > 0;
+}
+
+async function insertAttempt(client: PoolClient, record: AttemptRecord): Promise<void> {
+  const { result, verdict } = record;
+  await client.query(
+    `INSERT INTO delivery_attempts (id, delivery_id, attempt_number, started_at, duration_ms, outcome,
+       status_code, response_headers, response_body, error, next_attempt_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [
+      newId("att"),
+      record.delivery.id,
+      record.delivery.attemptCount + 1,
+      record.startedAt,
+      result.durationMs,
+      verdict.kind === "delivered" ? "success" : verdict.outcome,
+      result.kind === "response" ? result.status : null,
+      result.kind === "response" ? result.headers : null,
+      result.kind === "response" ? result.body : null,
+      result.kind === "failure" ? result.message : null,
+      record.nextAttemptAt ?? null,
+    ],
+  );
+}
+
+function statusAfter(verdict: Verdict, next: Date | undefined): DeliveryStatus {
   if (verdict.kind === "delivered") return "delivered";
   if (verdict.kind === "gone") return "parked";
   if (verdict.kind === "retry" && next) return "pending";
@@ -70,30 +125,10 @@ function describe(result: SendResult, verdict: Verdict): string {
   return verdict.kind === "failed" ? verdict.reason : `HTTP ${result.status}`;
 }
 
-/** 410 Gone: the receiver asked us to stop. Disable the destination and park what waits for it. */
-async function disableDestination(client: PoolClient, destinationId: string): Promise<void> {
-  await client.query(
-    `UPDATE destinations SET enabled = false, disabled_reason = 'receiver answered 410 Gone', updated_at = now()
-      WHERE id = $1`,
-    [destinationId],
-  );
-  await client.query(
-    `UPDATE deliveries SET status = 'parked', lease_owner = NULL, finished_at = now()
-      WHERE destination_id = $1 AND status = 'pending'`,
-    [destinationId],
-  );
-}
-
-/** Parks a delivery whose destination was deleted or disabled; nothing was sent. */
-export async function parkDelivery(
-  db: Pool,
-  delivery: ClaimedDelivery,
-  owner: string,
-  reason: string,
-): Promise<void> {
+/** Gives a claimed delivery back untouched (its destination was disabled meanwhile): no attempt. */
+export async function releaseDelivery(db: Pool, delivery: ClaimedDelivery, owner: string): Promise<void> {
   await db.query(
-    `UPDATE deliveries SET status = 'parked', last_error = $3, lease_owner = NULL, finished_at = now()
-      WHERE id = $1 AND lease_owner = $2`,
-    [delivery.id, owner, reason],
+    `UPDATE deliveries SET lease_owner = NULL, next_attempt_at = now() WHERE id = $1 AND lease_owner = $2`,
+    [delivery.id, owner],
   );
 }

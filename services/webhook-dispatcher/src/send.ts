@@ -1,27 +1,30 @@
 import http from "node:http";
 import https from "node:https";
 import fetch, { type RequestInit } from "node-fetch";
-import type { PreparedRequest } from "./prepare.ts";
-import { guardedLookup, isBlockedAddress, type SsrfPolicy } from "./ssrf-guard.ts";
 import { isIP } from "node:net";
+import { MAX_RESPONSE_BODY_BYTES, type SendFailure, type SendResult } from "./send-result.ts";
+import { guardedLookup, isBlockedAddress, type SsrfPolicy } from "./ssrf-guard.ts";
 
-/** What came back, before any judgement: a response, or the class of failure that prevented one. */
-export type SendResult =
-  | { kind: "response"; status: number; headers: Record<string, string>; body: string; durationMs: number }
-  | { kind: "failure"; failure: SendFailure; message: string; durationMs: number };
+/** One HTTP POST, ready to go. */
+export type HttpRequest = {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  /** The destination's `skipTlsCheck`: accept any certificate (as the Connector's option). */
+  skipTlsCheck?: boolean;
+};
 
-export type SendFailure = "timeout" | "dns" | "connect" | "tls" | "ssrf_blocked" | "network";
-
-export const MAX_RESPONSE_BODY_BYTES = 16 * 1024;
 const KEPT_RESPONSE_HEADERS = ["content-type", "retry-after", "content-length", "location", "date"];
 
-export type Sender = { send(request: PreparedRequest): Promise<SendResult>; close(): void };
+export type Sender = { send(request: HttpRequest): Promise<SendResult>; close(): void };
 
 /** Keep-alive agents whose connect-time lookup refuses addresses the SSRF policy does not allow. */
 export function createSender(policy: SsrfPolicy): Sender {
   const lookup = guardedLookup(policy);
   const httpAgent = new http.Agent({ keepAlive: true, lookup });
   const httpsAgent = new https.Agent({ keepAlive: true, lookup });
+  const insecureHttpsAgent = new https.Agent({ keepAlive: true, lookup, rejectUnauthorized: false });
   return {
     async send(request) {
       const started = performance.now();
@@ -36,7 +39,8 @@ export function createSender(policy: SsrfPolicy): Sender {
         headers: request.headers,
         body: request.body,
         redirect: "manual",
-        agent: (url) => (url.protocol === "http:" ? httpAgent : httpsAgent),
+        agent: (url) =>
+          url.protocol === "http:" ? httpAgent : request.skipTlsCheck ? insecureHttpsAgent : httpsAgent,
         signal: AbortSignal.timeout(request.timeoutMs),
       };
       try {
@@ -61,6 +65,7 @@ export function createSender(policy: SsrfPolicy): Sender {
     close() {
       httpAgent.destroy();
       httpsAgent.destroy();
+      insecureHttpsAgent.destroy();
     },
   };
 }

@@ -1,4 +1,5 @@
-import type { Pool } from "pg";
+import type { PoolClient } from "pg";
+import type { DestinationLoad } from "../delivery-allowance.ts";
 
 /** A claimed delivery with what is needed to send it. `dataText` is the event data exactly as stored. */
 export type ClaimedDelivery = {
@@ -7,47 +8,147 @@ export type ClaimedDelivery = {
   destinationId: string;
   connectorId: string;
   attemptCount: number;
+  /** Attempts made before the current retry schedule began (a resend restarts the schedule). */
+  scheduleOffset: number;
   trigger: string;
   dataText: string;
   correlationId: string | null;
   occurredAt: Date;
 };
 
+/** Destinations with due work that this transaction locked, with what limits them. */
+export async function lockDestinationsWithDueWork(
+  client: PoolClient,
+  breakerThreshold: number,
+): Promise<Array<DestinationLoad & { ordered: boolean }>> {
+  // Locking the destination row (SKIP LOCKED) makes one replica at a time claim for a destination,
+  // so in-flight limits, rate limits and lanes hold across replicas. NO KEY UPDATE does not block
+  // the consumer's foreign-key checks when it inserts deliveries.
+  const result = await client.query<{
+    id: string;
+    ordered: boolean;
+    max_in_flight: number;
+    rate_limit_per_second: number | null;
+    is_probing: boolean;
+    leased: number;
+    rate_tokens: number | null;
+    rate_elapsed_s: number | null;
+  }>(
+    `SELECT d.id, d.ordered, d.max_in_flight, d.rate_limit_per_second,
+            COALESCE(h.consecutive_failures >= $1, false) AS is_probing,
+            (SELECT count(*) FROM deliveries l
+              WHERE l.destination_id = d.id AND l.status = 'pending'
+                AND l.lease_owner IS NOT NULL AND l.next_attempt_at > now())::int AS leased,
+            h.rate_tokens, extract(epoch FROM now() - h.rate_updated_at)::float8 AS rate_elapsed_s
+       FROM destinations d
+       LEFT JOIN destination_health h ON h.destination_id = d.id
+      WHERE d.enabled AND d.type <> 'batch'
+        AND (h.breaker_open_until IS NULL OR h.breaker_open_until <= now())
+        AND EXISTS (SELECT 1 FROM deliveries w
+                     WHERE w.destination_id = d.id AND w.status = 'pending' AND w.next_attempt_at <= now())
+      ORDER BY random()
+        FOR NO KEY UPDATE OF d SKIP LOCKED`,
+    [breakerThreshold],
+  );
+  return result.rows.map((row) => ({
+    destinationId: row.id,
+    ordered: row.ordered,
+    maxInFlight: row.max_in_flight,
+    leased: row.leased,
+    isProbing: row.is_probing,
+    ratePerSecond: row.rate_limit_per_second,
+    rateTokens: row.rate_tokens,
+    rateElapsedSeconds: row.rate_elapsed_s,
+  }));
+}
+
+/** Ids of up to `limit` due deliveries of one unordered destination, oldest due first. */
+export async function pickDueDeliveries(
+  client: PoolClient,
+  destinationId: string,
+  limit: number,
+): Promise<string[]> {
+  const result = await client.query<{ id: string }>(
+    `SELECT id FROM deliveries
+      WHERE destination_id = $1 AND status = 'pending' AND next_attempt_at <= now()
+      ORDER BY next_attempt_at
+      LIMIT $2
+        FOR UPDATE SKIP LOCKED`,
+    [destinationId, limit],
+  );
+  return result.rows.map((row) => row.id);
+}
+
 /**
- * Claims up to `limit` due deliveries for this worker. SKIP LOCKED lets replicas claim side by side;
- * the lease is next_attempt_at moved to the lease's end, so a dead worker's delivery is due again then.
+ * Ids of due lane heads of an ordered destination: per Connector only its oldest pending delivery
+ * may go, and only when it is due (a head waiting for a retry, or leased, holds its lane). Lanes are
+ * found with a skip scan, so the cost grows with the number of lanes, not with their backlog.
  */
-export async function claimDueDeliveries(
-  db: Pool,
-  claim: { owner: string; limit: number; leaseSeconds: number },
+export async function pickDueLaneHeads(
+  client: PoolClient,
+  destinationId: string,
+  limit: number,
+): Promise<string[]> {
+  const result = await client.query<{ id: string }>(
+    `WITH RECURSIVE lanes (connector_id) AS (
+       (SELECT connector_id FROM deliveries
+         WHERE destination_id = $1 AND status = 'pending' ORDER BY connector_id LIMIT 1)
+       UNION ALL
+       SELECT (SELECT d.connector_id FROM deliveries d
+                WHERE d.destination_id = $1 AND d.status = 'pending' AND d.connector_id > lanes.connector_id
+                ORDER BY d.connector_id LIMIT 1)
+         FROM lanes WHERE lanes.connector_id IS NOT NULL
+     ), heads AS (
+       SELECT head.id, head.next_attempt_at FROM lanes
+       CROSS JOIN LATERAL (
+         SELECT id, next_attempt_at FROM deliveries d
+          WHERE d.destination_id = $1 AND d.status = 'pending' AND d.connector_id = lanes.connector_id
+          ORDER BY d.seq LIMIT 1) head
+        WHERE lanes.connector_id IS NOT NULL
+     )
+     SELECT d.id FROM deliveries d JOIN heads h ON h.id = d.id
+      WHERE h.next_attempt_at <= now()
+      ORDER BY h.next_attempt_at
+      LIMIT $2
+        FOR UPDATE OF d SKIP LOCKED`,
+    [destinationId, limit],
+  );
+  return result.rows.map((row) => row.id);
+}
+
+/**
+ * Leases the picked deliveries to `owner`: next_attempt_at moves to the lease's end (at least the
+ * destination's timeout plus a margin), so a dead worker's delivery is simply due again then.
+ */
+export async function leaseDeliveries(
+  client: PoolClient,
+  lease: { ids: string[]; owner: string; leaseSeconds: number },
 ): Promise<ClaimedDelivery[]> {
-  const result = await db.query<{
+  if (lease.ids.length === 0) return [];
+  const result = await client.query<{
     id: string;
     event_id: string;
     destination_id: string;
     connector_id: string;
     attempt_count: number;
+    schedule_offset: number;
     trigger: string;
     data_text: string;
     correlation_id: string | null;
     occurred_at: Date;
   }>(
-    `WITH due AS (
-       SELECT id FROM deliveries
-        WHERE status = 'pending' AND next_attempt_at <= now()
-        ORDER BY next_attempt_at
-        LIMIT $2
-        FOR UPDATE SKIP LOCKED
-     ), claimed AS (
+    `WITH claimed AS (
        UPDATE deliveries d
-          SET lease_owner = $1, next_attempt_at = now() + make_interval(secs => $3)
-         FROM due WHERE d.id = due.id
-       RETURNING d.id, d.event_id, d.destination_id, d.connector_id, d.attempt_count
+          SET lease_owner = $2,
+              next_attempt_at = now() + make_interval(secs => greatest($3::float8, dest.timeout_ms / 1000.0 + 10))
+         FROM destinations dest
+        WHERE d.id = ANY ($1::text[]) AND dest.id = d.destination_id
+       RETURNING d.id, d.event_id, d.destination_id, d.connector_id, d.attempt_count, d.schedule_offset, d.seq
      )
      SELECT c.*, e.trigger, e.data::text AS data_text, e.correlation_id, e.occurred_at
        FROM claimed c JOIN events e ON e.id = c.event_id
-      ORDER BY c.event_id`,
-    [claim.owner, claim.limit, claim.leaseSeconds],
+      ORDER BY c.seq`,
+    [lease.ids, lease.owner, lease.leaseSeconds],
   );
   return result.rows.map((row) => ({
     id: row.id,
@@ -55,9 +156,35 @@ export async function claimDueDeliveries(
     destinationId: row.destination_id,
     connectorId: row.connector_id,
     attemptCount: row.attempt_count,
+    scheduleOffset: row.schedule_offset,
     trigger: row.trigger,
     dataText: row.data_text,
     correlationId: row.correlation_id,
     occurredAt: row.occurred_at,
   }));
+}
+
+/** Stores the token bucket after a claim took `used` tokens from it. */
+export async function storeRateTokens(
+  client: PoolClient,
+  destinationId: string,
+  tokens: number,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO destination_health (destination_id, rate_tokens, rate_updated_at) VALUES ($1, $2, now())
+     ON CONFLICT (destination_id) DO UPDATE SET rate_tokens = $2, rate_updated_at = now()`,
+    [destinationId, tokens],
+  );
+}
+
+/** Due backlog and the age of its oldest delivery, for /metrics (pending rows not leased). */
+export async function measureDueBacklog(
+  db: Pick<PoolClient, "query">,
+): Promise<{ due: number; oldestDueSeconds: number }> {
+  const result = await db.query<{ due: number; oldest: number | null }>(
+    `SELECT count(*)::int AS due, extract(epoch FROM now() - min(next_attempt_at))::float8 AS oldest
+       FROM deliveries WHERE status = 'pending' AND next_attempt_at <= now()`,
+  );
+  const row = result.rows[0];
+  return { due: row?.due ?? 0, oldestDueSeconds: row?.oldest ?? 0 };
 }

@@ -1,4 +1,4 @@
-import type { Pool } from "pg";
+import type { Pool, PoolClient } from "pg";
 
 export type DestinationMatchRow = { id: string; triggers: string[] };
 
@@ -15,24 +15,34 @@ export async function findDestinationsForConnector(
   return result.rows;
 }
 
-export type WebhookTarget = {
+/** A destination as the delivery stages need it: stored config (unparsed), policy, signing secrets. */
+export type DestinationTarget = {
   id: string;
-  type: "webhook" | "amqp" | "batch";
+  type: string;
   enabled: boolean;
-  config: { url: string; headers?: Record<string, string>; timeoutMs?: number };
+  config: unknown;
+  retryScheduleSeconds: number[] | null;
+  retryClientErrors: boolean;
+  timeoutMs: number;
+  /** Signing secrets not yet expired (current and rotating-out ones), newest first. */
   sealedSecrets: string[];
 };
 
-/** A destination with its signing secrets that are still valid (current and rotating-out ones). */
-export async function loadWebhookTarget(db: Pool, destinationId: string): Promise<WebhookTarget | undefined> {
+export async function loadDestination(
+  db: Pool,
+  destinationId: string,
+): Promise<DestinationTarget | undefined> {
   const result = await db.query<{
     id: string;
-    type: WebhookTarget["type"];
+    type: string;
     enabled: boolean;
-    config: WebhookTarget["config"];
+    config: unknown;
+    retry_schedule_seconds: number[] | null;
+    retry_client_errors: boolean;
+    timeout_ms: number;
     sealed_secrets: string[] | null;
   }>(
-    `SELECT d.id, d.type, d.enabled, d.config,
+    `SELECT d.id, d.type, d.enabled, d.config, d.retry_schedule_seconds, d.retry_client_errors, d.timeout_ms,
             array_agg(s.secret_sealed ORDER BY s.created_at DESC)
               FILTER (WHERE s.secret_sealed IS NOT NULL) AS sealed_secrets
        FROM destinations d
@@ -49,7 +59,32 @@ export async function loadWebhookTarget(db: Pool, destinationId: string): Promis
       type: row.type,
       enabled: row.enabled,
       config: row.config,
+      retryScheduleSeconds: row.retry_schedule_seconds,
+      retryClientErrors: row.retry_client_errors,
+      timeoutMs: row.timeout_ms,
       sealedSecrets: row.sealed_secrets ?? [],
     }
   );
+}
+
+/**
+ * Disables a destination and parks what waits for it (a resend or re-enable brings it back).
+ * Returns false when it was already disabled, so only one worker reports the change.
+ */
+export async function disableDestination(
+  client: PoolClient,
+  destinationId: string,
+  reason: string,
+): Promise<boolean> {
+  const updated = await client.query(
+    `UPDATE destinations SET enabled = false, disabled_reason = $2, updated_at = now()
+      WHERE id = $1 AND enabled`,
+    [destinationId, reason],
+  );
+  await client.query(
+    `UPDATE deliveries SET status = 'parked', lease_owner = NULL, finished_at = now(), last_error = $2
+      WHERE destination_id = $1 AND status = 'pending'`,
+    [destinationId, `destination disabled: ${reason}`],
+  );
+  return (updated.rowCount ?? 0) > 0;
 }

@@ -4,7 +4,8 @@ import type { PoolClient } from "pg";
 
 /**
  * Stores the event and one delivery per destination. Both inserts ignore rows that exist, so a
- * Pub/Sub message delivered twice creates nothing new. Returns how many deliveries were new.
+ * Pub/Sub message delivered twice creates nothing new. Returns how many deliveries were new, and
+ * notifies `deliveries_due` when there are any.
  */
 export async function storeEventWithDeliveries(
   client: PoolClient,
@@ -32,5 +33,8 @@ export async function storeEventWithDeliveries(
      ON CONFLICT (event_id, destination_id) DO NOTHING`,
     [event.id, event.connectorId, destinationIds.map(() => newId("dlv")), destinationIds],
   );
-  return result.rowCount ?? 0;
+  const created = result.rowCount ?? 0;
+  // Delivered at commit: wakes the delivery workers of every replica.
+  if (created > 0) await client.query(`SELECT pg_notify('deliveries_due', '')`);
+  return created;
 }

@@ -1,0 +1,47 @@
+import { withTransaction } from "@event-hub/shared";
+import type { Pool } from "pg";
+import { destinationAllowance, shareSlots } from "./delivery-allowance.ts";
+import {
+  leaseDeliveries,
+  lockDestinationsWithDueWork,
+  pickDueDeliveries,
+  pickDueLaneHeads,
+  storeRateTokens,
+  type ClaimedDelivery,
+} from "./store/deliveries.ts";
+
+export type ClaimOptions = {
+  owner: string;
+  /** Free slots of this process. */
+  free: number;
+  leaseSeconds: number;
+  breakerThreshold: number;
+};
+
+/**
+ * Claims due work in one transaction: lock the destinations that have due work (skipping those
+ * another replica is claiming for, and those whose breaker is open), work out each one's allowance
+ * (in-flight limit, probe, rate limit), share this process's free slots round-robin, pick due
+ * deliveries (lane heads for ordered destinations), and lease them. A rate-limited delivery simply
+ * stays due: waiting costs it no attempt.
+ */
+export async function claimDeliveries(db: Pool, options: ClaimOptions): Promise<ClaimedDelivery[]> {
+  return withTransaction(db, async (client) => {
+    const loads = await lockDestinationsWithDueWork(client, options.breakerThreshold);
+    const allowances = loads.map(destinationAllowance);
+    const shares = shareSlots(allowances, options.free);
+    const ids: string[] = [];
+    for (const [index, load] of loads.entries()) {
+      const share = shares.get(load.destinationId) ?? 0;
+      if (share === 0) continue;
+      const picked = load.ordered
+        ? await pickDueLaneHeads(client, load.destinationId, share)
+        : await pickDueDeliveries(client, load.destinationId, share);
+      ids.push(...picked);
+      const tokensNow = allowances[index]?.tokensNow;
+      if (tokensNow !== undefined)
+        await storeRateTokens(client, load.destinationId, tokensNow - picked.length);
+    }
+    return leaseDeliveries(client, { ids, owner: options.owner, leaseSeconds: options.leaseSeconds });
+  });
+}

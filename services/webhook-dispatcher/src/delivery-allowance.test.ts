@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { destinationAllowance, shareSlots, tokenLevel, type DestinationLoad } from "./delivery-allowance.ts";
+
+const load = (over: Partial<DestinationLoad> = {}): DestinationLoad => ({
+  destinationId: "whk_a",
+  maxInFlight: 10,
+  leased: 0,
+  isProbing: false,
+  ratePerSecond: null,
+  rateTokens: null,
+  rateElapsedSeconds: null,
+  ...over,
+});
+
+describe("destinationAllowance", () => {
+  it.each([
+    [load(), 10],
+    [load({ leased: 4 }), 6],
+    [load({ leased: 12 }), 0],
+    [load({ isProbing: true }), 1],
+    [load({ isProbing: true, leased: 1 }), 0],
+    [load({ ratePerSecond: 5 }), 5],
+    [load({ ratePerSecond: 5, rateTokens: 0, rateElapsedSeconds: 0.5 }), 2],
+    [load({ ratePerSecond: 0.5, rateTokens: 0, rateElapsedSeconds: 1 }), 0],
+    [load({ ratePerSecond: 0.5, rateTokens: 0, rateElapsedSeconds: 2 }), 1],
+    [load({ ratePerSecond: 100, leased: 7 }), 3],
+  ])("%o allows %i", (input, expected) => {
+    expect(destinationAllowance(input).allowance).toBe(expected);
+  });
+});
+
+describe("tokenLevel", () => {
+  it("starts full, refills at the rate, holds one second of burst", () => {
+    expect(tokenLevel(20, null, null)).toBe(20);
+    expect(tokenLevel(20, 0, 0.25)).toBe(5);
+    expect(tokenLevel(20, 10, 60)).toBe(20);
+    expect(tokenLevel(0.1, 0, 100)).toBe(1);
+  });
+});
+
+describe("shareSlots", () => {
+  it("goes round-robin so a large allowance cannot take every slot", () => {
+    const shares = shareSlots(
+      [
+        { destinationId: "a", allowance: 10 },
+        { destinationId: "b", allowance: 10 },
+        { destinationId: "c", allowance: 1 },
+      ],
+      7,
+    );
+    expect(Object.fromEntries(shares)).toStrictEqual({ a: 3, b: 3, c: 1 });
+  });
+
+  it("never exceeds an allowance", () => {
+    expect(Object.fromEntries(shareSlots([{ destinationId: "a", allowance: 2 }], 50))).toStrictEqual({
+      a: 2,
+    });
+    expect(shareSlots([{ destinationId: "a", allowance: 0 }], 5).size).toBe(0);
+  });
+});

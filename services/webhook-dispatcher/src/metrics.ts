@@ -1,0 +1,65 @@
+import type { Pool } from "pg";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { measureDueBacklog } from "./store/deliveries.ts";
+import { countOpenBreakers } from "./store/health.ts";
+
+export type DispatchMetrics = {
+  /** One attempt ended with `outcome`; `firstAttemptLatencySeconds` when it was a delivery's first. */
+  attempt(outcome: string, firstAttemptLatencySeconds?: number): void;
+  deliveryFailed(): void;
+};
+
+/**
+ * The dispatcher's metrics. Counters are counted as attempts end; the backlog, its age and the open
+ * breakers are read from Postgres when /metrics is scraped, so every replica reports the same totals.
+ */
+export function createDispatchMetrics(registry: Registry, db: Pool): DispatchMetrics {
+  const latency = new Histogram({
+    name: "hub_dispatch_event_to_first_attempt_seconds",
+    help: "Time from an event's ingest to the first delivery attempt.",
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  const attempts = new Counter({
+    name: "hub_dispatch_attempts_total",
+    help: "Delivery attempts by outcome class (success, http_error, timeout, dns, connect, tls, ssrf_blocked, ...).",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  const failed = new Counter({
+    name: "hub_dispatch_deliveries_failed_total",
+    help: "Deliveries that ended failed (attempts used up or a final error).",
+    registers: [registry],
+  });
+  new Gauge({
+    name: "hub_dispatch_due_deliveries",
+    help: "Deliveries due now and not leased, over all destinations.",
+    registers: [registry],
+    async collect() {
+      this.set((await measureDueBacklog(db)).due);
+    },
+  });
+  new Gauge({
+    name: "hub_dispatch_oldest_due_seconds",
+    help: "Age of the oldest due delivery (how late the backlog is).",
+    registers: [registry],
+    async collect() {
+      this.set((await measureDueBacklog(db)).oldestDueSeconds);
+    },
+  });
+  new Gauge({
+    name: "hub_dispatch_breakers_open",
+    help: "Destinations whose circuit breaker is open.",
+    registers: [registry],
+    async collect() {
+      this.set(await countOpenBreakers(db));
+    },
+  });
+  return {
+    attempt(outcome, firstAttemptLatencySeconds) {
+      attempts.inc({ outcome });
+      if (firstAttemptLatencySeconds !== undefined) latency.observe(firstAttemptLatencySeconds);
+    },
+    deliveryFailed: () => failed.inc(),
+  };
+}

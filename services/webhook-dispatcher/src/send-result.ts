@@ -1,0 +1,14 @@
+/** What one attempt produced, before any judgement: a response, or the class of failure that prevented one. */
+export type SendResult =
+  | { kind: "response"; status: number; headers: Record<string, string>; body: string; durationMs: number }
+  | { kind: "failure"; failure: SendFailure; message: string; durationMs: number };
+
+/**
+ * timeout · dns · connect (refused, reset, unreachable) · tls · network (anything else on the wire) ·
+ * ssrf_blocked (address not allowed) · auth (OAuth2 token could not be obtained) · broker (AMQP
+ * channel closed or publish not confirmed) · config (the stored destination cannot be used).
+ */
+export type SendFailure =
+  "timeout" | "dns" | "connect" | "tls" | "network" | "ssrf_blocked" | "auth" | "broker" | "config";
+
+export const MAX_RESPONSE_BODY_BYTES = 16 * 1024;
