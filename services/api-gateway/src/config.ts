@@ -24,6 +24,26 @@ export const apiGatewayConfigSchema = Type.Object({
       "Bootstrap admin API key (all scopes), at least 30 characters. Create narrower keys with it.",
   }),
   API_KEY_HEADER: Type.String({ default: "x-api-key", description: "Header that carries API keys." }),
+  RATE_LIMIT_PER_SECOND: Type.Number({
+    default: 50,
+    exclusiveMinimum: 0,
+    description: "Requests per second each API key may send on average (per replica); over it: 429.",
+  }),
+  RATE_LIMIT_BURST: Type.Integer({
+    default: 200,
+    minimum: 1,
+    description: "Requests an API key may send at once before RATE_LIMIT_PER_SECOND applies.",
+  }),
+  IDEMPOTENCY_RETENTION_HOURS: Type.Integer({
+    default: 24,
+    minimum: 1,
+    description: "How long the answer to a POST with an Idempotency-Key is kept for repeats.",
+  }),
+  CORE_API_TIMEOUT_MS: Type.Integer({
+    default: 30000,
+    minimum: 100,
+    description: "Time a Connector may take to answer a proxied Core API call before the caller gets 504.",
+  }),
   INGEST_BASE_URL: Type.String({
     default: "http://localhost:8081",
     description: "Public base URL of sync-worker, used to tell each Connector where to post its events.",

@@ -32,6 +32,8 @@ await runService(SERVICE, async () => {
     logger,
     db,
     secrets,
+    pubsub,
+    topicName: config.PUBSUB_TOPIC,
     metrics: createMetricsRegistry(SERVICE),
     readiness: {
       database: () => checkDatabase(db, 2000),
@@ -41,6 +43,9 @@ await runService(SERVICE, async () => {
     adminApiKey: config.ADMIN_API_KEY,
     apiKeyHeader: config.API_KEY_HEADER,
     ingestBaseUrl: config.INGEST_BASE_URL,
+    rateLimit: { ratePerSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
+    idempotencyRetentionHours: config.IDEMPOTENCY_RETENTION_HOURS,
+    coreApiTimeoutMs: config.CORE_API_TIMEOUT_MS,
   });
 
   shutdown.add("http server", () => app.close());

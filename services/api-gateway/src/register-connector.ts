@@ -12,6 +12,7 @@ export type ConnectorInput = {
   syncIntervalSeconds?: number;
   enabled?: boolean;
   automations?: { autoAcceptPendingRelationships?: boolean };
+  brokerSubscription?: string;
 };
 
 /** What the Connector's webhooks module needs to post its events to the hub. Shown once. */
@@ -42,6 +43,7 @@ export async function registerConnector(
     automations: {
       autoAcceptPendingRelationships: input.automations?.autoAcceptPendingRelationships ?? false,
     },
+    broker_subscription: input.brokerSubscription ?? null,
   });
   if (!connector) throw new AppError("error.hub.connectorExists", `a Connector with id "${id}" exists`, 409);
   return { connector, ingest: ingestCredential(deps.ingestBaseUrl, id, ingestKey) };

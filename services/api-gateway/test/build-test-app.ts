@@ -3,17 +3,35 @@ import {
   createLogger,
   createMetricsRegistry,
   createPool,
+  createPubSub,
   createSecretBox,
+  ensureTopic,
   runMigrations,
+  type SecretBox,
 } from "@event-hub/shared";
-import type { FastifyInstance } from "fastify";
+import type { PubSub } from "@google-cloud/pubsub";
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import type { Pool } from "pg";
-import { buildApp } from "../src/app.ts";
+import { buildApp, type ApiGatewayDeps } from "../src/app.ts";
+import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
 
 export const TEST_ADMIN_KEY = `test-admin-${randomBytes(24).toString("base64url")}`;
 
-/** api-gateway on the run's real (migrated) Postgres database, for app.inject() tests. */
-export async function buildTestApp(): Promise<{ app: FastifyInstance; db: Pool; close(): Promise<void> }> {
+export type TestHarness = {
+  app: FastifyInstance;
+  db: Pool;
+  pubsub: PubSub;
+  secrets: SecretBox;
+  topicName: string;
+  /** app.inject with the admin key (or `key`; null: none). */
+  call(options: InjectOptions & { key?: string | null }): Promise<LightMyRequestResponse>;
+  /** A stored key holding exactly these scopes. */
+  keyWith(...scopes: string[]): Promise<string>;
+  close(): Promise<void>;
+};
+
+/** api-gateway on the run's real (migrated) Postgres database and Pub/Sub emulator, for app.inject() tests. */
+export async function buildTestApp(overrides: Partial<ApiGatewayDeps> = {}): Promise<TestHarness> {
   const logger = createLogger({ service: "api-gateway-test", level: "silent" });
   const db = createPool({
     connectionString: process.env.DATABASE_URL ?? "",
@@ -22,22 +40,46 @@ export async function buildTestApp(): Promise<{ app: FastifyInstance; db: Pool; 
     logger,
   });
   await runMigrations(db);
+  const pubsub = createPubSub({
+    projectId: process.env.PUBSUB_PROJECT_ID,
+    emulatorHost: process.env.PUBSUB_EMULATOR_HOST,
+  });
+  const topicName = uniqueName("gateway-events");
+  await ensureTopic(pubsub, topicName);
+  const secrets = createSecretBox({ key: randomBytes(32).toString("base64") });
   const app = await buildApp({
     logger,
     db,
-    secrets: createSecretBox({ key: randomBytes(32).toString("base64") }),
+    secrets,
+    pubsub,
+    topicName,
     metrics: createMetricsRegistry("api-gateway-test"),
     readiness: {},
     isShuttingDown: () => false,
     adminApiKey: TEST_ADMIN_KEY,
     apiKeyHeader: "x-api-key",
     ingestBaseUrl: "http://ingest.test",
+    rateLimit: { ratePerSecond: 10_000, burst: 10_000 },
+    idempotencyRetentionHours: 24,
+    coreApiTimeoutMs: 5000,
+    ...overrides,
   });
+  const call: TestHarness["call"] = ({ key = TEST_ADMIN_KEY, headers, ...options }) =>
+    app.inject({ ...options, headers: { ...(key === null ? {} : { "x-api-key": key }), ...headers } });
   return {
     app,
     db,
+    pubsub,
+    secrets,
+    topicName,
+    call,
+    async keyWith(...scopes) {
+      const response = await call({ method: "POST", url: "/v1/keys", payload: { name: "test", scopes } });
+      return response.json().result.key as string;
+    },
     async close() {
       await app.close();
+      await pubsub.close();
       await db.end();
     },
   };

@@ -1,76 +1,44 @@
-import { AppError } from "@event-hub/shared";
+import type { SecretBox } from "@event-hub/shared";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { Pool } from "pg";
 import { Type } from "typebox";
+import { registerConnector, rotateIngestCredential } from "../register-connector.ts";
 import {
-  registerConnector,
-  rotateIngestCredential,
-  type RegisterConnectorDeps,
-} from "../register-connector.ts";
-import { findConnector, type ConnectorRow } from "../store/connectors.ts";
-import { ErrorResponse, resultOf } from "./envelopes.ts";
+  deleteConnector,
+  findConnector,
+  findSyncState,
+  listConnectors,
+  type ConnectorRow,
+  type SyncStateRow,
+} from "../store/connectors.ts";
+import { connectorNotFound, requestConnectorSync, updateConnector } from "../update-connector.ts";
+import {
+  Connector,
+  ConnectorId,
+  ConnectorInput,
+  ConnectorPatch,
+  ConnectorWithStatus,
+  IngestCredential,
+} from "./connector-schemas.ts";
+import { errorResponses, NoContent, resultOf } from "./envelopes.ts";
+import { pageOf, pageQuery, toPage } from "./pagination.ts";
 
-const ConnectorId = Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$", examples: ["acme"] });
+type Deps = { db: Pool; secrets: SecretBox; ingestBaseUrl: string };
+const tags = ["connectors"];
+const params = Type.Object({ id: ConnectorId });
 
-const Automations = Type.Object(
-  {
-    autoAcceptPendingRelationships: Type.Boolean({
-      description: "Accept incoming pending relationships automatically (not for production).",
-    }),
-  },
-  { additionalProperties: false },
-);
-
-const ConnectorInput = Type.Object(
-  {
-    id: Type.Optional(ConnectorId),
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    baseUrl: Type.String({ format: "uri", pattern: "^https?://", examples: ["http://connector-a:8080"] }),
-    apiPrefix: Type.Optional(Type.Union([Type.Literal("/api/v2"), Type.Literal("/api/core/v1")])),
-    apiKey: Type.Optional(
-      Type.String({ minLength: 1, description: "The Connector's own API key; never returned." }),
-    ),
-    syncIntervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400 })),
-    enabled: Type.Optional(Type.Boolean()),
-    automations: Type.Optional(Type.Partial(Automations)),
-  },
-  { additionalProperties: false },
-);
-
-const Connector = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  baseUrl: Type.String(),
-  apiPrefix: Type.String(),
-  hasApiKey: Type.Boolean(),
-  syncIntervalSeconds: Type.Integer(),
-  enabled: Type.Boolean(),
-  automations: Automations,
-  createdAt: Type.String({ format: "date-time" }),
-  updatedAt: Type.String({ format: "date-time" }),
-});
-
-const IngestCredential = Type.Object({
-  url: Type.String(),
-  authentication: Type.Object({
-    type: Type.Literal("ApiKey"),
-    headerName: Type.String(),
-    apiKey: Type.String({ description: "Shown once. Put it in the Connector's webhooks target." }),
-  }),
-});
-
-export const connectorRoutes: FastifyPluginAsyncTypebox<RegisterConnectorDeps> = async (app, deps) => {
+export const connectorRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps) => {
   app.post(
     "/v1/connectors",
     {
+      config: { scope: "connectors:write", idempotent: true },
       schema: {
-        tags: ["connectors"],
-        summary: "Register a Connector",
+        tags,
+        summary: "Register a Connector; answers the ingest URL and credential for its webhooks module once",
         body: ConnectorInput,
         response: {
           201: resultOf(Type.Object({ connector: Connector, ingest: IngestCredential })),
-          400: ErrorResponse,
-          401: ErrorResponse,
-          409: ErrorResponse,
+          ...errorResponses(400, 409, 422),
         },
       },
     },
@@ -80,36 +48,112 @@ export const connectorRoutes: FastifyPluginAsyncTypebox<RegisterConnectorDeps> =
     },
   );
 
-  app.post(
-    "/v1/connectors/:id/ingest-credential",
+  app.get(
+    "/v1/connectors",
     {
+      config: { scope: "connectors:read" },
       schema: {
-        tags: ["connectors"],
-        summary: "Issue a new ingest credential (the old one stops working)",
-        params: Type.Object({ id: ConnectorId }),
-        response: { 201: resultOf(IngestCredential), 401: ErrorResponse, 404: ErrorResponse },
+        tags,
+        summary: "List Connectors",
+        querystring: pageQuery({}, ConnectorId),
+        response: { 200: pageOf(Connector), ...errorResponses(400) },
       },
     },
-    async (request, reply) => {
-      const ingest = await rotateIngestCredential(deps, request.params.id);
-      return reply.code(201).send({ result: ingest });
+    async (request) => {
+      const { limit, cursor } = request.query;
+      return toPage(await listConnectors(deps.db, { limit, after: cursor }), limit, toConnector);
     },
   );
 
   app.get(
     "/v1/connectors/:id",
     {
+      config: { scope: "connectors:read" },
       schema: {
-        tags: ["connectors"],
-        summary: "Read a Connector",
-        params: Type.Object({ id: ConnectorId }),
-        response: { 200: resultOf(Connector), 401: ErrorResponse, 404: ErrorResponse },
+        tags,
+        summary: "Read a Connector with its sync status",
+        params,
+        response: { 200: resultOf(ConnectorWithStatus), ...errorResponses(400, 404) },
       },
     },
     async (request) => {
       const row = await findConnector(deps.db, request.params.id);
-      if (!row) throw new AppError("error.hub.connectorNotFound", `no Connector "${request.params.id}"`, 404);
-      return { result: toConnector(row) };
+      if (!row) throw connectorNotFound(request.params.id);
+      const sync = await findSyncState(deps.db, row.id);
+      return { result: { ...toConnector(row), sync: toSyncStatus(sync) } };
+    },
+  );
+
+  app.patch(
+    "/v1/connectors/:id",
+    {
+      config: { scope: "connectors:write" },
+      schema: {
+        tags,
+        summary: "Change a Connector's settings",
+        params,
+        body: ConnectorPatch,
+        response: { 200: resultOf(Connector), ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => ({
+      result: toConnector(await updateConnector(deps, request.params.id, request.body)),
+    }),
+  );
+
+  app.delete(
+    "/v1/connectors/:id",
+    {
+      config: { scope: "connectors:write" },
+      schema: {
+        tags,
+        summary: "Remove a Connector (its ingest credential stops working; stored events stay)",
+        params,
+        response: { 204: NoContent, ...errorResponses(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      if (!(await deleteConnector(deps.db, request.params.id))) throw connectorNotFound(request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    "/v1/connectors/:id/sync",
+    {
+      config: { scope: "connectors:write" },
+      schema: {
+        tags,
+        summary: "Sync now: sync-worker syncs the Connector with the Backbone as soon as it can",
+        params,
+        response: {
+          202: resultOf(Type.Object({ connectorId: Type.String(), syncRequestedAt: Type.String() })),
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const requestedAt = await requestConnectorSync(deps.db, request.params.id);
+      return reply
+        .code(202)
+        .send({ result: { connectorId: request.params.id, syncRequestedAt: requestedAt.toISOString() } });
+    },
+  );
+
+  app.post(
+    "/v1/connectors/:id/ingest-credential",
+    {
+      config: { scope: "connectors:write" },
+      schema: {
+        tags,
+        summary: "Issue a new ingest credential (the old one stops working)",
+        params,
+        response: { 201: resultOf(IngestCredential), ...errorResponses(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      const ingest = await rotateIngestCredential(deps, request.params.id);
+      return reply.code(201).send({ result: ingest });
     },
   );
 };
@@ -124,7 +168,23 @@ function toConnector(row: ConnectorRow) {
     syncIntervalSeconds: row.sync_interval_seconds,
     enabled: row.enabled,
     automations: { autoAcceptPendingRelationships: row.automations.autoAcceptPendingRelationships === true },
+    brokerSubscription: row.broker_subscription,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+function toSyncStatus(state: SyncStateRow | undefined) {
+  const iso = (date: Date | null | undefined) => date?.toISOString() ?? null;
+  const succeeded = state?.last_succeeded_at;
+  return {
+    nextSyncAt: iso(state?.next_sync_at),
+    syncRequestedAt: iso(state?.sync_requested_at),
+    lastStartedAt: iso(state?.last_started_at),
+    lastSucceededAt: iso(succeeded),
+    lastFailedAt: iso(state?.last_failed_at),
+    lastError: state?.last_error ?? null,
+    consecutiveFailures: state?.consecutive_failures ?? 0,
+    lagSeconds: succeeded ? Math.max(0, (Date.now() - succeeded.getTime()) / 1000) : null,
   };
 }

@@ -6,12 +6,51 @@ export function resultOf<T extends TSchema>(schema: T) {
 }
 
 /** The Connector's error envelope, used for every error status. */
-export const ErrorResponse = Type.Object({
-  error: Type.Object({
-    id: Type.String({ examples: ["ERRABCDEFGHJKLMNPQR"] }),
-    code: Type.String({ examples: ["error.hub.webhookNotFound"] }),
-    message: Type.String(),
-    time: Type.String({ format: "date-time" }),
-    docs: Type.Optional(Type.String()),
-  }),
-});
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      id: Type.String({ examples: ["ERRABCDEFGHJKLMNPQR"] }),
+      code: Type.String({ examples: ["error.hub.webhookNotFound"] }),
+      message: Type.String(),
+      time: Type.String({ format: "date-time" }),
+      docs: Type.Optional(Type.String()),
+    }),
+  },
+  {
+    examples: [
+      {
+        error: {
+          id: "ERRABCDEFGHJKLMNPQR",
+          code: "error.hub.validation",
+          message: "body/url must match pattern",
+          time: "2025-01-01T00:00:00.000Z",
+        },
+      },
+    ],
+  },
+);
+
+const ERROR_DESCRIPTIONS = {
+  400: "Validation failed; the message names the field",
+  401: "No valid API key in the API key header",
+  403: "The API key lacks the route's scope",
+  404: "No such resource",
+  409: "Conflict with the resource's state (or an Idempotency-Key still in use)",
+  422: "Idempotency-Key reused with a different request",
+  429: "Rate limit of the API key exceeded; see Retry-After",
+  502: "The Connector or Pub/Sub did not answer",
+  504: "The Connector did not answer in time",
+} as const;
+
+export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
+
+/** Error responses for a route's schema; 401, 403 and 429 apply to every /v1 route. */
+export function errorResponses(...statuses: ErrorStatus[]) {
+  const all = [...new Set<ErrorStatus>([...statuses, 401, 403, 429])];
+  return Object.fromEntries(
+    all.map((status) => [status, { ...ErrorResponse, description: ERROR_DESCRIPTIONS[status] }]),
+  ) as unknown as Record<ErrorStatus, typeof ErrorResponse>;
+}
+
+/** Empty 204 response. */
+export const NoContent = Type.Null({ description: "No content" });

@@ -1,4 +1,4 @@
-import type { Pool } from "pg";
+import type { Pool, PoolClient } from "pg";
 
 export type ConnectorRow = {
   id: string;
@@ -9,21 +9,40 @@ export type ConnectorRow = {
   sync_interval_seconds: number;
   enabled: boolean;
   automations: Record<string, unknown>;
+  broker_subscription: string | null;
   created_at: Date;
   updated_at: Date;
 };
 
-export type NewConnectorRow = Omit<ConnectorRow, "created_at" | "updated_at"> & { ingest_key_hash: string };
+export type NewConnectorRow = Omit<ConnectorRow, "created_at" | "updated_at" | "broker_subscription"> & {
+  ingest_key_hash: string;
+  broker_subscription?: string | null;
+};
+
+/** Columns a PATCH may change. */
+export type ConnectorChanges = Partial<
+  Pick<
+    ConnectorRow,
+    | "name"
+    | "base_url"
+    | "api_prefix"
+    | "api_key_sealed"
+    | "sync_interval_seconds"
+    | "enabled"
+    | "automations"
+    | "broker_subscription"
+  >
+>;
 
 const COLUMNS = `id, name, base_url, api_prefix, api_key_sealed, sync_interval_seconds, enabled, automations,
-  created_at, updated_at`;
+  broker_subscription, created_at, updated_at`;
 
 /** Inserts a Connector; returns undefined when the id is taken. */
 export async function insertConnector(db: Pool, row: NewConnectorRow): Promise<ConnectorRow | undefined> {
   const result = await db.query<ConnectorRow>(
     `INSERT INTO connectors (id, name, base_url, api_prefix, api_key_sealed, ingest_key_hash,
-       sync_interval_seconds, enabled, automations)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       sync_interval_seconds, enabled, automations, broker_subscription)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (id) DO NOTHING
      RETURNING ${COLUMNS}`,
     [
@@ -36,6 +55,7 @@ export async function insertConnector(db: Pool, row: NewConnectorRow): Promise<C
       row.sync_interval_seconds,
       row.enabled,
       row.automations,
+      row.broker_subscription ?? null,
     ],
   );
   return result.rows[0];
@@ -46,6 +66,39 @@ export async function findConnector(db: Pool, id: string): Promise<ConnectorRow 
   return result.rows[0];
 }
 
+/** One page in id order; `after` is the last id of the previous page. */
+export async function listConnectors(
+  db: Pool,
+  page: { limit: number; after?: string },
+): Promise<ConnectorRow[]> {
+  const result = await db.query<ConnectorRow>(
+    `SELECT ${COLUMNS} FROM connectors WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
+    [page.after ?? null, page.limit],
+  );
+  return result.rows;
+}
+
+/** Applies the changes (column names are from ConnectorChanges, never from the caller). */
+export async function updateConnector(
+  db: Pool,
+  id: string,
+  changes: ConnectorChanges,
+): Promise<ConnectorRow | undefined> {
+  const entries = Object.entries(changes).filter(([, value]) => value !== undefined);
+  const assignments = entries.map(([column], i) => `${column} = $${i + 2}`);
+  const result = await db.query<ConnectorRow>(
+    `UPDATE connectors SET ${[...assignments, "updated_at = now()"].join(", ")} WHERE id = $1
+     RETURNING ${COLUMNS}`,
+    [id, ...entries.map(([, value]) => value)],
+  );
+  return result.rows[0];
+}
+
+export async function deleteConnector(db: Pool, id: string): Promise<boolean> {
+  const result = await db.query(`DELETE FROM connectors WHERE id = $1`, [id]);
+  return result.rowCount === 1;
+}
+
 /** Returns false when there is no such Connector. */
 export async function replaceIngestKeyHash(db: Pool, id: string, hash: string): Promise<boolean> {
   const result = await db.query(
@@ -53,4 +106,38 @@ export async function replaceIngestKeyHash(db: Pool, id: string, hash: string): 
     [id, hash],
   );
   return result.rowCount === 1;
+}
+
+export type SyncStateRow = {
+  next_sync_at: Date;
+  sync_requested_at: Date | null;
+  last_started_at: Date | null;
+  last_succeeded_at: Date | null;
+  last_failed_at: Date | null;
+  last_error: string | null;
+  consecutive_failures: number;
+  last_correlation_id: string | null;
+};
+
+/** sync-worker's record of the Connector's syncs; undefined before its first. */
+export async function findSyncState(db: Pool, connectorId: string): Promise<SyncStateRow | undefined> {
+  const result = await db.query<SyncStateRow>(
+    `SELECT next_sync_at, sync_requested_at, last_started_at, last_succeeded_at, last_failed_at, last_error,
+            consecutive_failures, last_correlation_id
+       FROM connector_sync_state WHERE connector_id = $1`,
+    [connectorId],
+  );
+  return result.rows[0];
+}
+
+/** Asks sync-worker for a sync now: the request is recorded, then NOTIFY wakes its scheduler. */
+export async function requestSync(db: PoolClient, connectorId: string): Promise<Date> {
+  const result = await db.query<{ sync_requested_at: Date }>(
+    `INSERT INTO connector_sync_state (connector_id, sync_requested_at) VALUES ($1, now())
+     ON CONFLICT (connector_id) DO UPDATE SET sync_requested_at = now()
+     RETURNING sync_requested_at`,
+    [connectorId],
+  );
+  await db.query(`SELECT pg_notify('connector_sync_requested', $1)`, [connectorId]);
+  return (result.rows[0] as { sync_requested_at: Date }).sync_requested_at;
 }

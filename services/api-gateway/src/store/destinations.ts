@@ -1,64 +1,146 @@
 import type { Pool, PoolClient } from "pg";
+import type { DestinationFields } from "../destination-input.ts";
 
-export type DestinationRow = {
+export type DestinationRow = DestinationFields & {
   id: string;
-  type: "webhook" | "amqp" | "batch";
-  description: string;
-  enabled: boolean;
   disabled_reason: string | null;
-  triggers: string[];
-  connector_ids: string[] | null;
-  config: Record<string, unknown>;
-  ordered: boolean;
   created_at: Date;
   updated_at: Date;
 };
 
-export type NewDestinationRow = Omit<DestinationRow, "disabled_reason" | "created_at" | "updated_at">;
+type Db = Pool | PoolClient;
 
 const COLUMNS = `id, type, description, enabled, disabled_reason, triggers, connector_ids, config, ordered,
+  retry_schedule_seconds, retry_client_errors, max_in_flight, rate_limit_per_second, timeout_ms,
   created_at, updated_at`;
 
+const FIELD_COLUMNS = [
+  "type",
+  "description",
+  "enabled",
+  "triggers",
+  "connector_ids",
+  "config",
+  "ordered",
+  "retry_schedule_seconds",
+  "retry_client_errors",
+  "max_in_flight",
+  "rate_limit_per_second",
+  "timeout_ms",
+] as const satisfies readonly (keyof DestinationFields)[];
+
+const values = (fields: DestinationFields) => FIELD_COLUMNS.map((column) => fields[column]);
+
+/** Inserts a destination with its first signing secret. */
 export async function insertDestination(
   db: PoolClient,
-  row: NewDestinationRow,
+  id: string,
+  fields: DestinationFields,
   sealedSecret: string,
 ): Promise<DestinationRow> {
+  const placeholders = FIELD_COLUMNS.map((_, i) => `$${i + 2}`).join(", ");
   const result = await db.query<DestinationRow>(
-    `INSERT INTO destinations (id, type, description, enabled, triggers, connector_ids, config, ordered)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    `INSERT INTO destinations (id, ${FIELD_COLUMNS.join(", ")}) VALUES ($1, ${placeholders})
      RETURNING ${COLUMNS}`,
-    [
-      row.id,
-      row.type,
-      row.description,
-      row.enabled,
-      row.triggers,
-      row.connector_ids,
-      row.config,
-      row.ordered,
-    ],
+    [id, ...values(fields)],
   );
-  await db.query(`INSERT INTO destination_secrets (destination_id, secret_sealed) VALUES ($1, $2)`, [
-    row.id,
-    sealedSecret,
-  ]);
+  await insertSecret(db, id, sealedSecret);
   return result.rows[0] as DestinationRow;
 }
 
-export async function findDestination(db: Pool, id: string): Promise<DestinationRow | undefined> {
+/** Replaces every field; a re-enabled destination loses its disabled reason. */
+export async function updateDestination(
+  db: Db,
+  id: string,
+  fields: DestinationFields,
+): Promise<DestinationRow | undefined> {
+  const assignments = FIELD_COLUMNS.map((column, i) => `${column} = $${i + 2}`).join(", ");
+  const result = await db.query<DestinationRow>(
+    `UPDATE destinations SET ${assignments},
+       disabled_reason = CASE WHEN $4::boolean THEN NULL ELSE disabled_reason END, updated_at = now()
+     WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, ...values(fields)],
+  );
+  return result.rows[0];
+}
+
+export async function setDestinationEnabled(
+  db: Db,
+  id: string,
+  enabled: boolean,
+  reason: string | null,
+): Promise<DestinationRow | undefined> {
+  const result = await db.query<DestinationRow>(
+    `UPDATE destinations SET enabled = $2, disabled_reason = $3, updated_at = now() WHERE id = $1
+     RETURNING ${COLUMNS}`,
+    [id, enabled, enabled ? null : reason],
+  );
+  return result.rows[0];
+}
+
+export async function deleteDestination(db: Db, id: string): Promise<boolean> {
+  const result = await db.query(`DELETE FROM destinations WHERE id = $1`, [id]);
+  return result.rowCount === 1;
+}
+
+export async function findDestination(db: Db, id: string): Promise<DestinationRow | undefined> {
   const result = await db.query<DestinationRow>(`SELECT ${COLUMNS} FROM destinations WHERE id = $1`, [id]);
   return result.rows[0];
 }
 
+export type DestinationFilter = { type?: string; enabled?: boolean; connectorId?: string };
+
 /** One page in id order (ids sort by creation time); `after` is the last id of the previous page. */
 export async function listDestinations(
-  db: Pool,
+  db: Db,
   page: { limit: number; after?: string },
+  filter: DestinationFilter = {},
 ): Promise<DestinationRow[]> {
   const result = await db.query<DestinationRow>(
-    `SELECT ${COLUMNS} FROM destinations WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
-    [page.after ?? null, page.limit],
+    `SELECT ${COLUMNS} FROM destinations
+      WHERE ($1::text IS NULL OR id > $1)
+        AND ($3::text IS NULL OR type = $3)
+        AND ($4::boolean IS NULL OR enabled = $4)
+        AND ($5::text IS NULL OR connector_ids IS NULL OR $5 = ANY (connector_ids))
+      ORDER BY id LIMIT $2`,
+    [page.after ?? null, page.limit, filter.type ?? null, filter.enabled ?? null, filter.connectorId ?? null],
   );
   return result.rows;
+}
+
+/** Enabled destinations whose Connector scope admits the Connector (trigger matching is the caller's). */
+export async function listEnabledDestinationsFor(db: Db, connectorId: string): Promise<DestinationRow[]> {
+  const result = await db.query<DestinationRow>(
+    `SELECT ${COLUMNS} FROM destinations
+      WHERE enabled AND (connector_ids IS NULL OR $1 = ANY (connector_ids)) ORDER BY id`,
+    [connectorId],
+  );
+  return result.rows;
+}
+
+export async function insertSecret(db: Db, destinationId: string, sealedSecret: string): Promise<void> {
+  await db.query(`INSERT INTO destination_secrets (destination_id, secret_sealed) VALUES ($1, $2)`, [
+    destinationId,
+    sealedSecret,
+  ]);
+}
+
+/**
+ * Rotation: the secrets that still sign now expire after the grace period (every unexpired
+ * secret signs, so receivers switch without a gap), then the new one is added.
+ */
+export async function rotateSecret(
+  db: PoolClient,
+  destinationId: string,
+  sealedSecret: string,
+  graceSeconds: number,
+): Promise<Date> {
+  const result = await db.query<{ expires_at: Date }>(
+    `UPDATE destination_secrets SET expires_at = now() + make_interval(secs => $2)
+      WHERE destination_id = $1 AND (expires_at IS NULL OR expires_at > now() + make_interval(secs => $2))
+      RETURNING expires_at`,
+    [destinationId, graceSeconds],
+  );
+  await insertSecret(db, destinationId, sealedSecret);
+  return result.rows[0]?.expires_at ?? new Date();
 }

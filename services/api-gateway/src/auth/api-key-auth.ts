@@ -1,0 +1,75 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { AppError } from "@event-hub/shared";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Pool } from "pg";
+import { findActiveApiKeyByHash } from "../store/api-keys.ts";
+import { hasScope } from "./scopes.ts";
+
+/** Who sent a request: the bootstrap admin key (`admin`) or a stored key's id, with its scopes. */
+export type Principal = { id: string; scopes: readonly string[] };
+
+/** The scope a route needs: fixed, or derived from the request (the Core API proxy). */
+export type RequiredScope = string | ((request: FastifyRequest) => string);
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal: Principal;
+  }
+  interface FastifyContextConfig {
+    /** Every /v1 route declares one; buildApp refuses a route without it. */
+    scope?: RequiredScope;
+    /** Creating POSTs: an Idempotency-Key header replays the first answer. */
+    idempotent?: boolean;
+  }
+}
+
+export type AuthOptions = { db: Pool; headerName: string; adminApiKey: string };
+
+export const ADMIN_PRINCIPAL: Principal = { id: "admin", scopes: ["**"] };
+
+/** SHA-256 hex, how stored keys are kept (192 random bits need no slow hash). */
+export function hashApiKey(key: string): string {
+  return createHash("sha256").update(key).digest("hex");
+}
+
+/**
+ * Every /v1 route needs an API key in the configured header (401) whose scopes cover the route's
+ * (403). Runs at onRequest, before validation, so an unauthenticated caller learns nothing about
+ * the body rules. The admin key is compared as digests with timingSafeEqual.
+ */
+export function registerApiKeyAuth(app: FastifyInstance, options: AuthOptions): void {
+  const header = options.headerName.toLowerCase();
+  const adminDigest = createHash("sha256").update(options.adminApiKey).digest();
+  app.decorateRequest("principal", null as unknown as Principal); // set for every /v1 request
+  app.addHook("onRequest", async (request) => {
+    if (!request.url.startsWith("/v1/")) return;
+    const presented = request.headers[header];
+    const key = Array.isArray(presented) ? presented[0] : presented;
+    request.principal = await authenticate(options.db, adminDigest, key, header);
+    const scope = request.routeOptions.config.scope;
+    if (request.routeOptions.url === undefined) return; // unknown route: the 404 handler answers
+    const required = typeof scope === "function" ? scope(request) : scope;
+    if (required === undefined || !hasScope(request.principal.scopes, required)) {
+      throw new AppError(
+        "error.hub.forbidden",
+        `this API key lacks the scope ${required ?? "(undeclared)"} for ${request.method} ${request.routeOptions.url}`,
+        403,
+      );
+    }
+  });
+}
+
+async function authenticate(
+  db: Pool,
+  adminDigest: Buffer,
+  key: string | undefined,
+  header: string,
+): Promise<Principal> {
+  if (key) {
+    const digest = createHash("sha256").update(key).digest();
+    if (timingSafeEqual(digest, adminDigest)) return ADMIN_PRINCIPAL;
+    const stored = await findActiveApiKeyByHash(db, digest.toString("hex"));
+    if (stored) return { id: stored.id, scopes: stored.scopes };
+  }
+  throw new AppError("error.hub.unauthorized", `a valid API key is required in header ${header}`, 401);
+}

@@ -1,0 +1,51 @@
+import { randomBytes } from "node:crypto";
+import { AppError, newId } from "@event-hub/shared";
+import type { Pool } from "pg";
+import { hashApiKey, type Principal } from "./auth/api-key-auth.ts";
+import { hasScope, isValidScopePattern } from "./auth/scopes.ts";
+import { insertApiKey, type ApiKeyRow } from "./store/api-keys.ts";
+
+export type ApiKeyInput = { name: string; scopes: string[]; expiresAt?: string };
+
+/**
+ * Creates an API key; the key itself is returned once and stored only as its hash. A key can only
+ * hand out scopes it holds itself, so `keys:write` alone never becomes `**`.
+ */
+export async function createApiKey(
+  db: Pool,
+  creator: Principal,
+  input: ApiKeyInput,
+): Promise<{ row: ApiKeyRow; key: string }> {
+  input.scopes.forEach((scope, i) => {
+    if (!isValidScopePattern(scope)) {
+      throw new AppError("error.hub.validation", `body/scopes/${i}: "${scope}" is not a scope pattern`, 400);
+    }
+    if (!coversPattern(creator.scopes, scope)) {
+      throw new AppError("error.hub.forbidden", `this API key cannot grant the scope ${scope}`, 403);
+    }
+  });
+  const expiresAt = input.expiresAt === undefined ? null : new Date(input.expiresAt);
+  if (expiresAt && expiresAt.getTime() <= Date.now()) {
+    throw new AppError("error.hub.validation", "body/expiresAt must be in the future", 400);
+  }
+  const key = `hubk_${randomBytes(32).toString("base64url")}`;
+  const row = await insertApiKey(db, {
+    id: newId("key"),
+    name: input.name,
+    keyHash: hashApiKey(key),
+    scopes: [...new Set(input.scopes)],
+    expiresAt,
+  });
+  return { row, key };
+}
+
+/** Whether holding `granted` covers everything the pattern `requested` would allow. */
+export function coversPattern(granted: readonly string[], requested: string): boolean {
+  if (!requested.includes("*")) return hasScope(granted, requested);
+  return granted.some(
+    (pattern) =>
+      pattern === "**" ||
+      pattern === requested ||
+      (pattern.endsWith(":**") && requested.startsWith(pattern.slice(0, -2))),
+  );
+}

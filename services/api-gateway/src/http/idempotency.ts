@@ -1,0 +1,116 @@
+import { createHash } from "node:crypto";
+import { AppError } from "@event-hub/shared";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Pool } from "pg";
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  deleteIdempotencyKeysBefore,
+  findIdempotencyRecord,
+  releaseIdempotencyKey,
+} from "../store/idempotency-keys.ts";
+
+export const IDEMPOTENCY_HEADER = "idempotency-key";
+const ACCEPTABLE_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export type IdempotencyOptions = { db: Pool; retentionHours: number };
+
+declare module "fastify" {
+  interface FastifyRequest {
+    idempotencyKey: string | undefined;
+  }
+}
+
+/**
+ * Creating POSTs (route config `idempotent: true`) honour `Idempotency-Key`: the first request with
+ * a key claims it, its answer (2xx or 4xx) is stored, and a repeat gets that answer again with
+ * `idempotent-replayed: true`. The same key with another method, path or body is refused (422);
+ * a repeat while the first still runs gets 409. A 5xx frees the key so the client can retry.
+ * Keys are per API key and kept `retentionHours`.
+ */
+export function registerIdempotency(app: FastifyInstance, options: IdempotencyOptions): void {
+  app.decorateRequest("idempotencyKey", undefined);
+  app.addHook("preHandler", async (request, reply) => {
+    if (!request.routeOptions.config.idempotent) return;
+    const key = headerValue(request);
+    if (key === undefined) return;
+    const principal = request.principal.id;
+    const requestHash = hashRequest(request);
+    if (await claimIdempotencyKey(options.db, { principal, key, requestHash })) {
+      request.idempotencyKey = key;
+      return;
+    }
+    const record = await findIdempotencyRecord(options.db, principal, key);
+    if (!record) throw inProgress(key); // released between our insert and select: a retry claims it
+    if (record.request_hash !== requestHash) {
+      throw new AppError(
+        "error.hub.idempotencyKeyReused",
+        `Idempotency-Key "${key}" was used for a different request`,
+        422,
+      );
+    }
+    if (record.status_code === null || record.response_body === null) throw inProgress(key);
+    return reply
+      .code(record.status_code)
+      .header("idempotent-replayed", "true")
+      .type("application/json; charset=utf-8")
+      .send(record.response_body);
+  });
+
+  app.addHook("onSend", async (request, reply, payload) => {
+    const key = request.idempotencyKey;
+    if (key === undefined) return payload;
+    const principal = request.principal.id;
+    if (reply.statusCode >= 500 || typeof payload !== "string") {
+      await releaseIdempotencyKey(options.db, principal, key);
+    } else {
+      await completeIdempotencyKey(options.db, {
+        principal,
+        key,
+        statusCode: reply.statusCode,
+        body: payload,
+      });
+    }
+    return payload;
+  });
+
+  const prune = setInterval(
+    () => {
+      const before = new Date(Date.now() - options.retentionHours * 3_600_000);
+      deleteIdempotencyKeysBefore(options.db, before).catch((error: unknown) =>
+        app.log.warn({ err: error }, "pruning idempotency keys failed"),
+      );
+    },
+    Math.min(options.retentionHours * 3_600_000, 3_600_000),
+  );
+  prune.unref();
+  app.addHook("onClose", async () => clearInterval(prune));
+}
+
+function headerValue(request: FastifyRequest): string | undefined {
+  const value = request.headers[IDEMPOTENCY_HEADER];
+  const key = Array.isArray(value) ? value[0] : value;
+  if (key === undefined) return undefined;
+  if (!ACCEPTABLE_KEY.test(key)) {
+    throw new AppError(
+      "error.hub.validation",
+      "headers/idempotency-key must be 1–255 visible ASCII characters",
+      400,
+    );
+  }
+  return key;
+}
+
+function hashRequest(request: FastifyRequest): string {
+  return createHash("sha256")
+    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+    .digest("hex");
+}
+
+function inProgress(key: string): AppError {
+  return new AppError(
+    "error.hub.idempotencyKeyInProgress",
+    `a request with Idempotency-Key "${key}" is still running; retry later`,
+    409,
+  );
+}

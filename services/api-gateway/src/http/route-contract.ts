@@ -1,0 +1,40 @@
+/**
+ * What every /v1 route must declare, so the OpenAPI document is complete and auth fails closed:
+ * tags and a summary, a success and the error responses its inputs can cause, and a scope.
+ * Checked over every registered route by `openapi.int.test.ts`.
+ */
+export type RouteDeclaration = {
+  method: string | string[];
+  url: string;
+  schema?: {
+    hide?: boolean;
+    tags?: unknown;
+    summary?: unknown;
+    params?: unknown;
+    querystring?: unknown;
+    body?: unknown;
+    response?: Record<string, unknown>;
+  };
+  config?: { scope?: unknown };
+};
+
+export function routeContractProblems(route: RouteDeclaration): string[] {
+  if (!route.url.startsWith("/v1/")) return [];
+  const name = `${[route.method].flat().join(",")} ${route.url}`;
+  const schema = route.schema;
+  if (!schema) return [`${name} has no schema`];
+  const problems: string[] = [];
+  if (schema.hide) problems.push(`${name} is hidden from the OpenAPI document`);
+  if (!schema.tags) problems.push(`${name} has no tags`);
+  if (!schema.summary) problems.push(`${name} has no summary`);
+  if (route.config?.scope === undefined) problems.push(`${name} declares no scope`);
+  const statuses = Object.keys(schema.response ?? {});
+  if (!statuses.some((status) => status.startsWith("2"))) problems.push(`${name} has no success response`);
+  const needed = ["401", "403", "429"];
+  if (schema.params || schema.querystring || schema.body) needed.push("400");
+  if (schema.params) needed.push("404");
+  for (const status of needed) {
+    if (!statuses.includes(status)) problems.push(`${name} does not document ${status}`);
+  }
+  return problems;
+}

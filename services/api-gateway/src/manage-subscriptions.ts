@@ -1,0 +1,133 @@
+import { AppError, ensureTopic, isValidTriggerPattern, newId } from "@event-hub/shared";
+import type { CreateSubscriptionOptions, PubSub } from "@google-cloud/pubsub";
+import type { Pool } from "pg";
+import {
+  deleteSubscriptionRow,
+  findSubscription,
+  insertSubscription,
+  type SubscriptionRow,
+  type SubscriptionSettings,
+} from "./store/pubsub-subscriptions.ts";
+import { pubsubFilter } from "./subscription-filter.ts";
+
+export type SubscriptionInput = {
+  name: string;
+  triggers: string[];
+  connectorIds?: string[];
+  ackDeadlineSeconds?: number;
+  retentionSeconds?: number;
+  ordered?: boolean;
+  deadLetter?: { topic: string; maxDeliveryAttempts: number };
+  pushEndpoint?: string;
+};
+
+type Deps = { db: Pool; pubsub: PubSub; topicName: string };
+
+// gRPC status codes the Pub/Sub client reports.
+const NOT_FOUND = 5;
+const ALREADY_EXISTS = 6;
+const grpcCode = (error: unknown) => (error as { code?: unknown } | null)?.code;
+
+/**
+ * Creates a Pub/Sub subscription on the events topic for a back end, with a filter built from its
+ * triggers and Connector scope (see subscription-filter.ts), then records it.
+ */
+export async function createSubscription(
+  deps: Deps,
+  input: SubscriptionInput,
+): Promise<{ row: SubscriptionRow; isExact: boolean; notes: string[] }> {
+  input.triggers.forEach((pattern, i) => {
+    if (!isValidTriggerPattern(pattern)) {
+      throw new AppError(
+        "error.hub.validation",
+        `body/triggers/${i}: "${pattern}" is not a trigger pattern`,
+        400,
+      );
+    }
+  });
+  const { filter, isExact, notes } = pubsubFilter(input.triggers, input.connectorIds);
+  const settings: SubscriptionSettings = {
+    ackDeadlineSeconds: input.ackDeadlineSeconds ?? 60,
+    retentionSeconds: input.retentionSeconds ?? 604800,
+    ordered: input.ordered ?? false,
+    deadLetter: input.deadLetter ?? null,
+    pushEndpoint: input.pushEndpoint ?? null,
+  };
+  if (settings.deadLetter) await ensureTopic(deps.pubsub, settings.deadLetter.topic);
+  try {
+    await deps.pubsub
+      .topic(deps.topicName)
+      .createSubscription(input.name, clientOptions(deps.pubsub, filter, settings));
+  } catch (error) {
+    if (grpcCode(error) === ALREADY_EXISTS) {
+      throw new AppError(
+        "error.hub.subscriptionExists",
+        `a Pub/Sub subscription "${input.name}" exists`,
+        409,
+      );
+    }
+    throw error;
+  }
+  try {
+    const row = await insertSubscription(deps.db, {
+      id: newId("sub"),
+      name: input.name,
+      triggers: input.triggers,
+      connector_ids: input.connectorIds ?? null,
+      filter,
+      settings,
+    });
+    return { row, isExact, notes };
+  } catch (error) {
+    await deps.pubsub
+      .subscription(input.name)
+      .delete()
+      .catch(() => undefined); // no half-created subscription
+    throw error;
+  }
+}
+
+/** Deletes the Pub/Sub subscription (gone already is fine) and its record. */
+export async function deleteSubscription(deps: Deps, id: string): Promise<void> {
+  const row = await findSubscription(deps.db, id);
+  if (!row) throw subscriptionNotFound(id);
+  try {
+    await deps.pubsub.subscription(row.name).delete();
+  } catch (error) {
+    if (grpcCode(error) !== NOT_FOUND) throw pubsubUnavailable(error);
+  }
+  await deleteSubscriptionRow(deps.db, id);
+}
+
+/** Pub/Sub refused or did not answer: the caller sees 502 with the reason kept for the log. */
+function pubsubUnavailable(error: unknown): AppError {
+  return new AppError("error.hub.pubsubUnavailable", "Pub/Sub did not complete the request", 502, {
+    details: String((error as Error)?.message ?? error),
+    cause: error,
+  });
+}
+
+export function subscriptionNotFound(id: string): AppError {
+  return new AppError("error.hub.subscriptionNotFound", `no subscription "${id}"`, 404);
+}
+
+function clientOptions(
+  pubsub: PubSub,
+  filter: string,
+  settings: SubscriptionSettings,
+): CreateSubscriptionOptions {
+  const options: CreateSubscriptionOptions = {
+    ackDeadlineSeconds: settings.ackDeadlineSeconds,
+    messageRetentionDuration: { seconds: settings.retentionSeconds },
+    enableMessageOrdering: settings.ordered,
+  };
+  if (filter) options.filter = filter;
+  if (settings.deadLetter) {
+    options.deadLetterPolicy = {
+      deadLetterTopic: pubsub.topic(settings.deadLetter.topic).name,
+      maxDeliveryAttempts: settings.deadLetter.maxDeliveryAttempts,
+    };
+  }
+  if (settings.pushEndpoint) options.pushConfig = { pushEndpoint: settings.pushEndpoint };
+  return options;
+}

@@ -1,0 +1,93 @@
+import { AppError, compileTriggerPattern, newId, withTransaction } from "@event-hub/shared";
+import type { Pool } from "pg";
+import { findEvent } from "./store/events.ts";
+import {
+  findDelivery,
+  notifyDeliveriesDue,
+  requeueDelivery,
+  requeueFailedDeliveries,
+  upsertDeliveries,
+  type DeliveryRow,
+} from "./store/deliveries.ts";
+import { findDestination, listEnabledDestinationsFor } from "./store/destinations.ts";
+
+/**
+ * Resend, recover and redeliver all go the dispatcher's normal way: the delivery row becomes due
+ * now (with the whole retry schedule again) and NOTIFY deliveries_due wakes a worker.
+ */
+
+export async function resendDelivery(db: Pool, id: string): Promise<DeliveryRow> {
+  return withTransaction(db, async (client) => {
+    const requeued = await requeueDelivery(client, id);
+    if (requeued) {
+      await notifyDeliveriesDue(client);
+      return requeued;
+    }
+    if (!(await findDelivery(client, id))) {
+      throw new AppError("error.hub.deliveryNotFound", `no delivery "${id}"`, 404);
+    }
+    throw new AppError("error.hub.deliveryPending", `delivery "${id}" is still pending`, 409);
+  });
+}
+
+export type RecoverWindow = { since: Date; until: Date; limit: number };
+
+/** Re-queues the destination's failed deliveries in the window, at most `limit`; reports how many. */
+export async function recoverFailedDeliveries(
+  db: Pool,
+  destinationId: string,
+  window: RecoverWindow,
+): Promise<{ requeued: number; limitReached: boolean }> {
+  if (window.until <= window.since) {
+    throw new AppError("error.hub.validation", "body/until must be after body/since", 400);
+  }
+  if (!(await findDestination(db, destinationId))) {
+    throw new AppError("error.hub.webhookNotFound", `no webhook "${destinationId}"`, 404);
+  }
+  const requeued = await withTransaction(db, async (client) => {
+    const count = await requeueFailedDeliveries(client, { destinationId, ...window });
+    if (count > 0) await notifyDeliveriesDue(client);
+    return count;
+  });
+  return { requeued, limitReached: requeued === window.limit };
+}
+
+/**
+ * Delivers a stored event again: to the named destinations, or to every enabled destination whose
+ * triggers and Connector scope match it now.
+ */
+export async function redeliverEvent(
+  db: Pool,
+  eventId: string,
+  destinationIds: string[] | undefined,
+): Promise<{ deliveryIds: string[] }> {
+  const event = await findEvent(db, eventId);
+  if (!event) throw new AppError("error.hub.eventNotFound", `no event "${eventId}"`, 404);
+  const targets = destinationIds ?? (await matchingDestinations(db, event.connector_id, event.trigger));
+  for (const [i, id] of (destinationIds ?? []).entries()) {
+    if (!(await findDestination(db, id))) {
+      throw new AppError("error.hub.webhookNotFound", `body/destinationIds/${i}: no webhook "${id}"`, 404);
+    }
+  }
+  const deliveryIds = await withTransaction(db, async (client) => {
+    const ids = await upsertDeliveries(
+      client,
+      targets.map((destinationId) => ({
+        id: newId("dlv"),
+        eventId,
+        destinationId,
+        connectorId: event.connector_id,
+      })),
+    );
+    if (ids.length > 0) await notifyDeliveriesDue(client);
+    return ids;
+  });
+  return { deliveryIds };
+}
+
+async function matchingDestinations(db: Pool, connectorId: string, trigger: string): Promise<string[]> {
+  const candidates = await listEnabledDestinationsFor(db, connectorId);
+  return candidates
+    .filter((row) => row.triggers.some((pattern) => compileTriggerPattern(pattern)(trigger)))
+    .map((row) => row.id);
+}

@@ -1,0 +1,104 @@
+import { Type } from "typebox";
+
+export const ConnectorId = Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$", examples: ["acme"] });
+
+const Automations = Type.Object(
+  {
+    autoAcceptPendingRelationships: Type.Boolean({
+      description: "Accept incoming pending relationships automatically (not for production).",
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const BaseUrl = Type.String({ format: "uri", pattern: "^https?://", examples: ["http://connector-a:8080"] });
+const ApiPrefix = Type.Union([Type.Literal("/api/v2"), Type.Literal("/api/core/v1")], {
+  description: "`/api/v2` for Connector 3–6, `/api/core/v1` for 7 and later",
+});
+const SyncInterval = Type.Integer({ minimum: 1, maximum: 86400, description: "Seconds between syncs" });
+const BrokerSubscription = Type.String({
+  pattern: "^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$",
+  description: "Pub/Sub subscription on the topic the Connector's messageBrokerPublisher writes to",
+});
+
+export const ConnectorInput = Type.Object(
+  {
+    id: Type.Optional(ConnectorId),
+    name: Type.String({ minLength: 1, maxLength: 200, examples: ["ACME Connector"] }),
+    baseUrl: BaseUrl,
+    apiPrefix: Type.Optional(ApiPrefix),
+    apiKey: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1000,
+        description: "The Connector's own API key; never returned.",
+      }),
+    ),
+    syncIntervalSeconds: Type.Optional(SyncInterval),
+    enabled: Type.Optional(Type.Boolean()),
+    automations: Type.Optional(Type.Partial(Automations)),
+    brokerSubscription: Type.Optional(BrokerSubscription),
+  },
+  { additionalProperties: false },
+);
+
+export const ConnectorPatch = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    baseUrl: Type.Optional(BaseUrl),
+    apiPrefix: Type.Optional(ApiPrefix),
+    apiKey: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 1000 }), Type.Null()], {
+        description: "A new API key of the Connector, or null to remove it",
+      }),
+    ),
+    syncIntervalSeconds: Type.Optional(SyncInterval),
+    enabled: Type.Optional(Type.Boolean()),
+    automations: Type.Optional(Type.Partial(Automations)),
+    brokerSubscription: Type.Optional(Type.Union([BrokerSubscription, Type.Null()])),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+const Timestamp = Type.Union([Type.String({ format: "date-time" }), Type.Null()]);
+
+export const SyncStatus = Type.Object(
+  {
+    nextSyncAt: Timestamp,
+    syncRequestedAt: Timestamp,
+    lastStartedAt: Timestamp,
+    lastSucceededAt: Timestamp,
+    lastFailedAt: Timestamp,
+    lastError: Type.Union([Type.String(), Type.Null()]),
+    consecutiveFailures: Type.Integer(),
+    lagSeconds: Type.Union([Type.Number(), Type.Null()], {
+      description: "Seconds since the last successful sync; null before the first",
+    }),
+  },
+  { description: "sync-worker's record; all null before its first sync" },
+);
+
+export const Connector = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  baseUrl: Type.String(),
+  apiPrefix: Type.String(),
+  hasApiKey: Type.Boolean(),
+  syncIntervalSeconds: Type.Integer(),
+  enabled: Type.Boolean(),
+  automations: Automations,
+  brokerSubscription: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: "date-time" }),
+  updatedAt: Type.String({ format: "date-time" }),
+});
+
+export const ConnectorWithStatus = Type.Intersect([Connector, Type.Object({ sync: SyncStatus })]);
+
+export const IngestCredential = Type.Object({
+  url: Type.String({ examples: ["https://hub.example.com/v1/ingest/acme"] }),
+  authentication: Type.Object({
+    type: Type.Literal("ApiKey"),
+    headerName: Type.String(),
+    apiKey: Type.String({ description: "Shown once. Put it in the Connector's webhooks target." }),
+  }),
+});

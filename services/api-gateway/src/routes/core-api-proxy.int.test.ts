@@ -1,0 +1,131 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulation, type Simulation } from "../../../../tools/connector-sim/src/index.ts";
+import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import { buildTestApp, type TestHarness } from "../../test/build-test-app.ts";
+
+type Seen = { method: string; url: string; headers: IncomingHttpHeaders; body: string };
+
+/** An upstream that echoes what it got, or never answers under /hang. */
+async function startUpstream(): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
+  const seen: Seen[] = [];
+  const server: Server = createServer((request, response) => {
+    if (request.url?.startsWith("/api/v2/Hang")) return; // never answers
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      seen.push({
+        method: request.method ?? "",
+        url: request.url ?? "",
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString(),
+      });
+      response
+        .writeHead(201, { "content-type": "application/json", "x-upstream": "yes" })
+        .end('{"result":{"ok":true}}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe("/v1/connectors/{id}/api/* (Core API proxy)", () => {
+  let harness: TestHarness;
+  let sim: Simulation;
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  const simId = uniqueName("sim");
+  const echoId = uniqueName("echo");
+  const deadId = uniqueName("dead");
+
+  beforeAll(async () => {
+    harness = await buildTestApp({ coreApiTimeoutMs: 300 });
+    sim = await startSimulation({ connectors: 1, logLevel: "silent" });
+    upstream = await startUpstream();
+    const connector = sim.connectors[0];
+    for (const [id, baseUrl, apiKey] of [
+      [simId, connector?.baseUrl, connector?.apiKey],
+      [echoId, upstream.url, "echo-connector-key-000000000000"],
+      [deadId, "http://127.0.0.1:9", "x".repeat(30)],
+    ]) {
+      const response = await harness.call({
+        method: "POST",
+        url: "/v1/connectors",
+        payload: { id, name: id, baseUrl, apiKey },
+      });
+      expect(response.statusCode).toBe(201);
+    }
+  });
+  afterAll(async () => {
+    await harness.close();
+    await sim.stop();
+    await upstream.close();
+  });
+
+  it("forwards to a simulated Connector with its API key, answers its envelope", async () => {
+    const key = await harness.keyWith("core:**");
+    const response = await harness.call({ url: `/v1/connectors/${simId}/api/v2/Account/IdentityInfo`, key });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().result.address).toBe(sim.connectors[0]?.address);
+    const bad = await harness.call({
+      method: "POST",
+      url: `/v1/connectors/${simId}/api/v2/Messages`,
+      key,
+      payload: {},
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toMatch(/^error\.runtime\./);
+  });
+
+  it("streams the body, swaps the gateway key for the Connector's and passes the correlation id", async () => {
+    const key = await harness.keyWith("core:messages");
+    const body = JSON.stringify({ content: "x".repeat(100_000) });
+    const response = await harness.call({
+      method: "POST",
+      url: `/v1/connectors/${echoId}/api/v2/Messages?a=1&b=2`,
+      key,
+      headers: { "content-type": "application/json", "x-correlation-id": "corr-proxy" },
+      payload: body,
+    });
+    expect(response.statusCode).toBe(201);
+    expect(response.headers["x-upstream"]).toBe("yes");
+    const seen = upstream.seen.at(-1);
+    expect(seen).toMatchObject({ method: "POST", url: "/api/v2/Messages?a=1&b=2", body });
+    expect(seen?.headers["x-api-key"]).toBe("echo-connector-key-000000000000");
+    expect(seen?.headers["x-correlation-id"]).toBe("corr-proxy");
+    expect(JSON.stringify(seen?.headers)).not.toContain(key);
+  });
+
+  it("needs the Connector's scope for the path", async () => {
+    const key = await harness.keyWith("core:messages");
+    expect((await harness.call({ url: `/v1/connectors/${echoId}/api/v2/Messages`, key })).statusCode).toBe(
+      201,
+    );
+    const other = await harness.call({ url: `/v1/connectors/${echoId}/api/v2/Relationships`, key });
+    expect(other.statusCode).toBe(403);
+    expect(other.json().error.message).toContain("core:relationships");
+    expect((await harness.call({ url: `/v1/connectors/${echoId}/api/v9/Messages` })).statusCode).toBe(404);
+    expect((await harness.call({ url: `/v1/connectors/${echoId}/api/v9/Messages`, key })).statusCode).toBe(
+      403,
+    );
+  });
+
+  it("answers 502 when the Connector is down, 504 when it is too slow, 404 for an unknown Connector", async () => {
+    const down = await harness.call({ url: `/v1/connectors/${deadId}/api/v2/Messages` });
+    expect(down.statusCode).toBe(502);
+    expect(down.json().error.code).toBe("error.hub.connectorUnreachable");
+    const slow = await harness.call({ url: `/v1/connectors/${echoId}/api/v2/Hang` });
+    expect(slow.statusCode).toBe(504);
+    expect(slow.json().error.code).toBe("error.hub.connectorTimeout");
+    expect((await harness.call({ url: "/v1/connectors/nobody/api/v2/Messages" })).statusCode).toBe(404);
+    expect((await harness.call({ url: "/v1/connectors/has space/api/v2/Messages" })).statusCode).toBe(400);
+  });
+});

@@ -1,0 +1,113 @@
+import { newId } from "@event-hub/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import { buildTestApp, type TestHarness } from "../../test/build-test-app.ts";
+
+describe("/v1/deliveries and /v1/events", () => {
+  let harness: TestHarness;
+  const connectorId = uniqueName("con");
+  const eventId = newId("evt");
+  const deliveryId = newId("dlv");
+  let destinationId: string;
+
+  beforeAll(async () => {
+    harness = await buildTestApp();
+    destinationId = (
+      await harness.call({
+        method: "POST",
+        url: "/v1/webhooks",
+        payload: { url: "https://example.com", triggers: ["transport.*"] },
+      })
+    ).json().result.id;
+    await harness.db.query(
+      `INSERT INTO events (id, connector_id, trigger, data, correlation_id, occurred_at)
+       VALUES ($1, $2, 'transport.messageReceived', '{"a": 1}', 'corr-x', now())`,
+      [eventId, connectorId],
+    );
+    await harness.db.query(
+      `INSERT INTO deliveries (id, event_id, destination_id, connector_id, status, attempt_count, last_error, finished_at)
+       VALUES ($1, $2, $3, $4, 'failed', 1, 'HTTP 500', now())`,
+      [deliveryId, eventId, destinationId, connectorId],
+    );
+    await harness.db.query(
+      `INSERT INTO delivery_attempts (id, delivery_id, attempt_number, started_at, duration_ms, outcome, status_code)
+       VALUES ($1, $2, 1, now(), 12, 'failed', 500)`,
+      [newId("att"), deliveryId],
+    );
+  });
+  afterAll(() => harness.close());
+
+  it("lists deliveries by filters and reads one with its attempts", async () => {
+    const page = await harness.call({ url: `/v1/deliveries?connectorId=${connectorId}&status=failed` });
+    expect(page.json().result).toEqual([
+      expect.objectContaining({ id: deliveryId, status: "failed", attemptCount: 1 }),
+    ]);
+    expect(
+      (await harness.call({ url: `/v1/deliveries?connectorId=${connectorId}&status=delivered` })).json()
+        .result,
+    ).toEqual([]);
+    const one = (await harness.call({ url: `/v1/deliveries/${deliveryId}` })).json().result;
+    expect(one.attempts).toEqual([
+      expect.objectContaining({ attemptNumber: 1, statusCode: 500, outcome: "failed" }),
+    ]);
+  });
+
+  it("lists events by trigger pattern, Connector, correlation id and time, and reads one with its deliveries", async () => {
+    const query = (q: string) => harness.call({ url: `/v1/events?connectorId=${connectorId}&${q}` });
+    expect((await query("trigger=transport.*")).json().result.map((e: { id: string }) => e.id)).toEqual([
+      eventId,
+    ]);
+    expect((await query("trigger=**.messageReceived")).json().result).toHaveLength(1);
+    expect((await query("trigger=consumption.**")).json().result).toHaveLength(0);
+    expect((await query("correlationId=corr-x")).json().result).toHaveLength(1);
+    expect((await query(`since=${new Date(Date.now() + 60_000).toISOString()}`)).json().result).toHaveLength(
+      0,
+    );
+    const one = (await harness.call({ url: `/v1/events/${eventId}` })).json().result;
+    expect(one).toMatchObject({ data: { a: 1 }, deliveries: [expect.objectContaining({ id: deliveryId })] });
+  });
+
+  it("resends a failed delivery (due now, whole schedule again) but not a pending one", async () => {
+    const response = await harness.call({ method: "POST", url: `/v1/deliveries/${deliveryId}/resend` });
+    expect(response.statusCode).toBe(202);
+    const { rows } = await harness.db.query(
+      "SELECT status, schedule_offset, finished_at FROM deliveries WHERE id = $1",
+      [deliveryId],
+    );
+    expect(rows[0]).toEqual({ status: "pending", schedule_offset: 1, finished_at: null });
+    const again = await harness.call({ method: "POST", url: `/v1/deliveries/${deliveryId}/resend` });
+    expect(again.statusCode).toBe(409);
+  });
+
+  it("redelivers an event to the destinations that match it now", async () => {
+    await harness.db.query("UPDATE deliveries SET status = 'delivered' WHERE id = $1", [deliveryId]);
+    const response = await harness.call({ method: "POST", url: `/v1/events/${eventId}/redeliver` });
+    expect(response.statusCode).toBe(202);
+    expect(response.json().result.deliveryIds).toContain(deliveryId);
+  });
+
+  it.each([
+    ["/v1/deliveries?status=lost", "status"],
+    ["/v1/deliveries?since=yesterday", "since"],
+    ["/v1/deliveries?cursor=abc", "cursor"],
+    ["/v1/events?trigger=a..b", "trigger"],
+    ["/v1/events?limit=201", "limit"],
+    ["/v1/deliveries/nope", "id"],
+    ["/v1/events/nope", "id"],
+  ])("answers 400 naming the field for %s", async (url, field) => {
+    const response = await harness.call({ url });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.message).toContain(field);
+  });
+
+  it("answers 404 for unknown deliveries and events", async () => {
+    for (const [method, url] of [
+      ["GET", `/v1/deliveries/${newId("dlv")}`],
+      ["POST", `/v1/deliveries/${newId("dlv")}/resend`],
+      ["GET", `/v1/events/${newId("evt")}`],
+      ["POST", `/v1/events/${newId("evt")}/redeliver`],
+    ] as const) {
+      expect((await harness.call({ method, url })).statusCode, url).toBe(404);
+    }
+  });
+});

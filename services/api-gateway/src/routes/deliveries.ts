@@ -1,0 +1,153 @@
+import { AppError } from "@event-hub/shared";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { Pool } from "pg";
+import { Type } from "typebox";
+import { resendDelivery } from "../requeue-deliveries.ts";
+import {
+  findDelivery,
+  listAttempts,
+  listDeliveries,
+  type AttemptRow,
+  type DeliveryRow,
+} from "../store/deliveries.ts";
+import { errorResponses, resultOf } from "./envelopes.ts";
+import { pageOf, pageQuery } from "./pagination.ts";
+
+const tags = ["deliveries"];
+const DeliveryId = Type.String({
+  pattern: "^dlv_[0-9A-Z]{26}$",
+  examples: ["dlv_01J9ZQ3V4K6X8B2N5M7P9R1T3W"],
+});
+const Time = Type.String({ format: "date-time" });
+const NullableTime = Type.Union([Time, Type.Null()]);
+const DeliveryStatus = Type.Union([
+  Type.Literal("pending"),
+  Type.Literal("delivered"),
+  Type.Literal("failed"),
+  Type.Literal("parked"),
+]);
+
+export const Delivery = Type.Object({
+  id: Type.String(),
+  eventId: Type.String(),
+  destinationId: Type.String(),
+  connectorId: Type.String(),
+  status: Type.String(),
+  attemptCount: Type.Integer(),
+  nextAttemptAt: Time,
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Time,
+  finishedAt: NullableTime,
+});
+
+const Attempt = Type.Object({
+  id: Type.String(),
+  attemptNumber: Type.Integer(),
+  startedAt: Time,
+  durationMs: Type.Integer(),
+  outcome: Type.String(),
+  statusCode: Type.Union([Type.Integer(), Type.Null()]),
+  responseHeaders: Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()]),
+  responseBody: Type.Union([Type.String(), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
+  nextAttemptAt: NullableTime,
+});
+
+export const deliveryRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, { db }) => {
+  app.get(
+    "/v1/deliveries",
+    {
+      config: { scope: "deliveries:read" },
+      schema: {
+        tags,
+        summary: "List deliveries, newest first",
+        querystring: pageQuery({
+          destinationId: Type.Optional(Type.String({ maxLength: 40 })),
+          connectorId: Type.Optional(Type.String({ maxLength: 63 })),
+          eventId: Type.Optional(Type.String({ maxLength: 40 })),
+          status: Type.Optional(DeliveryStatus),
+          since: Type.Optional(Type.String({ format: "date-time", description: "Created at or after" })),
+          until: Type.Optional(Type.String({ format: "date-time", description: "Created before" })),
+        }),
+        response: { 200: pageOf(Delivery), ...errorResponses(400) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, since, until, ...filter } = request.query;
+      const rows = await listDeliveries(
+        db,
+        { limit, before: cursor },
+        { ...filter, since: since ? new Date(since) : undefined, until: until ? new Date(until) : undefined },
+      );
+      const last = rows.at(-1);
+      return { result: rows.map(toDelivery), nextCursor: rows.length === limit && last ? last.id : null };
+    },
+  );
+
+  app.get(
+    "/v1/deliveries/:id",
+    {
+      config: { scope: "deliveries:read" },
+      schema: {
+        tags,
+        summary: "Read a delivery with its attempts",
+        params: Type.Object({ id: DeliveryId }),
+        response: {
+          200: resultOf(Type.Intersect([Delivery, Type.Object({ attempts: Type.Array(Attempt) })])),
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request) => {
+      const row = await findDelivery(db, request.params.id);
+      if (!row) throw new AppError("error.hub.deliveryNotFound", `no delivery "${request.params.id}"`, 404);
+      const attempts = await listAttempts(db, row.id);
+      return { result: { ...toDelivery(row), attempts: attempts.map(toAttempt) } };
+    },
+  );
+
+  app.post(
+    "/v1/deliveries/:id/resend",
+    {
+      config: { scope: "deliveries:write" },
+      schema: {
+        tags,
+        summary: "Deliver again now, with the whole retry schedule (not while it is pending)",
+        params: Type.Object({ id: DeliveryId }),
+        response: { 202: resultOf(Delivery), ...errorResponses(400, 404, 409) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(202).send({ result: toDelivery(await resendDelivery(db, request.params.id)) }),
+  );
+};
+
+export function toDelivery(row: DeliveryRow) {
+  return {
+    id: row.id,
+    eventId: row.event_id,
+    destinationId: row.destination_id,
+    connectorId: row.connector_id,
+    status: row.status,
+    attemptCount: row.attempt_count,
+    nextAttemptAt: row.next_attempt_at.toISOString(),
+    lastError: row.last_error,
+    createdAt: row.created_at.toISOString(),
+    finishedAt: row.finished_at?.toISOString() ?? null,
+  };
+}
+
+function toAttempt(row: AttemptRow) {
+  return {
+    id: row.id,
+    attemptNumber: row.attempt_number,
+    startedAt: row.started_at.toISOString(),
+    durationMs: row.duration_ms,
+    outcome: row.outcome,
+    statusCode: row.status_code,
+    responseHeaders: row.response_headers,
+    responseBody: row.response_body,
+    error: row.error,
+    nextAttemptAt: row.next_attempt_at?.toISOString() ?? null,
+  };
+}

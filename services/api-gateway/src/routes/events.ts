@@ -1,0 +1,132 @@
+import { AppError, isValidTriggerPattern } from "@event-hub/shared";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { Pool } from "pg";
+import { Type } from "typebox";
+import { redeliverEvent } from "../requeue-deliveries.ts";
+import { listDeliveriesOfEvent } from "../store/deliveries.ts";
+import { findEvent, listEvents, type EventRow } from "../store/events.ts";
+import { triggerPatternRegex } from "../trigger-pattern-sql.ts";
+import { Delivery, toDelivery } from "./deliveries.ts";
+import { errorResponses, resultOf } from "./envelopes.ts";
+import { pageOf, pageQuery } from "./pagination.ts";
+import { WebhookId } from "./webhook-schemas.ts";
+
+const tags = ["events"];
+const EventId = Type.String({ pattern: "^evt_[0-9A-Z]{26}$", examples: ["evt_01J9ZQ3V4K6X8B2N5M7P9R1T3W"] });
+
+const Event = Type.Object({
+  id: Type.String(),
+  connectorId: Type.String(),
+  trigger: Type.String(),
+  data: Type.Unknown({ description: "The event data exactly as the Connector sent it" }),
+  correlationId: Type.Union([Type.String(), Type.Null()]),
+  occurredAt: Type.String({ format: "date-time" }),
+  storedAt: Type.String({ format: "date-time" }),
+});
+
+export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, { db }) => {
+  app.get(
+    "/v1/events",
+    {
+      config: { scope: "events:read" },
+      schema: {
+        tags,
+        summary: "List stored events, newest first",
+        querystring: pageQuery({
+          trigger: Type.Optional(
+            Type.String({
+              maxLength: 256,
+              description: "Trigger pattern (`*` one segment, `**` any)",
+              examples: ["transport.*"],
+            }),
+          ),
+          connectorId: Type.Optional(Type.String({ maxLength: 63 })),
+          correlationId: Type.Optional(Type.String({ maxLength: 128 })),
+          since: Type.Optional(Type.String({ format: "date-time", description: "Occurred at or after" })),
+          until: Type.Optional(Type.String({ format: "date-time", description: "Occurred before" })),
+        }),
+        response: { 200: pageOf(Event), ...errorResponses(400) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, trigger, since, until, ...filter } = request.query;
+      if (trigger !== undefined && !isValidTriggerPattern(trigger)) {
+        throw new AppError(
+          "error.hub.validation",
+          `querystring/trigger: "${trigger}" is not a trigger pattern`,
+          400,
+        );
+      }
+      const rows = await listEvents(
+        db,
+        { limit, before: cursor },
+        {
+          ...filter,
+          triggerRegex: trigger === undefined ? undefined : triggerPatternRegex(trigger),
+          since: since ? new Date(since) : undefined,
+          until: until ? new Date(until) : undefined,
+        },
+      );
+      const last = rows.at(-1);
+      return { result: rows.map(toEvent), nextCursor: rows.length === limit && last ? last.id : null };
+    },
+  );
+
+  app.get(
+    "/v1/events/:id",
+    {
+      config: { scope: "events:read" },
+      schema: {
+        tags,
+        summary: "Read an event with its deliveries",
+        params: Type.Object({ id: EventId }),
+        response: {
+          200: resultOf(Type.Intersect([Event, Type.Object({ deliveries: Type.Array(Delivery) })])),
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request) => {
+      const row = await findEvent(db, request.params.id);
+      if (!row) throw new AppError("error.hub.eventNotFound", `no event "${request.params.id}"`, 404);
+      const deliveries = await listDeliveriesOfEvent(db, row.id);
+      return { result: { ...toEvent(row), deliveries: deliveries.map(toDelivery) } };
+    },
+  );
+
+  app.post(
+    "/v1/events/:id/redeliver",
+    {
+      config: { scope: "events:write", optionalBody: true },
+      schema: {
+        tags,
+        summary: "Deliver the event again: to the named destinations, or to every one that matches it now",
+        params: Type.Object({ id: EventId }),
+        body: Type.Object(
+          { destinationIds: Type.Optional(Type.Array(WebhookId, { minItems: 1, maxItems: 100 })) },
+          { additionalProperties: false },
+        ),
+        response: {
+          202: resultOf(Type.Object({ deliveryIds: Type.Array(Type.String()) })),
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await redeliverEvent(db, request.params.id, request.body.destinationIds);
+      return reply.code(202).send({ result });
+    },
+  );
+};
+
+function toEvent(row: EventRow) {
+  return {
+    id: row.id,
+    connectorId: row.connector_id,
+    trigger: row.trigger,
+    data: row.data,
+    correlationId: row.correlation_id,
+    occurredAt: row.occurred_at.toISOString(),
+    storedAt: row.stored_at.toISOString(),
+  };
+}

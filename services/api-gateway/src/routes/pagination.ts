@@ -1,0 +1,42 @@
+import { Type, type TProperties, type TSchema } from "typebox";
+
+/**
+ * Cursor pagination for every list: `limit` (1–200, default 50) and `cursor` (the previous page's
+ * `nextCursor`, which is the last item's id: ids sort by creation time, so a page is a range scan).
+ */
+export const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50, description: "Page size" });
+export const Cursor = Type.String({
+  pattern: "^[a-z]{3}_[0-9A-Z]{26}$",
+  description: "`nextCursor` of the previous page",
+  examples: ["whk_01J9ZQ3V4K6X8B2N5M7P9R1T3W"],
+});
+
+/** A list's querystring: paging plus its filters; unknown parameters are a 400 naming them. */
+export function pageQuery<T extends TProperties, C extends TSchema = typeof Cursor>(
+  filters: T,
+  cursor: C = Cursor as unknown as C,
+) {
+  return Type.Object(
+    { limit: Limit, cursor: Type.Optional(cursor), ...filters },
+    { additionalProperties: false },
+  );
+}
+
+export function pageOf<T extends TSchema>(item: T) {
+  return Type.Object({
+    result: Type.Array(item),
+    nextCursor: Type.Union([Type.String(), Type.Null()], {
+      description: "Pass as `cursor` for the next page; null on the last page",
+    }),
+  });
+}
+
+/** The page answer: a next cursor only when the page is full. */
+export function toPage<Row extends { id: string }, Item>(
+  rows: readonly Row[],
+  limit: number,
+  map: (row: Row) => Item,
+): { result: Item[]; nextCursor: string | null } {
+  const last = rows.at(-1);
+  return { result: rows.map(map), nextCursor: rows.length === limit && last ? last.id : null };
+}

@@ -1,0 +1,210 @@
+import type { SecretBox } from "@event-hub/shared";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { Pool } from "pg";
+import { Type } from "typebox";
+import { createDestinations } from "../create-webhook.ts";
+import { destinationsFromWebhooksConfig } from "../import-webhooks-config.ts";
+import { recoverFailedDeliveries } from "../requeue-deliveries.ts";
+import { sendTestEvent } from "../send-test-event.ts";
+import { rotateWebhookSecret, setWebhookEnabled } from "../update-webhook.ts";
+import { toDestination } from "./destination-view.ts";
+import { errorResponses, resultOf } from "./envelopes.ts";
+import {
+  AuthenticationInput,
+  ConnectorIds,
+  CreatedDestination,
+  Destination,
+  Triggers,
+  WebhookId,
+} from "./webhook-schemas.ts";
+
+type Deps = { db: Pool; secrets: SecretBox };
+const tags = ["webhooks"];
+const params = Type.Object({ id: WebhookId });
+
+const ConnectorTarget = Type.Object(
+  {
+    url: Type.String({ maxLength: 2048 }),
+    headers: Type.Optional(
+      Type.Record(Type.String({ pattern: "^[A-Za-z0-9-]{1,100}$" }), Type.String({ maxLength: 4096 })),
+    ),
+    authentication: Type.Optional(AuthenticationInput),
+  },
+  { additionalProperties: false },
+);
+
+const WebhooksConfigImport = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean({ description: "Ignored (the Connector module's switch)" })),
+    location: Type.Optional(Type.String({ description: "Ignored" })),
+    displayName: Type.Optional(Type.String({ description: "Ignored" })),
+    skipTlsCheck: Type.Optional(Type.Boolean()),
+    targets: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), ConnectorTarget)),
+    webhooks: Type.Array(
+      Type.Object(
+        { triggers: Triggers, target: Type.Union([Type.String({ minLength: 1 }), ConnectorTarget]) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 100 },
+    ),
+    connectorIds: Type.Optional(ConnectorIds),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "A Connector's `modules.webhooks` config; `connectorIds` scopes the destinations (hub extension)",
+    examples: [
+      {
+        targets: { t1: { url: "https://example.com/hooks/{{trigger}}", headers: { "a-header": "a-value" } } },
+        webhooks: [{ triggers: ["transport.messageReceived", "consumption.*"], target: "t1" }],
+        connectorIds: ["acme"],
+      },
+    ],
+  },
+);
+
+export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps) => {
+  for (const [action, enabled] of [
+    ["enable", true],
+    ["disable", false],
+  ] as const) {
+    app.post(
+      `/v1/webhooks/:id/${action}`,
+      {
+        config: { scope: "webhooks:write", optionalBody: true },
+        schema: {
+          tags,
+          summary: enabled ? "Enable a destination" : "Disable a destination (no new deliveries)",
+          params,
+          body: Type.Optional(
+            Type.Object(
+              { reason: Type.Optional(Type.String({ maxLength: 500 })) },
+              { additionalProperties: false },
+            ),
+          ),
+          response: { 200: resultOf(Destination), ...errorResponses(400, 404) },
+        },
+      },
+      async (request) => {
+        const reason = request.body.reason ?? "disabled through the API";
+        return {
+          result: toDestination(await setWebhookEnabled(deps.db, request.params.id, enabled, reason)),
+        };
+      },
+    );
+  }
+
+  app.post(
+    "/v1/webhooks/:id/rotate-secret",
+    {
+      config: { scope: "webhooks:write", optionalBody: true },
+      schema: {
+        tags,
+        summary: "Issue a new signing secret; the previous ones keep signing for the grace period",
+        params,
+        body: Type.Object(
+          { graceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 604800, default: 86400 })) },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: resultOf(
+            Type.Object({
+              secret: Type.String({ description: "Shown only now" }),
+              previousSecretsExpireAt: Type.String({ format: "date-time" }),
+            }),
+          ),
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const grace = request.body.graceSeconds ?? 86400;
+      const { secret, previousExpiresAt } = await rotateWebhookSecret(deps, request.params.id, grace);
+      return reply
+        .code(201)
+        .send({ result: { secret, previousSecretsExpireAt: previousExpiresAt.toISOString() } });
+    },
+  );
+
+  app.post(
+    "/v1/webhooks/:id/test",
+    {
+      config: { scope: "webhooks:write" },
+      schema: {
+        tags,
+        summary: "Send a synthetic `hub.test` event through the normal delivery path",
+        params,
+        response: {
+          202: resultOf(Type.Object({ eventId: Type.String(), deliveryId: Type.String() })),
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await sendTestEvent(deps.db, request.params.id, request.correlationId);
+      return reply.code(202).send({ result });
+    },
+  );
+
+  app.post(
+    "/v1/webhooks/import",
+    {
+      config: { scope: "webhooks:write", idempotent: true },
+      schema: {
+        tags,
+        summary: "Create the destinations equivalent to a Connector's `modules.webhooks` config",
+        body: WebhooksConfigImport,
+        response: { 201: resultOf(Type.Array(CreatedDestination)), ...errorResponses(400, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { connectorIds, ...config } = request.body;
+      const created = await createDestinations(deps, destinationsFromWebhooksConfig(config, connectorIds));
+      return reply.code(201).send({
+        result: created.map(({ destination, secret, warnings }) => ({
+          ...toDestination(destination),
+          secret,
+          warnings,
+        })),
+      });
+    },
+  );
+
+  app.post(
+    "/v1/webhooks/:id/recover",
+    {
+      config: { scope: "deliveries:write" },
+      schema: {
+        tags,
+        summary: "Re-queue the destination's failed deliveries created in [since, until)",
+        params,
+        body: Type.Object(
+          {
+            since: Type.String({ format: "date-time" }),
+            until: Type.Optional(Type.String({ format: "date-time", description: "Default: now" })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 1000 })),
+          },
+          { additionalProperties: false, examples: [{ since: "2025-01-01T00:00:00Z" }] },
+        ),
+        response: {
+          202: resultOf(
+            Type.Object({
+              requeued: Type.Integer(),
+              limitReached: Type.Boolean({ description: "true: more may be left; call again" }),
+            }),
+          ),
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { since, until, limit } = request.body;
+      const result = await recoverFailedDeliveries(deps.db, request.params.id, {
+        since: new Date(since),
+        until: until ? new Date(until) : new Date(),
+        limit: limit ?? 1000,
+      });
+      return reply.code(202).send({ result });
+    },
+  );
+};

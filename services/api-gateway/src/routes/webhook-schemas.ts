@@ -1,0 +1,175 @@
+import { Type } from "typebox";
+import { SSRF_RULE } from "../url-policy.ts";
+
+export const WebhookId = Type.String({
+  pattern: "^whk_[0-9A-Z]{26}$",
+  examples: ["whk_01J9ZQ3V4K6X8B2N5M7P9R1T3W"],
+});
+
+const Url = Type.String({
+  pattern: "^https?://[^\\s]+$",
+  maxLength: 2048,
+  description: `Target URL; \`{{trigger}}\` is replaced by the event's trigger, as the Connector does. ${SSRF_RULE}`,
+  examples: ["https://example.com/hooks/{{trigger}}"],
+});
+
+const Headers = Type.Record(
+  Type.String({ pattern: "^[A-Za-z0-9-]{1,100}$" }),
+  Type.String({ maxLength: 4096 }),
+  {
+    description: "Static headers sent with every request",
+    examples: [{ "a-header": "a-value" }],
+  },
+);
+
+export const Triggers = Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+  minItems: 1,
+  maxItems: 100,
+  description: "Trigger patterns with the Connector's wildcards: `*` one segment, `**` any.",
+  examples: [["transport.messageReceived", "consumption.*"]],
+});
+
+export const ConnectorIds = Type.Array(Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$" }), {
+  minItems: 1,
+  maxItems: 1000,
+  description: "Only events of these Connectors; absent or null: every Connector",
+});
+
+/** The Connector's target authentication (secrets write-only). */
+export const AuthenticationInput = Type.Object(
+  {
+    type: Type.Union([Type.Literal("ApiKey"), Type.Literal("OAuth2")]),
+    headerName: Type.Optional(
+      Type.String({ pattern: "^[A-Za-z0-9-]{1,100}$", description: "Default x-api-key" }),
+    ),
+    apiKey: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: "ApiKey: write-only" })),
+    accessTokenUrl: Type.Optional(Type.String({ pattern: "^https?://", maxLength: 2048 })),
+    clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+    clientSecret: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 4096, description: "OAuth2: write-only" }),
+    ),
+    scope: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
+  { additionalProperties: false, description: 'e.g. `{"type": "ApiKey", "apiKey": "…"}`' },
+);
+
+const destinationProperties = {
+  url: Type.Optional(Url),
+  headers: Type.Optional(Headers),
+  format: Type.Optional(
+    Type.Union([Type.Literal("connector"), Type.Literal("cloudevents")], {
+      description: "`connector` (default): `{trigger, data}`; `cloudevents`: structured CloudEvents JSON",
+    }),
+  ),
+  skipTlsCheck: Type.Optional(Type.Boolean()),
+  authentication: Type.Optional(Type.Union([AuthenticationInput, Type.Null()])),
+  amqp: Type.Optional(
+    Type.Object(
+      {
+        url: Type.Optional(
+          Type.String({
+            pattern: "^amqps?://",
+            maxLength: 2048,
+            description: "Write-only (carries credentials)",
+          }),
+        ),
+        exchange: Type.Optional(Type.String({ maxLength: 255 })),
+        routingKey: Type.Optional(Type.String({ maxLength: 255, description: "Default `{{trigger}}`" })),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+  publishIntervalSeconds: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 86400, description: "batch only" }),
+  ),
+  connectorIds: Type.Optional(Type.Union([ConnectorIds, Type.Null()])),
+  description: Type.Optional(Type.String({ maxLength: 500 })),
+  enabled: Type.Optional(Type.Boolean()),
+  ordered: Type.Optional(
+    Type.Boolean({
+      description: "Deliver one Connector's events to this destination one at a time, in order",
+    }),
+  ),
+  retry: Type.Optional(
+    Type.Object(
+      {
+        scheduleSeconds: Type.Optional(
+          Type.Union([
+            Type.Array(Type.Integer({ minimum: 1, maximum: 604800 }), { minItems: 1, maxItems: 50 }),
+            Type.Null(),
+          ]),
+        ),
+        retryClientErrors: Type.Optional(Type.Boolean()),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+  maxInFlight: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  rateLimitPerSecond: Type.Optional(
+    Type.Union([Type.Number({ minimum: 0.001, maximum: 10000 }), Type.Null()]),
+  ),
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 120000 })),
+};
+
+const DestinationType = Type.Union([Type.Literal("webhook"), Type.Literal("amqp"), Type.Literal("batch")], {
+  description: "webhook (default): POST per event; amqp: publish to an exchange; batch: webhooks v1 batches",
+});
+
+export const DestinationInput = Type.Object(
+  { type: Type.Optional(DestinationType), triggers: Triggers, ...destinationProperties },
+  {
+    additionalProperties: false,
+    examples: [{ url: "https://example.com/hooks/{{trigger}}", triggers: ["transport.**"] }],
+  },
+);
+
+export const DestinationPatch = Type.Object(
+  { type: Type.Optional(DestinationType), triggers: Type.Optional(Triggers), ...destinationProperties },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
+export const Destination = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  description: Type.String(),
+  triggers: Type.Array(Type.String()),
+  connectorIds: Nullable(Type.Array(Type.String())),
+  enabled: Type.Boolean(),
+  disabledReason: Nullable(Type.String()),
+  ordered: Type.Boolean(),
+  url: Type.Optional(Type.String()),
+  headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+  format: Type.Optional(Type.String()),
+  skipTlsCheck: Type.Optional(Type.Boolean()),
+  authentication: Type.Optional(
+    Type.Object({
+      type: Type.String(),
+      headerName: Type.Optional(Type.String()),
+      accessTokenUrl: Type.Optional(Type.String()),
+      clientId: Type.Optional(Type.String()),
+      scope: Type.Optional(Type.String()),
+    }),
+  ),
+  amqp: Type.Optional(Type.Object({ exchange: Type.String(), routingKey: Type.String() })),
+  publishIntervalSeconds: Type.Optional(Type.Integer()),
+  retry: Type.Object({
+    scheduleSeconds: Nullable(Type.Array(Type.Integer())),
+    retryClientErrors: Type.Boolean(),
+  }),
+  maxInFlight: Type.Integer(),
+  rateLimitPerSecond: Nullable(Type.Number()),
+  timeoutMs: Type.Integer(),
+  createdAt: Type.String({ format: "date-time" }),
+  updatedAt: Type.String({ format: "date-time" }),
+});
+
+export const CreatedDestination = Type.Intersect([
+  Destination,
+  Type.Object({
+    secret: Type.String({ description: "Signing secret (whsec_…), shown only now." }),
+    warnings: Type.Array(Type.String(), { description: "e.g. the URL names a private address" }),
+  }),
+]);

@@ -1,0 +1,57 @@
+import type { Pool } from "pg";
+
+export type ApiKeyRow = {
+  id: string;
+  name: string;
+  scopes: string[];
+  created_at: Date;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+};
+
+const COLUMNS = "id, name, scopes, created_at, expires_at, revoked_at";
+
+export async function insertApiKey(
+  db: Pool,
+  row: { id: string; name: string; keyHash: string; scopes: string[]; expiresAt: Date | null },
+): Promise<ApiKeyRow> {
+  const result = await db.query<ApiKeyRow>(
+    `INSERT INTO api_keys (id, name, key_hash, scopes, expires_at) VALUES ($1, $2, $3, $4, $5)
+     RETURNING ${COLUMNS}`,
+    [row.id, row.name, row.keyHash, row.scopes, row.expiresAt],
+  );
+  return result.rows[0] as ApiKeyRow;
+}
+
+/** The key with this hash, unless it is revoked or expired. */
+export async function findActiveApiKeyByHash(db: Pool, keyHash: string): Promise<ApiKeyRow | undefined> {
+  const result = await db.query<ApiKeyRow>(
+    `SELECT ${COLUMNS} FROM api_keys
+      WHERE key_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
+    [keyHash],
+  );
+  return result.rows[0];
+}
+
+export async function findApiKey(db: Pool, id: string): Promise<ApiKeyRow | undefined> {
+  const result = await db.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1`, [id]);
+  return result.rows[0];
+}
+
+/** One page in id order; `after` is the last id of the previous page. */
+export async function listApiKeys(db: Pool, page: { limit: number; after?: string }): Promise<ApiKeyRow[]> {
+  const result = await db.query<ApiKeyRow>(
+    `SELECT ${COLUMNS} FROM api_keys WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
+    [page.after ?? null, page.limit],
+  );
+  return result.rows;
+}
+
+/** Revokes the key (idempotent); undefined when there is no such key. */
+export async function revokeApiKey(db: Pool, id: string): Promise<ApiKeyRow | undefined> {
+  const result = await db.query<ApiKeyRow>(
+    `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id],
+  );
+  return result.rows[0];
+}

@@ -1,0 +1,152 @@
+import type { Pool, PoolClient } from "pg";
+
+export type DeliveryRow = {
+  id: string;
+  event_id: string;
+  destination_id: string;
+  connector_id: string;
+  status: "pending" | "delivered" | "failed" | "parked";
+  attempt_count: number;
+  next_attempt_at: Date;
+  last_error: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+};
+
+export type AttemptRow = {
+  id: string;
+  attempt_number: number;
+  started_at: Date;
+  duration_ms: number;
+  outcome: string;
+  status_code: number | null;
+  response_headers: Record<string, string> | null;
+  response_body: string | null;
+  error: string | null;
+  next_attempt_at: Date | null;
+};
+
+type Db = Pool | PoolClient;
+
+const COLUMNS = `id, event_id, destination_id, connector_id, status, attempt_count, next_attempt_at, last_error,
+  created_at, finished_at`;
+
+/** What a manual resend or recover sets: due now, with the whole retry schedule again. */
+const REQUEUE = `status = 'pending', next_attempt_at = now(), schedule_offset = attempt_count,
+  finished_at = NULL, last_error = NULL`;
+
+/** Wakes the dispatcher's delivery workers (delivered on commit). */
+export async function notifyDeliveriesDue(db: Db): Promise<void> {
+  await db.query(`NOTIFY deliveries_due`);
+}
+
+/**
+ * A delivery of the event to each destination, due now: new rows for destinations without one,
+ * re-queued rows (unless still pending) for the others. Returns the delivery ids.
+ */
+export async function upsertDeliveries(
+  db: Db,
+  deliveries: { id: string; eventId: string; destinationId: string; connectorId: string }[],
+): Promise<string[]> {
+  if (deliveries.length === 0) return [];
+  const result = await db.query<{ id: string }>(
+    `INSERT INTO deliveries (id, event_id, destination_id, connector_id)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+     ON CONFLICT (event_id, destination_id) DO UPDATE SET ${REQUEUE.replaceAll("attempt_count", "deliveries.attempt_count")}
+       WHERE deliveries.status <> 'pending'
+     RETURNING id`,
+    [
+      deliveries.map((d) => d.id),
+      deliveries.map((d) => d.eventId),
+      deliveries.map((d) => d.destinationId),
+      deliveries.map((d) => d.connectorId),
+    ],
+  );
+  return result.rows.map((row) => row.id);
+}
+
+export async function findDelivery(db: Db, id: string): Promise<DeliveryRow | undefined> {
+  const result = await db.query<DeliveryRow>(`SELECT ${COLUMNS} FROM deliveries WHERE id = $1`, [id]);
+  return result.rows[0];
+}
+
+export async function listAttempts(db: Db, deliveryId: string): Promise<AttemptRow[]> {
+  const result = await db.query<AttemptRow>(
+    `SELECT id, attempt_number, started_at, duration_ms, outcome, status_code, response_headers, response_body,
+            error, next_attempt_at
+       FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt_number`,
+    [deliveryId],
+  );
+  return result.rows;
+}
+
+export type DeliveryFilter = {
+  destinationId?: string;
+  connectorId?: string;
+  eventId?: string;
+  status?: string;
+  since?: Date;
+  until?: Date;
+};
+
+/** Newest first; `before` is the last id of the previous page. */
+export async function listDeliveries(
+  db: Db,
+  page: { limit: number; before?: string },
+  filter: DeliveryFilter,
+): Promise<DeliveryRow[]> {
+  const result = await db.query<DeliveryRow>(
+    `SELECT ${COLUMNS} FROM deliveries
+      WHERE ($1::text IS NULL OR id < $1)
+        AND ($3::text IS NULL OR destination_id = $3)
+        AND ($4::text IS NULL OR connector_id = $4)
+        AND ($5::text IS NULL OR event_id = $5)
+        AND ($6::text IS NULL OR status = $6)
+        AND ($7::timestamptz IS NULL OR created_at >= $7)
+        AND ($8::timestamptz IS NULL OR created_at < $8)
+      ORDER BY id DESC LIMIT $2`,
+    [
+      page.before ?? null,
+      page.limit,
+      filter.destinationId ?? null,
+      filter.connectorId ?? null,
+      filter.eventId ?? null,
+      filter.status ?? null,
+      filter.since ?? null,
+      filter.until ?? null,
+    ],
+  );
+  return result.rows;
+}
+
+/** Re-queues one delivery unless it is still pending; undefined when it is (or does not exist). */
+export async function requeueDelivery(db: Db, id: string): Promise<DeliveryRow | undefined> {
+  const result = await db.query<DeliveryRow>(
+    `UPDATE deliveries SET ${REQUEUE} WHERE id = $1 AND status <> 'pending' RETURNING ${COLUMNS}`,
+    [id],
+  );
+  return result.rows[0];
+}
+
+/** Re-queues up to `limit` failed deliveries of the destination created in [since, until), oldest first. */
+export async function requeueFailedDeliveries(
+  db: Db,
+  window: { destinationId: string; since: Date; until: Date; limit: number },
+): Promise<number> {
+  const result = await db.query(
+    `UPDATE deliveries SET ${REQUEUE}
+      WHERE id IN (SELECT id FROM deliveries
+                    WHERE destination_id = $1 AND status = 'failed' AND created_at >= $2 AND created_at < $3
+                    ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)`,
+    [window.destinationId, window.since, window.until, window.limit],
+  );
+  return result.rowCount ?? 0;
+}
+
+export async function listDeliveriesOfEvent(db: Db, eventId: string): Promise<DeliveryRow[]> {
+  const result = await db.query<DeliveryRow>(
+    `SELECT ${COLUMNS} FROM deliveries WHERE event_id = $1 ORDER BY id`,
+    [eventId],
+  );
+  return result.rows;
+}

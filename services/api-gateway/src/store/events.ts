@@ -1,0 +1,69 @@
+import type { Pool, PoolClient } from "pg";
+
+export type EventRow = {
+  id: string;
+  connector_id: string;
+  trigger: string;
+  data: unknown;
+  correlation_id: string | null;
+  occurred_at: Date;
+  stored_at: Date;
+};
+
+type Db = Pool | PoolClient;
+
+const COLUMNS = "id, connector_id, trigger, data, correlation_id, occurred_at, stored_at";
+
+/** `data` is the exact JSON text (events.data is json, so the text is kept as given). */
+export async function insertEvent(
+  db: Db,
+  event: { id: string; connectorId: string; trigger: string; dataJson: string; correlationId: string | null },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO events (id, connector_id, trigger, data, correlation_id, occurred_at)
+     VALUES ($1, $2, $3, $4::json, $5, now())`,
+    [event.id, event.connectorId, event.trigger, event.dataJson, event.correlationId],
+  );
+}
+
+export async function findEvent(db: Db, id: string): Promise<EventRow | undefined> {
+  const result = await db.query<EventRow>(`SELECT ${COLUMNS} FROM events WHERE id = $1`, [id]);
+  return result.rows[0];
+}
+
+export type EventFilter = {
+  /** From triggerPatternRegex. */
+  triggerRegex?: string;
+  connectorId?: string;
+  correlationId?: string;
+  since?: Date;
+  until?: Date;
+};
+
+/** Newest first; `before` is the last id of the previous page. */
+export async function listEvents(
+  db: Db,
+  page: { limit: number; before?: string },
+  filter: EventFilter,
+): Promise<EventRow[]> {
+  const result = await db.query<EventRow>(
+    `SELECT ${COLUMNS} FROM events
+      WHERE ($1::text IS NULL OR id < $1)
+        AND ($3::text IS NULL OR ('.' || trigger) ~ $3)
+        AND ($4::text IS NULL OR connector_id = $4)
+        AND ($5::text IS NULL OR correlation_id = $5)
+        AND ($6::timestamptz IS NULL OR occurred_at >= $6)
+        AND ($7::timestamptz IS NULL OR occurred_at < $7)
+      ORDER BY id DESC LIMIT $2`,
+    [
+      page.before ?? null,
+      page.limit,
+      filter.triggerRegex ?? null,
+      filter.connectorId ?? null,
+      filter.correlationId ?? null,
+      filter.since ?? null,
+      filter.until ?? null,
+    ],
+  );
+  return result.rows;
+}

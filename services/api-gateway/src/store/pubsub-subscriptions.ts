@@ -1,0 +1,56 @@
+import type { Pool } from "pg";
+
+export type SubscriptionSettings = {
+  ackDeadlineSeconds: number;
+  retentionSeconds: number;
+  ordered: boolean;
+  deadLetter: { topic: string; maxDeliveryAttempts: number } | null;
+  pushEndpoint: string | null;
+};
+
+export type SubscriptionRow = {
+  id: string;
+  name: string;
+  triggers: string[];
+  connector_ids: string[] | null;
+  filter: string;
+  settings: SubscriptionSettings;
+  created_at: Date;
+};
+
+const COLUMNS = "id, name, triggers, connector_ids, filter, settings, created_at";
+
+export async function insertSubscription(
+  db: Pool,
+  row: Omit<SubscriptionRow, "created_at">,
+): Promise<SubscriptionRow> {
+  const result = await db.query<SubscriptionRow>(
+    `INSERT INTO pubsub_subscriptions (id, name, triggers, connector_ids, filter, settings)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+    [row.id, row.name, row.triggers, row.connector_ids, row.filter, row.settings],
+  );
+  return result.rows[0] as SubscriptionRow;
+}
+
+export async function findSubscription(db: Pool, id: string): Promise<SubscriptionRow | undefined> {
+  const result = await db.query<SubscriptionRow>(
+    `SELECT ${COLUMNS} FROM pubsub_subscriptions WHERE id = $1`,
+    [id],
+  );
+  return result.rows[0];
+}
+
+export async function listSubscriptions(
+  db: Pool,
+  page: { limit: number; after?: string },
+): Promise<SubscriptionRow[]> {
+  const result = await db.query<SubscriptionRow>(
+    `SELECT ${COLUMNS} FROM pubsub_subscriptions WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
+    [page.after ?? null, page.limit],
+  );
+  return result.rows;
+}
+
+export async function deleteSubscriptionRow(db: Pool, id: string): Promise<void> {
+  await db.query(`DELETE FROM pubsub_subscriptions WHERE id = $1`, [id]);
+}

@@ -1,0 +1,55 @@
+import { AppError, withTransaction, type SecretBox } from "@event-hub/shared";
+import type { Pool } from "pg";
+import {
+  findConnector,
+  requestSync,
+  updateConnector as updateConnectorRow,
+  type ConnectorChanges,
+  type ConnectorRow,
+} from "./store/connectors.ts";
+
+export type ConnectorPatch = {
+  name?: string;
+  baseUrl?: string;
+  apiPrefix?: "/api/v2" | "/api/core/v1";
+  /** null removes the stored key. */
+  apiKey?: string | null;
+  syncIntervalSeconds?: number;
+  enabled?: boolean;
+  automations?: { autoAcceptPendingRelationships?: boolean };
+  brokerSubscription?: string | null;
+};
+
+/** Applies a PATCH; the Connector's API key is sealed, never stored or returned in clear. */
+export async function updateConnector(
+  deps: { db: Pool; secrets: SecretBox },
+  id: string,
+  patch: ConnectorPatch,
+): Promise<ConnectorRow> {
+  const current = await findConnector(deps.db, id);
+  if (!current) throw connectorNotFound(id);
+  const changes: ConnectorChanges = {
+    name: patch.name,
+    base_url: patch.baseUrl?.replace(/\/+$/, ""),
+    api_prefix: patch.apiPrefix,
+    api_key_sealed:
+      patch.apiKey === undefined ? undefined : patch.apiKey === null ? null : deps.secrets.seal(patch.apiKey),
+    sync_interval_seconds: patch.syncIntervalSeconds,
+    enabled: patch.enabled,
+    automations: patch.automations ? { ...current.automations, ...patch.automations } : undefined,
+    broker_subscription: patch.brokerSubscription,
+  };
+  const updated = await updateConnectorRow(deps.db, id, changes);
+  if (!updated) throw connectorNotFound(id);
+  return updated;
+}
+
+/** "Sync now": recorded in connector_sync_state and announced to sync-worker with NOTIFY. */
+export async function requestConnectorSync(db: Pool, id: string): Promise<Date> {
+  if (!(await findConnector(db, id))) throw connectorNotFound(id);
+  return withTransaction(db, (client) => requestSync(client, id));
+}
+
+export function connectorNotFound(id: string): AppError {
+  return new AppError("error.hub.connectorNotFound", `no Connector "${id}"`, 404);
+}

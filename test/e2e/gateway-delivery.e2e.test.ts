@@ -1,0 +1,196 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServices, type RunningServices } from "../../tools/local-stack/src/services.ts";
+import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
+import { startReceiver, type Receiver } from "./receiver.ts";
+
+// The gateway's delivery routes against the real dispatcher: an imported Connector webhooks config
+// delivers as the Connector would; resend, recover, redeliver and test events reach the receiver.
+describe("api-gateway with the real dispatcher", () => {
+  const adminKey = `admin-${randomBytes(24).toString("base64url")}`;
+  const connectorId = uniqueName("acme");
+  let services: RunningServices;
+  let imported: Receiver;
+  let flaky: Receiver;
+  let ingest: { url: string; authentication: { headerName: string; apiKey: string } };
+
+  type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies under test
+  const api = async (
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: Json }> => {
+    const response = await fetch(`${services.urls.apiGateway}${path}`, {
+      method,
+      headers: {
+        "x-api-key": adminKey,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, json: (await response.json()) as Json };
+  };
+  const ingestEvent = async (trigger: string, data: unknown, correlationId: string): Promise<string> => {
+    const response = await fetch(ingest.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        [ingest.authentication.headerName]: ingest.authentication.apiKey,
+        "x-correlation-id": correlationId,
+      },
+      body: JSON.stringify({ trigger, data }),
+    });
+    expect(response.status).toBe(202);
+    return ((await response.json()) as Json).result.id;
+  };
+  const deliveryStatus = async (deliveryId: string) =>
+    (await api("GET", `/v1/deliveries/${deliveryId}`)).json.result;
+
+  beforeAll(async () => {
+    [imported, flaky] = await Promise.all([startReceiver(), startReceiver()]);
+    services = await startServices({
+      env: {
+        DATABASE_URL: process.env.DATABASE_URL ?? "",
+        PUBSUB_EMULATOR_HOST: process.env.PUBSUB_EMULATOR_HOST ?? "",
+        PUBSUB_PROJECT_ID: process.env.PUBSUB_PROJECT_ID ?? "",
+        SECRETS_KEY: randomBytes(32).toString("base64"),
+        ADMIN_API_KEY: adminKey,
+        LOG_LEVEL: "warn",
+      },
+      extraEnv: { PUBSUB_TOPIC: uniqueName("events"), PUBSUB_SUBSCRIPTION: uniqueName("dispatcher") },
+      ports: "free",
+      quiet: true,
+    });
+    const registered = await api("POST", "/v1/connectors", {
+      id: connectorId,
+      name: "ACME",
+      baseUrl: "http://127.0.0.1:9",
+    });
+    expect(registered.status).toBe(201);
+    ingest = registered.json.result.ingest;
+  });
+
+  afterAll(async () => {
+    await services?.stop();
+    await Promise.all([imported?.close(), flaky?.close()]);
+  });
+
+  let importedId: string;
+  let firstEventId: string;
+
+  it("delivers like the Connector's webhooks module after importing its config", async () => {
+    const response = await api("POST", "/v1/webhooks/import", {
+      targets: {
+        t1: {
+          url: `${imported.url}/hooks/{{trigger}}`,
+          headers: { "a-header": "a-value" },
+          authentication: { type: "ApiKey", apiKey: "receiver-key", headerName: "x-receiver-key" },
+        },
+      },
+      webhooks: [{ triggers: ["transport.messageReceived"], target: "t1" }],
+      connectorIds: [connectorId],
+    });
+    expect(response.status).toBe(201);
+    importedId = response.json.result[0].id;
+
+    const data = { id: "MSGabcdefghijklmnopq", content: { "@type": "Mail", subject: "Hi" } };
+    firstEventId = await ingestEvent("transport.messageReceived", data, "corr-import");
+    const [request] = await imported.waitFor(1);
+    expect(request?.url).toBe("/hooks/transport.messageReceived");
+    expect(request?.body).toBe(JSON.stringify({ trigger: "transport.messageReceived", data }));
+    expect(request?.headers).toMatchObject({
+      "content-type": "application/json",
+      "a-header": "a-value",
+      "x-receiver-key": "receiver-key",
+      "x-correlation-id": "corr-import",
+    });
+  });
+
+  it("resends a failed delivery; the receiver gets it", async () => {
+    flaky.respondWith(400);
+    const created = await api("POST", "/v1/webhooks", {
+      url: `${flaky.url}/flaky`,
+      triggers: ["transport.messageSent"],
+      connectorIds: [connectorId],
+      retry: { retryClientErrors: false },
+    });
+    const webhookId = created.json.result.id;
+    const eventId = await ingestEvent("transport.messageSent", { n: 1 }, "corr-resend");
+    await flaky.waitFor(1);
+    let deliveryId = "";
+    await expect
+      .poll(async () => {
+        const page = await api(
+          "GET",
+          `/v1/deliveries?destinationId=${webhookId}&status=failed&eventId=${eventId}`,
+        );
+        deliveryId = page.json.result[0]?.id ?? "";
+        return page.json.result.length;
+      })
+      .toBe(1);
+
+    flaky.respondWith(200);
+    expect((await api("POST", `/v1/deliveries/${deliveryId}/resend`)).status).toBe(202);
+    const [, resent] = await flaky.waitFor(2);
+    expect(JSON.parse(resent?.body ?? "")).toEqual({ trigger: "transport.messageSent", data: { n: 1 } });
+    await expect.poll(async () => (await deliveryStatus(deliveryId)).status).toBe("delivered");
+    expect((await deliveryStatus(deliveryId)).attempts.map((a: Json) => a.statusCode)).toEqual([400, 200]);
+  });
+
+  it("recovers the failed deliveries of a destination in a window; the receiver gets them", async () => {
+    const since = new Date(Date.now() - 60_000).toISOString();
+    flaky.respondWith(400);
+    const webhooks = (await api("GET", `/v1/webhooks?connectorId=${connectorId}&limit=200`)).json
+      .result as Json[];
+    const webhookId = webhooks.find((w) => w.url === `${flaky.url}/flaky`)?.id;
+    const before = flaky.received.length;
+    await ingestEvent("transport.messageSent", { n: 2 }, "corr-recover");
+    await flaky.waitFor(before + 1);
+    await expect
+      .poll(
+        async () =>
+          (await api("GET", `/v1/deliveries?destinationId=${webhookId}&status=failed`)).json.result.length,
+      )
+      .toBe(1);
+
+    flaky.respondWith(200);
+    const recovered = await api("POST", `/v1/webhooks/${webhookId}/recover`, { since });
+    expect(recovered).toMatchObject({ status: 202, json: { result: { requeued: 1, limitReached: false } } });
+    const received = await flaky.waitFor(before + 2);
+    expect(JSON.parse(received.at(-1)?.body ?? "")).toEqual({
+      trigger: "transport.messageSent",
+      data: { n: 2 },
+    });
+    await expect
+      .poll(
+        async () =>
+          (await api("GET", `/v1/deliveries?destinationId=${webhookId}&status=failed`)).json.result.length,
+      )
+      .toBe(0);
+  });
+
+  it("redelivers a stored event and sends a test event through the same path", async () => {
+    const redelivered = await api("POST", `/v1/events/${firstEventId}/redeliver`, {
+      destinationIds: [importedId],
+    });
+    expect(redelivered.status).toBe(202);
+    const [, again] = await imported.waitFor(2);
+    expect(again?.headers["webhook-id"]).toBe(firstEventId);
+
+    expect((await api("POST", `/v1/webhooks/${importedId}/test`)).status).toBe(202);
+    const [, , test] = await imported.waitFor(3);
+    expect(test?.url).toBe("/hooks/hub.test");
+    expect(JSON.parse(test?.body ?? "").trigger).toBe("hub.test");
+
+    const events = await api("GET", `/v1/events?connectorId=${connectorId}&trigger=transport.*`);
+    expect(events.json.result.map((e: Json) => e.trigger)).toEqual(
+      expect.arrayContaining(["transport.messageReceived", "transport.messageSent"]),
+    );
+    // The receiver answers before the dispatcher records the attempt, so wait for the record.
+    await expect
+      .poll(async () => (await api("GET", `/v1/events/${firstEventId}`)).json.result.deliveries)
+      .toEqual([
+        expect.objectContaining({ destinationId: importedId, status: "delivered", attemptCount: 2 }),
+      ]);
+  });
+});
