@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 // Two projects: `unit` needs nothing running; `integration` (files named *.int.test.ts or
-// *.e2e.test.ts) gets a real Pub/Sub emulator and a fresh Postgres database from the global setup.
+// *.e2e.test.ts) gets a real Pub/Sub emulator from the global setup and a fresh Postgres database
+// per test file.
 const everywhere = [
   ...["shared", "services/*", "tools/*"].flatMap((root) => [`${root}/src/**`, `${root}/test/**`]),
   "test/**",
@@ -26,6 +27,7 @@ export default defineConfig({
           ),
           exclude: ["**/node_modules/**"],
           globalSetup: ["tools/local-stack/src/test-global-setup.ts"],
+          setupFiles: ["tools/local-stack/src/test-file-database.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -21,10 +21,12 @@ describe("the Postgres server", () => {
   });
   afterAll(() => server.stop());
 
-  it("gives this run a fresh database named hub_test_<pid>_<time>", async (context) => {
+  it("gives this run a fresh database named hub_test_<pid>_<time>, and this file one of its own", async (context) => {
     if (inject("postgresSource") === "pglite") context.skip("PGlite has one database");
-    expect(process.env.DATABASE_URL).toBe(inject("databaseUrl"));
     expect(await currentDatabase(inject("databaseUrl"))).toMatch(/^hub_test_\d+_\d+$/);
+    expect(await currentDatabase(process.env.DATABASE_URL ?? "")).toMatch(
+      /^hub_test_\d+_\d+_file_[0-9a-f]{8}$/,
+    );
   });
 
   it("creates, finds and drops a database", async (context) => {

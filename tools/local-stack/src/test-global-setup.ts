@@ -50,7 +50,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await dropAbandonedDatabases(postgres);
     const database = `${DATABASE_PREFIX}${process.pid}_${Date.now()}`;
     const databaseUrl = await postgres.createDatabase(database);
-    stops.push(() => postgres.dropDatabase(database));
+    // The run's database and every per-file database named after it (test-file-database.ts).
+    stops.push(async () => {
+      for (const name of await postgres.listDatabases(database)) await postgres.dropDatabase(name);
+    });
     expose(project, pubsub, postgres, databaseUrl);
   } catch (error) {
     await teardown();
