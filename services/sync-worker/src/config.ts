@@ -8,7 +8,7 @@ import {
   shutdownSettings,
 } from "@event-hub/shared";
 import { Type, type Static } from "typebox";
-import { automationSettings, syncSettings } from "./config-sync.ts";
+import { automationSettings, brokerSettings, syncSettings } from "./config-sync.ts";
 
 /** Every variable sync-worker reads; docs/configuration.md is generated from these schemas. */
 export const syncWorkerConfigSchema = Type.Object({
@@ -42,6 +42,7 @@ export const syncWorkerConfigSchema = Type.Object({
   }),
   ...syncSettings,
   ...automationSettings,
+  ...brokerSettings,
 });
 
 export type SyncWorkerConfig = Static<typeof syncWorkerConfigSchema>;

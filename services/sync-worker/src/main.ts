@@ -17,6 +17,8 @@ import {
 } from "@event-hub/shared";
 import { buildApp } from "./app.ts";
 import { startAutomationsConsumer } from "./automations/automations-consumer.ts";
+import { createBrokerIngest, type BrokerIngest } from "./broker/broker-ingest.ts";
+import { createRecentlyAccepted } from "./broker/recently-accepted.ts";
 import { loadSyncWorkerConfig, syncWorkerConfigSchema } from "./config.ts";
 import { createConnectorRegistry } from "./connector-registry.ts";
 import { createEventPublisher } from "./event-publisher.ts";
@@ -109,7 +111,29 @@ await runService(SERVICE, async () => {
     });
   }
 
+  let brokerIngest: BrokerIngest | undefined;
+  if (config.BROKER_INGEST_ENABLED) {
+    brokerIngest = createBrokerIngest({
+      pubsub,
+      db,
+      publisher,
+      publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+      backlog,
+      metrics,
+      logger,
+      recent: createRecentlyAccepted(config.BROKER_DEDUPE_MESSAGES),
+      maxMessages: config.BROKER_MAX_MESSAGES,
+      stopTimeoutMs: config.PUBLISH_TIMEOUT_MS * 2,
+      refreshMs: config.BROKER_REFRESH_MS,
+      // The sync lease owner consumes: one consumer per Connector keeps its order (README).
+      owns: config.SYNC_ENABLED ? (connectorId) => scheduler.owned().has(connectorId) : () => true,
+    });
+    brokerIngest.start();
+  }
+
   shutdown.add("http server", () => app.close());
+  // Before the leases go back, so the next owner does not consume beside this replica.
+  shutdown.add("broker ingest", () => brokerIngest?.stop());
   shutdown.add("sync scheduler", () => scheduler.stop());
   shutdown.add("automations", () => automations?.stop());
   shutdown.add("outbox relay", () => relay.stop());

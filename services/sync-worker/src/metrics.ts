@@ -10,6 +10,8 @@ export type SyncWorkerMetrics = {
   syncSeconds: Histogram<"outcome">;
   leasesOwned: Gauge;
   automationActions: Counter<"automation" | "outcome">;
+  brokerMessages: Counter<"outcome">;
+  brokerSubscriptions: Gauge;
 };
 
 export function createSyncWorkerMetrics(registry: Registry): SyncWorkerMetrics {
@@ -60,6 +62,17 @@ export function createSyncWorkerMetrics(registry: Registry): SyncWorkerMetrics {
       name: "hub_automation_actions_total",
       help: "Automation decisions, by automation and outcome",
       labelNames: ["automation", "outcome"],
+      registers,
+    }),
+    brokerMessages: new Counter({
+      name: "hub_broker_messages_total",
+      help: "Messages of Connectors' broker subscriptions, by outcome (accepted, duplicate: accepted before and acked again, undecodable: acked and dropped, failed: nacked)",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    brokerSubscriptions: new Gauge({
+      name: "hub_broker_subscriptions_consumed",
+      help: "Connectors' broker subscriptions this replica consumes",
       registers,
     }),
   };

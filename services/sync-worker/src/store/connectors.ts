@@ -36,3 +36,14 @@ export async function findConnectorApi(db: Pool, connectorId: string): Promise<C
   );
   return result.rows[0];
 }
+
+export type BrokerSubscriptionRow = { id: string; broker_subscription: string };
+
+/** Enabled Connectors that publish with their own messageBrokerPublisher to a subscription the hub consumes. */
+export async function listBrokerSubscriptions(db: Pool): Promise<BrokerSubscriptionRow[]> {
+  const result = await db.query<BrokerSubscriptionRow>(
+    `SELECT id, broker_subscription FROM connectors
+      WHERE enabled AND broker_subscription IS NOT NULL AND broker_subscription <> ''`,
+  );
+  return result.rows;
+}
