@@ -22,6 +22,7 @@ import { connectorRoutes } from "./routes/connectors.ts";
 import { deliveryRoutes } from "./routes/deliveries.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { keyRoutes } from "./routes/keys.ts";
+import { monitoringProxyRoutes } from "./routes/monitoring-proxy.ts";
 import { subscriptionRoutes } from "./routes/subscriptions.ts";
 import { webhookActionRoutes } from "./routes/webhook-actions.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
@@ -41,6 +42,7 @@ export type ApiGatewayDeps = {
   ingestBaseUrl: string;
   rateLimit: { ratePerSecond: number; burst: number };
   idempotencyRetentionHours: number;
+  idempotencyInProgressSeconds: number;
   coreApiTimeoutMs: number;
 };
 
@@ -92,7 +94,11 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
   });
   registerApiKeyAuth(app, { db: deps.db, headerName: deps.apiKeyHeader, adminApiKey: deps.adminApiKey });
   registerRateLimit(app, deps.rateLimit);
-  registerIdempotency(app, { db: deps.db, retentionHours: deps.idempotencyRetentionHours });
+  registerIdempotency(app, {
+    db: deps.db,
+    retentionHours: deps.idempotencyRetentionHours,
+    inProgressSeconds: deps.idempotencyInProgressSeconds,
+  });
   registerOptionalBody(app);
 
   await app.register(keyRoutes, { db: deps.db });
@@ -103,5 +109,6 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
   await app.register(eventRoutes, deps);
   await app.register(subscriptionRoutes, deps);
   await app.register(coreApiProxyRoutes, deps);
+  await app.register(monitoringProxyRoutes, deps);
   return app;
 }

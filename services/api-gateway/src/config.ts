@@ -39,6 +39,13 @@ export const apiGatewayConfigSchema = Type.Object({
     minimum: 1,
     description: "How long the answer to a POST with an Idempotency-Key is kept for repeats.",
   }),
+  IDEMPOTENCY_IN_PROGRESS_SECONDS: Type.Number({
+    default: 60,
+    exclusiveMinimum: 0,
+    description:
+      "How long an Idempotency-Key whose request has not answered stays in progress (409 for repeats). " +
+      "After it, the request is taken to have crashed and a repeat runs anew; keep it above the slowest creating POST.",
+  }),
   CORE_API_TIMEOUT_MS: Type.Integer({
     default: 30000,
     minimum: 100,

@@ -45,6 +45,7 @@ await runService(SERVICE, async () => {
     ingestBaseUrl: config.INGEST_BASE_URL,
     rateLimit: { ratePerSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
     idempotencyRetentionHours: config.IDEMPOTENCY_RETENTION_HOURS,
+    idempotencyInProgressSeconds: config.IDEMPOTENCY_IN_PROGRESS_SECONDS,
     coreApiTimeoutMs: config.CORE_API_TIMEOUT_MS,
   });
 

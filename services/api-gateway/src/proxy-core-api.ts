@@ -10,7 +10,7 @@ export type ProxyDeps = { db: Pool; secrets: SecretBox; apiKeyHeader: string; co
 
 export type ProxyRequest = {
   connectorId: string;
-  /** What follows `/api/`, with the query string. */
+  /** What follows the Connector's base URL, with the query string: `api/v2/Messages?…`, `health`. */
   pathAndQuery: string;
   method: string;
   headers: IncomingHttpHeaders;
@@ -36,7 +36,7 @@ const NOT_FORWARDED = new Set([
 ]);
 
 /**
- * Forwards one call to the Connector's Core API, streaming the body both ways: the caller's
+ * Forwards one call to the Connector's REST API (or its monitoring routes), streaming the body both ways: the caller's
  * gateway key is replaced by the Connector's own key and the correlation id is passed on, so the
  * events the call raises carry it. No answer → 502; no headers within the timeout → 504.
  */
@@ -56,7 +56,7 @@ export async function proxyCoreApi(deps: ProxyDeps, call: ProxyRequest): Promise
   const timer = setTimeout(() => abort.abort(), deps.coreApiTimeoutMs);
   let response: Response;
   try {
-    response = await fetch(`${connector.base_url}/api/${call.pathAndQuery}`, {
+    response = await fetch(`${connector.base_url}/${call.pathAndQuery}`, {
       method: call.method,
       headers,
       body:

@@ -61,6 +61,7 @@ export async function buildTestApp(overrides: Partial<ApiGatewayDeps> = {}): Pro
     ingestBaseUrl: "http://ingest.test",
     rateLimit: { ratePerSecond: 10_000, burst: 10_000 },
     idempotencyRetentionHours: 24,
+    idempotencyInProgressSeconds: 60,
     coreApiTimeoutMs: 5000,
     ...overrides,
   });

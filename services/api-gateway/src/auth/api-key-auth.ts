@@ -8,8 +8,12 @@ import { hasScope } from "./scopes.ts";
 /** Who sent a request: the bootstrap admin key (`admin`) or a stored key's id, with its scopes. */
 export type Principal = { id: string; scopes: readonly string[] };
 
-/** The scope a route needs: fixed, or derived from the request (the Core API proxy). */
-export type RequiredScope = string | ((request: FastifyRequest) => string);
+/**
+ * The scope a route needs: fixed, or derived from the request (the Core API proxy). A list means
+ * any of them, as the Connector's `@Security([...])` (`core:requests` or `core:requests:incoming`).
+ */
+type Scopes = string | readonly string[];
+export type RequiredScope = Scopes | ((request: FastifyRequest) => Scopes);
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -48,11 +52,11 @@ export function registerApiKeyAuth(app: FastifyInstance, options: AuthOptions): 
     request.principal = await authenticate(options.db, adminDigest, key, header);
     const scope = request.routeOptions.config.scope;
     if (request.routeOptions.url === undefined) return; // unknown route: the 404 handler answers
-    const required = typeof scope === "function" ? scope(request) : scope;
-    if (required === undefined || !hasScope(request.principal.scopes, required)) {
+    const required = [typeof scope === "function" ? scope(request) : (scope ?? [])].flat();
+    if (!required.some((one) => hasScope(request.principal.scopes, one))) {
       throw new AppError(
         "error.hub.forbidden",
-        `this API key lacks the scope ${required ?? "(undeclared)"} for ${request.method} ${request.routeOptions.url}`,
+        `this API key lacks the scope ${required.join(" or ") || "(undeclared)"} for ${request.method} ${request.routeOptions.url}`,
         403,
       );
     }

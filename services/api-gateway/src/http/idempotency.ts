@@ -13,11 +13,16 @@ import {
 export const IDEMPOTENCY_HEADER = "idempotency-key";
 const ACCEPTABLE_KEY = /^[\x21-\x7e]{1,255}$/;
 
-export type IdempotencyOptions = { db: Pool; retentionHours: number };
+export type IdempotencyOptions = {
+  db: Pool;
+  retentionHours: number;
+  /** A claim without an answer after this long belongs to a request that crashed: a repeat takes it over. */
+  inProgressSeconds: number;
+};
 
 declare module "fastify" {
   interface FastifyRequest {
-    idempotencyKey: string | undefined;
+    idempotencyClaim: { key: string; token: string } | undefined;
   }
 }
 
@@ -25,23 +30,26 @@ declare module "fastify" {
  * Creating POSTs (route config `idempotent: true`) honour `Idempotency-Key`: the first request with
  * a key claims it, its answer (2xx or 4xx) is stored, and a repeat gets that answer again with
  * `idempotent-replayed: true`. The same key with another method, path or body is refused (422);
- * a repeat while the first still runs gets 409. A 5xx frees the key so the client can retry.
+ * a repeat while the first still runs gets 409. A 5xx frees the key so the client can retry; a
+ * request that never answered (the process died) frees it after `inProgressSeconds`.
  * Keys are per API key and kept `retentionHours`.
  */
 export function registerIdempotency(app: FastifyInstance, options: IdempotencyOptions): void {
-  app.decorateRequest("idempotencyKey", undefined);
+  app.decorateRequest("idempotencyClaim", undefined);
   app.addHook("preHandler", async (request, reply) => {
     if (!request.routeOptions.config.idempotent) return;
     const key = headerValue(request);
     if (key === undefined) return;
     const principal = request.principal.id;
     const requestHash = hashRequest(request);
-    if (await claimIdempotencyKey(options.db, { principal, key, requestHash })) {
-      request.idempotencyKey = key;
+    const staleAfterSeconds = options.inProgressSeconds;
+    const token = await claimIdempotencyKey(options.db, { principal, key, requestHash, staleAfterSeconds });
+    if (token !== undefined) {
+      request.idempotencyClaim = { key, token };
       return;
     }
     const record = await findIdempotencyRecord(options.db, principal, key);
-    if (!record) throw inProgress(key); // released between our insert and select: a retry claims it
+    if (!record) throw inProgress(key, options); // released between our insert and select: a retry claims it
     if (record.request_hash !== requestHash) {
       throw new AppError(
         "error.hub.idempotencyKeyReused",
@@ -49,7 +57,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
         422,
       );
     }
-    if (record.status_code === null || record.response_body === null) throw inProgress(key);
+    if (record.status_code === null || record.response_body === null) throw inProgress(key, options);
     return reply
       .code(record.status_code)
       .header("idempotent-replayed", "true")
@@ -58,15 +66,15 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
   });
 
   app.addHook("onSend", async (request, reply, payload) => {
-    const key = request.idempotencyKey;
-    if (key === undefined) return payload;
+    const claim = request.idempotencyClaim;
+    if (claim === undefined) return payload;
     const principal = request.principal.id;
     if (reply.statusCode >= 500 || typeof payload !== "string") {
-      await releaseIdempotencyKey(options.db, principal, key);
+      await releaseIdempotencyKey(options.db, { principal, ...claim });
     } else {
       await completeIdempotencyKey(options.db, {
         principal,
-        key,
+        ...claim,
         statusCode: reply.statusCode,
         body: payload,
       });
@@ -107,10 +115,11 @@ function hashRequest(request: FastifyRequest): string {
     .digest("hex");
 }
 
-function inProgress(key: string): AppError {
+function inProgress(key: string, options: IdempotencyOptions): AppError {
   return new AppError(
     "error.hub.idempotencyKeyInProgress",
-    `a request with Idempotency-Key "${key}" is still running; retry later`,
+    `a request with Idempotency-Key "${key}" is still running; retry later ` +
+      `(a request that never answers frees the key after ${options.inProgressSeconds} s)`,
     409,
   );
 }

@@ -112,10 +112,54 @@ describe("/v1/connectors/{id}/api/* (Core API proxy)", () => {
     const other = await harness.call({ url: `/v1/connectors/${echoId}/api/v2/Relationships`, key });
     expect(other.statusCode).toBe(403);
     expect(other.json().error.message).toContain("core:relationships");
+    // The Requests controllers take either scope, as on the Connector.
+    for (const scope of ["core:requests", "core:requests:incoming"]) {
+      const requests = await harness.keyWith(scope);
+      const url = `/v1/connectors/${echoId}/api/v2/Requests/Incoming`;
+      expect((await harness.call({ url, key: requests })).statusCode).toBe(201);
+    }
+    const outgoing = await harness.call({
+      url: `/v1/connectors/${echoId}/api/v2/Requests/Outgoing`,
+      key: await harness.keyWith("core:requests:incoming"),
+    });
+    expect(outgoing.statusCode).toBe(403);
+    expect(outgoing.json().error.message).toContain("core:requests or core:requests:outgoing");
     expect((await harness.call({ url: `/v1/connectors/${echoId}/api/v9/Messages` })).statusCode).toBe(404);
     expect((await harness.call({ url: `/v1/connectors/${echoId}/api/v9/Messages`, key })).statusCode).toBe(
       403,
     );
+  });
+
+  it("forwards the Connector's un-enveloped /health and /Monitoring/* under the monitoring scopes", async () => {
+    const key = await harness.keyWith("monitoring:health", "monitoring:version");
+    const health = await harness.call({ url: `/v1/connectors/${simId}/health`, key });
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toMatchObject({ isHealthy: true });
+    const version = await harness.call({ url: `/v1/connectors/${simId}/Monitoring/Version`, key });
+    expect(version.statusCode).toBe(200);
+    expect(version.json()).toMatchObject({ version: expect.any(String) });
+
+    const support = await harness.call({ url: `/v1/connectors/${echoId}/Monitoring/Support`, key });
+    expect(support.statusCode).toBe(403);
+    expect(support.json().error.message).toContain("monitoring:support");
+    const all = await harness.keyWith("monitoring:*");
+    const echoed = await harness.call({
+      url: `/v1/connectors/${echoId}/Monitoring/Requests`,
+      key: all,
+      headers: { "x-correlation-id": "corr-monitoring" },
+    });
+    expect(echoed.statusCode).toBe(201); // the upstream's answer, unchanged
+    expect(upstream.seen.at(-1)).toMatchObject({ method: "GET", url: "/Monitoring/Requests" });
+    expect(upstream.seen.at(-1)?.headers["x-api-key"]).toBe("echo-connector-key-000000000000");
+    expect(upstream.seen.at(-1)?.headers["x-correlation-id"]).toBe("corr-monitoring");
+
+    const core = await harness.keyWith("core:**");
+    expect((await harness.call({ url: `/v1/connectors/${simId}/health`, key: core })).statusCode).toBe(403);
+    expect(
+      (await harness.call({ url: `/v1/connectors/${simId}/Monitoring/Other`, key: all })).statusCode,
+    ).toBe(400);
+    expect((await harness.call({ url: "/v1/connectors/nobody/health", key: all })).statusCode).toBe(404);
+    expect((await harness.call({ url: `/v1/connectors/${deadId}/health`, key: all })).statusCode).toBe(502);
   });
 
   it("answers 502 when the Connector is down, 504 when it is too slow, 404 for an unknown Connector", async () => {

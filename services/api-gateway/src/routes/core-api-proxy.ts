@@ -51,7 +51,7 @@ export async function coreApiProxyRoutes(app: FastifyInstance, deps: ProxyDeps):
       const query = request.url.indexOf("?");
       const answer = await proxyCoreApi(deps, {
         connectorId: params.id,
-        pathAndQuery: params["*"] + (query === -1 ? "" : request.url.slice(query)),
+        pathAndQuery: `api/${params["*"]}${query === -1 ? "" : request.url.slice(query)}`,
         method: request.method,
         headers: request.headers,
         body: request.body as Readable | undefined,
