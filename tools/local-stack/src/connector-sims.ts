@@ -76,27 +76,31 @@ async function registerInHub(
 ): Promise<IngestCredential> {
   const gateway = context.services.urls.apiGateway;
   const headers = { "content-type": "application/json", "x-api-key": context.env.ADMIN_API_KEY };
+  const settings = { baseUrl, apiPrefix: "/api/v2", apiKey, syncIntervalSeconds: SIM_SYNC_INTERVAL_SECONDS };
   const created = await fetch(`${gateway}/v1/connectors`, {
     method: "POST",
     headers,
-    body: JSON.stringify({
-      id,
-      name: `Simulated Connector ${id}`,
-      baseUrl,
-      apiPrefix: "/api/v2",
-      apiKey,
-      syncIntervalSeconds: SIM_SYNC_INTERVAL_SECONDS,
-    }),
+    body: JSON.stringify({ id, name: `Simulated Connector ${id}`, ...settings }),
   });
   if (created.status === 201)
     return ((await created.json()) as { result: { ingest: IngestCredential } }).result.ingest;
   if (created.status !== 409)
     throw new Error(`registering ${id} failed: ${created.status} ${await created.text()}`);
+  // Registered by an earlier run: bring its settings up to date (ports may differ) and issue a
+  // new ingest credential, since the old one was shown only once.
+  const updated = await fetch(`${gateway}/v1/connectors/${id}`, {
+    method: "PATCH",
+    headers,
+    body: JSON.stringify(settings),
+  });
+  if (updated.status !== 200)
+    throw new Error(`updating ${id} failed: ${updated.status} ${await updated.text()}`);
   const rotated = await fetch(`${gateway}/v1/connectors/${id}/ingest-credential`, {
     method: "POST",
-    headers,
+    headers: { "x-api-key": context.env.ADMIN_API_KEY },
   });
-  if (rotated.status !== 201) throw new Error(`new ingest credential for ${id}: ${rotated.status}`);
+  if (rotated.status !== 201)
+    throw new Error(`new ingest credential for ${id}: ${rotated.status} ${await rotated.text()}`);
   return ((await rotated.json()) as { result: IngestCredential }).result;
 }
 
