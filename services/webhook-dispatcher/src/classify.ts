@@ -24,6 +24,10 @@ export const FAILURE_ACTIONS: Record<SendFailure, "retry" | "fail"> = {
   network: "retry",
   auth: "retry",
   broker: "retry",
+  broker_unreachable: "retry",
+  broker_nack: "retry",
+  // The operator may still create it (the hub never declares exchanges); breaker and auto-disable bound it.
+  exchange_not_found: "retry",
   ssrf_blocked: "fail",
   config: "fail",
 };

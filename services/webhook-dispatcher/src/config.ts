@@ -45,7 +45,23 @@ export const dispatcherConfigSchema = Type.Object({
     minimum: 100,
     default: 15000,
     description:
-      "Timeout of one AMQP publish (until confirmed) or batch POST; webhooks use their destination's timeout_ms.",
+      "Timeout of one batch POST; webhooks and AMQP publishes (until confirmed) use their destination's timeout_ms.",
+  }),
+  AMQP_CONNECT_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 5000,
+    description: "Timeout of opening a connection to an AMQP destination's broker.",
+  }),
+  AMQP_RECONNECT_INITIAL_MS: Type.Integer({
+    minimum: 10,
+    default: 500,
+    description:
+      "Wait after a failed AMQP connection attempt before the next; doubles with each failure in a row (±20 % jitter). Publishes meanwhile fail at once and are retried.",
+  }),
+  AMQP_RECONNECT_MAX_MS: Type.Integer({
+    minimum: 10,
+    default: 30000,
+    description: "Longest wait between AMQP connection attempts.",
   }),
   BREAKER_FAILURE_THRESHOLD: Type.Integer({
     minimum: 1,

@@ -1,9 +1,11 @@
-import { decodeEvent, matchesAnyTrigger, withTransaction, type HubEvent } from "@event-hub/shared";
+import { decodeEvent, withTransaction, type HubEvent } from "@event-hub/shared";
 import type { Message, PubSub, Subscription } from "@google-cloud/pubsub";
-import type { Pool } from "pg";
+import type { Pool, PoolClient } from "pg";
 import type { Logger } from "pino";
-import { findDestinationsForConnector } from "./store/destinations.ts";
-import { storeEventWithDeliveries } from "./store/events.ts";
+import { createBatchCollector } from "./batch-collector.ts";
+import { routeEvents } from "./event-routing.ts";
+import { findRoutesForConnectors } from "./store/destination-routes.ts";
+import { storeEventsWithDeliveries } from "./store/events.ts";
 
 export type ConsumerDeps = {
   db: Pool;
@@ -12,29 +14,34 @@ export type ConsumerDeps = {
   onDeliveriesStored: () => void;
 };
 
-export type ConsumerOptions = { subscriptionName: string; maxMessages: number };
+export type ConsumerOptions = {
+  subscriptionName: string;
+  /** Flow control (messages not yet acked) and the largest batch stored in one transaction. */
+  maxMessages: number;
+  /** How long a message waits for others to share its transaction (default 5 ms). */
+  batchWaitMs?: number;
+};
+
+type Received = { message: Message; event: HubEvent };
 
 /**
- * Pulls the events topic and turns each event into stored deliveries. A message is acked only
- * after the transaction committed, and nacked when it failed, so Pub/Sub keeps it until it is safe.
- * Events of one Connector (one ordering key) are committed in the order Pub/Sub hands them over,
- * which is the order ordered destinations deliver them in.
+ * Pulls the events topic and turns events into stored deliveries. Messages that arrive together
+ * are stored in one transaction (bounded by `maxMessages`), acked only after it committed and
+ * nacked when it failed, so Pub/Sub keeps them until they are safe. Batches are stored one after
+ * another in arrival order, so events of one Connector (one ordering key) are stored in the order
+ * Pub/Sub hands them over, which is the order ordered destinations deliver them in.
  */
 export function startConsumer(pubsub: PubSub, options: ConsumerOptions, deps: ConsumerDeps): Subscription {
   const subscription = pubsub.subscription(options.subscriptionName, {
     flowControl: { maxMessages: options.maxMessages, allowExcessMessages: false },
   });
-  const tails = new Map<string, Promise<void>>();
+  const collector = createBatchCollector<Received>((batch) => storeBatch(batch, deps), {
+    maxItems: options.maxMessages,
+    maxWaitMs: options.batchWaitMs ?? 5,
+  });
   subscription.on("message", (message: Message) => {
-    const key = message.orderingKey || message.attributes.connectorId || "";
-    const previous = tails.get(key) ?? Promise.resolve();
-    const done = handleMessage(message, deps, previous);
-    // The next message of this key waits for this one's commit (and, through it, every earlier one).
-    const tail = Promise.all([previous, done]).then(() => undefined);
-    tails.set(key, tail);
-    void tail.then(() => {
-      if (tails.get(key) === tail) tails.delete(key);
-    });
+    const event = decodeOrDrop(message, deps.logger);
+    if (event) collector.add({ message, event });
   });
   subscription.on("error", (error) =>
     deps.logger.error({ err: error }, "subscription error; the client reconnects"),
@@ -42,35 +49,44 @@ export function startConsumer(pubsub: PubSub, options: ConsumerOptions, deps: Co
   return subscription;
 }
 
-async function handleMessage(message: Message, deps: ConsumerDeps, previous: Promise<void>): Promise<void> {
+function decodeOrDrop(message: Message, logger: Logger): HubEvent | undefined {
   const decoded = decodeEvent({ data: message.data, attributes: message.attributes, id: message.id });
-  if (!decoded.ok || !decoded.event.id) {
-    // Not an event of ours (nothing can deliver it): keep it visible in the logs, do not loop on it.
-    deps.logger.error(
-      { messageId: message.id, reason: decoded.ok ? "no event id" : decoded.reason },
-      "undeliverable message acked",
-    );
-    message.ack();
-    return;
-  }
-  const event = decoded.event;
+  if (decoded.ok && decoded.event.id) return decoded.event;
+  // Not an event of ours (nothing can deliver it): keep it visible in the logs, do not loop on it.
+  logger.error(
+    { messageId: message.id, reason: decoded.ok ? "no event id" : decoded.reason },
+    "undeliverable message acked",
+  );
+  message.ack();
+  return undefined;
+}
+
+/**
+ * One transaction for the batch; if it fails, each message is tried alone (in order), so one
+ * event that cannot be stored is nacked without holding back the others.
+ */
+async function storeBatch(batch: Received[], deps: ConsumerDeps): Promise<void> {
   try {
-    const destinationIds = await matchDestinations(deps.db, event);
-    await previous;
-    const created = await withTransaction(deps.db, (client) =>
-      storeEventWithDeliveries(client, event, destinationIds),
-    );
-    message.ack();
-    deps.logger.debug({ eventId: event.id, trigger: event.trigger, deliveries: created }, "event stored");
+    const created = await withTransaction(deps.db, (client) => storeEvents(client, batch));
+    for (const { message } of batch) message.ack();
+    deps.logger.debug({ events: batch.length, deliveries: created }, "events stored");
     if (created > 0) deps.onDeliveriesStored();
   } catch (error) {
-    deps.logger.error({ err: error, eventId: event.id }, "storing the event failed; nacked for redelivery");
-    message.nack();
+    if (batch.length > 1) {
+      deps.logger.warn({ err: error, events: batch.length }, "storing a batch failed; storing one by one");
+      for (const received of batch) await storeBatch([received], deps);
+      return;
+    }
+    const eventId = batch[0]?.event.id;
+    deps.logger.error({ err: error, eventId }, "storing the event failed; nacked for redelivery");
+    for (const { message } of batch) message.nack();
   }
 }
 
-/** Enabled destinations whose Connector scope and trigger patterns take this event. */
-async function matchDestinations(db: Pool, event: HubEvent): Promise<string[]> {
-  const candidates = await findDestinationsForConnector(db, event.connectorId);
-  return candidates.filter((d) => matchesAnyTrigger(d.triggers, event.trigger)).map((d) => d.id);
+/** Destinations looked up once for the batch, matched per event, then stored. */
+async function storeEvents(client: PoolClient, batch: Received[]): Promise<number> {
+  const events = batch.map((received) => received.event);
+  const connectorIds = [...new Set(events.map((event) => event.connectorId))];
+  const routes = await findRoutesForConnectors(client, connectorIds);
+  return storeEventsWithDeliveries(client, events, routeEvents(events, routes));
 }

@@ -1,8 +1,10 @@
 import type { Pool } from "pg";
 import type { Logger } from "pino";
+import { claimBatches, deliverBatch, type ClaimedBatch } from "./batch-dispatch.ts";
 import { claimDeliveries } from "./claim.ts";
 import type { BreakerPolicy } from "./circuit-breaker.ts";
 import { classify, type Verdict } from "./classify.ts";
+import { createDeliveredRecorder, type RecordDelivered } from "./delivered-recorder.ts";
 import type { DispatchMetrics } from "./metrics.ts";
 import type { OperatorEvents } from "./operator-events.ts";
 import { recordAttempt, releaseDelivery } from "./record.ts";
@@ -35,6 +37,7 @@ export type DeliveryLoop = { wake(): void; stop(): Promise<void> };
  */
 export function startDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoopOptions): DeliveryLoop {
   const inFlight = new Set<Promise<void>>();
+  const recordDelivered = createDeliveredRecorder(deps.db, options.owner);
   let running = true;
   let isWoken = false;
   let wakeUp: (() => void) | undefined;
@@ -52,21 +55,32 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoopO
       };
     });
 
+  const track = (work: Promise<void>, context: Record<string, string>) => {
+    const task = work
+      .catch((error: unknown) => deps.logger.error({ err: error, ...context }, "delivery crashed"))
+      .finally(() => {
+        inFlight.delete(task);
+        wake();
+      });
+    inFlight.add(task);
+  };
+  let batchesCheckedAt = 0;
+
   const loop = (async () => {
     while (running) {
       isWoken = false;
       const free = options.concurrency - inFlight.size;
       const claimed = free > 0 ? await claim(deps, options, free) : [];
-      for (const delivery of claimed) {
-        const task = deliver(deps, options, delivery)
-          .catch((error: unknown) =>
-            deps.logger.error({ err: error, deliveryId: delivery.id }, "delivery crashed"),
-          )
-          .finally(() => {
-            inFlight.delete(task);
-            wake();
-          });
-        inFlight.add(task);
+      const targets = targetsOf(deps.db, claimed);
+      for (const delivery of claimed)
+        track(deliver(deps, options, delivery, targets.get(delivery.destinationId), recordDelivered), {
+          deliveryId: delivery.id,
+        });
+      // Batch destinations (webhooks v1): a batch takes one slot; looked for once per poll interval.
+      if (free > claimed.length && Date.now() - batchesCheckedAt >= options.pollIntervalMs) {
+        batchesCheckedAt = Date.now();
+        for (const batch of await claimDueBatches(deps, options, free - claimed.length))
+          track(deliverBatch(deps, options, batch), { destinationId: batch.destinationId });
       }
       if (claimed.length < free || free === 0) await sleep(options.pollIntervalMs);
     }
@@ -101,12 +115,36 @@ async function claim(
   }
 }
 
+async function claimDueBatches(
+  deps: DeliveryLoopDeps,
+  options: DeliveryLoopOptions,
+  free: number,
+): Promise<ClaimedBatch[]> {
+  try {
+    return await claimBatches(deps.db, options.owner, options.leaseSeconds, free);
+  } catch (error) {
+    deps.logger.error({ err: error }, "claiming due batches failed");
+    return [];
+  }
+}
+
+/** Each claimed destination loaded once per claim (not once per delivery), read when the sends start. */
+function targetsOf(
+  db: Pool,
+  claimed: ClaimedDelivery[],
+): Map<string, Promise<DestinationTarget | undefined>> {
+  const ids = new Set(claimed.map((delivery) => delivery.destinationId));
+  return new Map([...ids].map((id) => [id, loadDestination(db, id)]));
+}
+
 async function deliver(
   deps: DeliveryLoopDeps,
   options: DeliveryLoopOptions,
   delivery: ClaimedDelivery,
+  loadingTarget: Promise<DestinationTarget | undefined> | undefined,
+  recordDelivered: RecordDelivered,
 ): Promise<void> {
-  const target = await loadDestination(deps.db, delivery.destinationId);
+  const target = await loadingTarget;
   if (!target) return; // deleted: its deliveries went with it
   if (!target.enabled) return releaseDelivery(deps.db, delivery, options.owner);
   const startedAt = new Date();
@@ -118,6 +156,7 @@ async function deliver(
     deps.db,
     { delivery, owner: options.owner, startedAt, result, verdict, nextAttemptAt: next },
     options.breaker,
+    recordDelivered,
   );
   if (!outcome.recorded) return;
   const outcomeClass = verdict.kind === "delivered" ? "success" : verdict.outcome;

@@ -18,6 +18,7 @@ import { buildApp } from "./app.ts";
 import { dispatcherConfigSchema, loadDispatcherConfig } from "./config.ts";
 import { startConsumer } from "./consumer.ts";
 import { startDeliveryLoop } from "./delivery-loop.ts";
+import { createAmqpConnections } from "./destinations/amqp-connections.ts";
 import { createDispatchMetrics } from "./metrics.ts";
 import { createTokenCache } from "./oauth2-token-cache.ts";
 import { createOperatorEvents } from "./operator-events.ts";
@@ -48,12 +49,17 @@ await runService(SERVICE, async () => {
 
   const metrics = createMetricsRegistry(SERVICE);
   const sender = createSender(createSsrfPolicy(config.SSRF_ALLOW));
+  const amqp = createAmqpConnections(logger, {
+    connectTimeoutMs: config.AMQP_CONNECT_TIMEOUT_MS,
+    backoff: { initialMs: config.AMQP_RECONNECT_INITIAL_MS, maxMs: config.AMQP_RECONNECT_MAX_MS },
+  });
   const deliveries = startDeliveryLoop(
     {
       db,
       logger,
       secrets,
       sender,
+      amqp,
       tokens: createTokenCache(sender),
       metrics: createDispatchMetrics(metrics, db),
       operations: createOperatorEvents(pubsub, config.OPERATIONS_TOPIC, logger),
@@ -99,6 +105,7 @@ await runService(SERVICE, async () => {
   shutdown.add("retention cleanup", () => retention.stop());
   shutdown.add("http server", () => app.close());
   shutdown.add("http agents", () => sender.close());
+  shutdown.add("amqp connections", () => amqp.close(), { timeoutMs: 3000 });
   shutdown.add("pubsub client", () => pubsub.close());
   shutdown.add("database pool", () => db.end());
   onSignals(shutdown);

@@ -4,8 +4,10 @@ import { decideAfterFailure, type BreakerPolicy } from "./circuit-breaker.ts";
 import type { Verdict } from "./classify.ts";
 import type { SendResult } from "./send-result.ts";
 import type { ClaimedDelivery } from "./store/deliveries.ts";
+import type { RecordDelivered } from "./delivered-recorder.ts";
+import type { AttemptRow } from "./store/delivered.ts";
 import { disableDestination } from "./store/destinations.ts";
-import { countDestinationFailure, markDestinationHealthy, openBreaker } from "./store/health.ts";
+import { countDestinationFailure, openBreaker } from "./store/health.ts";
 
 export type AttemptRecord = {
   delivery: ClaimedDelivery;
@@ -31,23 +33,22 @@ type DeliveryStatus = "pending" | "delivered" | "failed" | "parked";
 /**
  * Writes the attempt, moves the delivery on and updates the destination's health, in one
  * transaction. The update is fenced by the lease owner: a worker whose lease ran out and was taken
- * over cannot overwrite the new owner's work.
+ * over cannot overwrite the new owner's work. Successes (the common case) go to `recordDelivered`,
+ * which writes the same rows for many deliveries in one statement.
  */
 export async function recordAttempt(
   db: Pool,
   record: AttemptRecord,
   policy: BreakerPolicy,
+  recordDelivered: RecordDelivered,
 ): Promise<RecordOutcome> {
   const { delivery, verdict } = record;
   const status = statusAfter(verdict, record.nextAttemptAt);
+  if (verdict.kind === "delivered") return { recorded: await recordDelivered(attemptRow(record)), status };
   return withTransaction(db, async (client) => {
     const isOwner = await updateDelivery(client, record, status);
     if (!isOwner) return { recorded: false, status }; // lease lost: the other worker records its own attempt
     await insertAttempt(client, record);
-    if (verdict.kind === "delivered") {
-      await markDestinationHealthy(client, delivery.destinationId);
-      return { recorded: true, status };
-    }
     const health = await countDestinationFailure(client, delivery.destinationId);
     const decision =
       verdict.kind === "gone"
@@ -92,25 +93,42 @@ async function updateDelivery(
 }
 
 async function insertAttempt(client: PoolClient, record: AttemptRecord): Promise<void> {
-  const { result, verdict } = record;
+  const row = attemptRow(record);
   await client.query(
     `INSERT INTO delivery_attempts (id, delivery_id, attempt_number, started_at, duration_ms, outcome,
        status_code, response_headers, response_body, error, next_attempt_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
     [
-      newId("att"),
-      record.delivery.id,
-      record.delivery.attemptCount + 1,
-      record.startedAt,
-      result.durationMs,
-      verdict.kind === "delivered" ? "success" : verdict.outcome,
-      result.kind === "response" ? result.status : null,
-      result.kind === "response" ? result.headers : null,
-      result.kind === "response" ? result.body : null,
-      result.kind === "failure" ? result.message : null,
-      record.nextAttemptAt ?? null,
+      row.id,
+      row.deliveryId,
+      row.attemptNumber,
+      row.startedAt,
+      row.durationMs,
+      row.outcome,
+      row.statusCode,
+      row.responseHeaders,
+      row.responseBody,
+      row.error,
+      row.nextAttemptAt,
     ],
   );
+}
+
+function attemptRow(record: AttemptRecord): AttemptRow {
+  const { result, verdict } = record;
+  return {
+    id: newId("att"),
+    deliveryId: record.delivery.id,
+    attemptNumber: record.delivery.attemptCount + 1,
+    startedAt: record.startedAt,
+    durationMs: result.durationMs,
+    outcome: verdict.kind === "delivered" ? "success" : verdict.outcome,
+    statusCode: result.kind === "response" ? result.status : null,
+    responseHeaders: result.kind === "response" ? result.headers : null,
+    responseBody: result.kind === "response" ? result.body : null,
+    error: result.kind === "failure" ? result.message : null,
+    nextAttemptAt: record.nextAttemptAt ?? null,
+  };
 }
 
 function statusAfter(verdict: Verdict, next: Date | undefined): DeliveryStatus {

@@ -6,9 +6,21 @@ export type SendResult =
 /**
  * timeout · dns · connect (refused, reset, unreachable) · tls · network (anything else on the wire) ·
  * ssrf_blocked (address not allowed) · auth (OAuth2 token could not be obtained) · broker (AMQP
- * channel closed or publish not confirmed) · config (the stored destination cannot be used).
+ * channel closed before the confirm) · broker_unreachable (no AMQP connection) · broker_nack (the
+ * broker refused the message) · exchange_not_found · config (the stored destination cannot be used).
  */
 export type SendFailure =
-  "timeout" | "dns" | "connect" | "tls" | "network" | "ssrf_blocked" | "auth" | "broker" | "config";
+  | "timeout"
+  | "dns"
+  | "connect"
+  | "tls"
+  | "network"
+  | "ssrf_blocked"
+  | "auth"
+  | "broker"
+  | "broker_unreachable"
+  | "broker_nack"
+  | "exchange_not_found"
+  | "config";
 
 export const MAX_RESPONSE_BODY_BYTES = 16 * 1024;

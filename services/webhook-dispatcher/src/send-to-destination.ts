@@ -1,13 +1,14 @@
 import { parseDestinationConfig } from "@event-hub/shared";
+import type { AmqpConnections } from "./destinations/amqp-connections.ts";
+import { publishToAmqp } from "./destinations/amqp.ts";
 import { sendWebhook, type WebhookDeps } from "./destinations/webhook.ts";
 import type { SendResult } from "./send-result.ts";
 import type { ClaimedDelivery } from "./store/deliveries.ts";
 import type { DestinationTarget } from "./store/destinations.ts";
 
 export type DestinationSenders = WebhookDeps & {
-  amqp?: {
-    publish(delivery: ClaimedDelivery, target: DestinationTarget, config: unknown): Promise<SendResult>;
-  };
+  /** Absent (some tests): AMQP deliveries fail with `broker_unreachable` and are retried. */
+  amqp?: AmqpConnections;
 };
 
 /** Hands one delivery to its destination kind; a stored config that does not fit is a final error. */
@@ -24,8 +25,16 @@ export async function sendToDestination(
       return sendWebhook(deps, delivery, { ...target, config: parsed.value.config }, now);
     case "amqp":
       return deps.amqp
-        ? deps.amqp.publish(delivery, target, parsed.value.config)
-        : { kind: "failure", failure: "broker", message: "AMQP publishing is not available", durationMs: 0 };
+        ? publishToAmqp({ connections: deps.amqp, secrets: deps.secrets }, delivery, {
+            ...target,
+            config: parsed.value.config,
+          })
+        : {
+            kind: "failure",
+            failure: "broker_unreachable",
+            message: "AMQP publishing is not available",
+            durationMs: 0,
+          };
     case "batch":
       return {
         kind: "failure",

@@ -1,40 +1,56 @@
 import type { HubEvent } from "@event-hub/shared";
 import { newId } from "@event-hub/shared";
 import type { PoolClient } from "pg";
+import type { RoutedDelivery } from "../event-routing.ts";
 
 /**
- * Stores the event and one delivery per destination. Both inserts ignore rows that exist, so a
- * Pub/Sub message delivered twice creates nothing new. Returns how many deliveries were new, and
- * notifies `deliveries_due` when there are any.
+ * Stores a batch of events and their deliveries with one insert each. Both ignore rows that exist,
+ * so a Pub/Sub message delivered twice (even twice in one batch) creates nothing new. Rows are
+ * inserted in the order given, so `deliveries.seq` (lane order) follows arrival order. Returns how
+ * many deliveries were new, and notifies `deliveries_due` when there are any.
  */
-export async function storeEventWithDeliveries(
+export async function storeEventsWithDeliveries(
   client: PoolClient,
-  event: HubEvent,
-  destinationIds: string[],
+  events: readonly HubEvent[],
+  deliveries: readonly RoutedDelivery[],
 ): Promise<number> {
-  await client.query(
-    `INSERT INTO events (id, connector_id, trigger, data, correlation_id, occurred_at)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (id) DO NOTHING`,
-    [
-      event.id,
-      event.connectorId,
-      event.trigger,
-      JSON.stringify(event.data ?? {}),
-      event.correlationId ?? null,
-      event.time,
-    ],
-  );
-  if (destinationIds.length === 0) return 0;
+  await insertEvents(client, events);
+  if (deliveries.length === 0) return 0;
   const result = await client.query(
     `INSERT INTO deliveries (id, event_id, destination_id, connector_id)
-     SELECT ids.delivery_id, $1, ids.destination_id, $2
-       FROM unnest($3::text[], $4::text[]) AS ids (delivery_id, destination_id)
+     SELECT id, event_id, destination_id, connector_id
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY
+            AS d (id, event_id, destination_id, connector_id, position)
+      ORDER BY position
      ON CONFLICT (event_id, destination_id) DO NOTHING`,
-    [event.id, event.connectorId, destinationIds.map(() => newId("dlv")), destinationIds],
+    [
+      deliveries.map(() => newId("dlv")),
+      deliveries.map((d) => d.eventId),
+      deliveries.map((d) => d.destinationId),
+      deliveries.map((d) => d.connectorId),
+    ],
   );
   const created = result.rowCount ?? 0;
   // Delivered at commit: wakes the delivery workers of every replica.
   if (created > 0) await client.query(`SELECT pg_notify('deliveries_due', '')`);
   return created;
+}
+
+async function insertEvents(client: PoolClient, events: readonly HubEvent[]): Promise<void> {
+  // data travels as text and becomes json in Postgres, so the stored text is exactly the serialised data.
+  await client.query(
+    `INSERT INTO events (id, connector_id, trigger, data, correlation_id, occurred_at)
+     SELECT id, connector_id, trigger, data::json, correlation_id, occurred_at
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+            AS e (id, connector_id, trigger, data, correlation_id, occurred_at)
+     ON CONFLICT (id) DO NOTHING`,
+    [
+      events.map((e) => e.id),
+      events.map((e) => e.connectorId),
+      events.map((e) => e.trigger),
+      events.map((e) => JSON.stringify(e.data ?? {})),
+      events.map((e) => e.correlationId ?? null),
+      events.map((e) => e.time),
+    ],
+  );
 }

@@ -1,0 +1,204 @@
+import { newId, parseDestinationConfig, withTransaction } from "@event-hub/shared";
+import type { Pool } from "pg";
+import { decideAfterFailure, type BreakerPolicy } from "./circuit-breaker.ts";
+import { classify, type Verdict } from "./classify.ts";
+import type { DeliveryLoopDeps, DeliveryLoopOptions } from "./delivery-loop.ts";
+import { sendBatch } from "./destinations/batch.ts";
+import { nextAttemptAt } from "./retry-policy.ts";
+import type { SendResult } from "./send-result.ts";
+import {
+  lockDueBatchDestinations,
+  markBatchStarted,
+  parkUnbatchable,
+  pickBatch,
+  writeBatchAttempt,
+} from "./store/batches.ts";
+import { leaseDeliveries, type ClaimedDelivery } from "./store/deliveries.ts";
+import { disableDestination, loadDestination, type DestinationTarget } from "./store/destinations.ts";
+import { countDestinationFailure, markDestinationHealthy, openBreaker } from "./store/health.ts";
+
+/** Most deliveries in one batch POST; the rest go in the next interval's batch. */
+const MAX_BATCH_SIZE = 1000;
+
+export type ClaimedBatch = { destinationId: string; deliveries: ClaimedDelivery[] };
+
+/**
+ * Claims the batches whose interval has come, in one transaction, under the same lease model as
+ * single deliveries: lock the destination (one replica at a time), park what a v1 batch cannot
+ * carry, lease its due deliveries (a dead worker's batch is simply due again after the lease) and
+ * start its interval. A batch destination with a live lease is skipped: one batch in flight at once.
+ */
+export async function claimBatches(
+  db: Pool,
+  owner: string,
+  leaseSeconds: number,
+  maxBatches: number,
+): Promise<ClaimedBatch[]> {
+  return withTransaction(db, async (client) => {
+    const batches: ClaimedBatch[] = [];
+    for (const destinationId of await lockDueBatchDestinations(client, maxBatches)) {
+      await parkUnbatchable(client, destinationId);
+      const ids = await pickBatch(client, destinationId, MAX_BATCH_SIZE);
+      if (ids.length === 0) continue;
+      await markBatchStarted(client, destinationId);
+      batches.push({
+        destinationId,
+        deliveries: await leaseDeliveries(client, { ids, owner, leaseSeconds }),
+      });
+    }
+    return batches;
+  });
+}
+
+/** send → classify → record for one batch: every delivery in it gets the same outcome. */
+export async function deliverBatch(
+  deps: DeliveryLoopDeps,
+  options: DeliveryLoopOptions,
+  batch: ClaimedBatch,
+): Promise<void> {
+  const target = await loadDestination(deps.db, batch.destinationId);
+  if (!target) return;
+  const startedAt = new Date();
+  const result = await send(deps, batch.deliveries, target);
+  const now = new Date();
+  const verdict = classify(result, now, { retryClientErrors: target.retryClientErrors });
+  const written = await recordBatchAttempt(
+    deps.db,
+    { batch, target, owner: options.owner, startedAt, result, verdict },
+    options.breaker,
+  );
+  const outcome = verdict.kind === "delivered" ? "success" : verdict.outcome;
+  for (const delivery of batch.deliveries.filter((d) => written.ids.has(d.id))) {
+    const isFirst = delivery.attemptCount === 0;
+    deps.metrics?.attempt(
+      outcome,
+      isFirst ? (startedAt.getTime() - delivery.occurredAt.getTime()) / 1000 : undefined,
+    );
+  }
+  for (let i = 0; i < written.failed; i++) deps.metrics?.deliveryFailed();
+  deps.logger[verdict.kind === "delivered" ? "debug" : "info"](
+    {
+      destinationId: batch.destinationId,
+      deliveries: written.ids.size,
+      outcome,
+      durationMs: result.durationMs,
+    },
+    "batch attempt",
+  );
+  if (written.disabledReason) {
+    await deps.operations?.publish({
+      type: "destination.disabled",
+      destinationId: batch.destinationId,
+      reason: written.disabledReason,
+      time: now.toISOString(),
+    });
+  }
+}
+
+async function send(
+  deps: DeliveryLoopDeps,
+  deliveries: ClaimedDelivery[],
+  target: DestinationTarget,
+): Promise<SendResult> {
+  const parsed = parseDestinationConfig(target.type, target.config);
+  if (!parsed.ok) return { kind: "failure", failure: "config", message: parsed.reason, durationMs: 0 };
+  if (parsed.value.type !== "batch")
+    return {
+      kind: "failure",
+      failure: "config",
+      message: `destination is now ${parsed.value.type}`,
+      durationMs: 0,
+    };
+  return sendBatch(deps.sender, deliveries, parsed.value.config, target.timeoutMs);
+}
+
+type BatchRecord = {
+  batch: ClaimedBatch;
+  target: DestinationTarget;
+  owner: string;
+  startedAt: Date;
+  result: SendResult;
+  verdict: Verdict;
+};
+
+/**
+ * One transaction: every still-leased delivery of the batch moves on by its own retry schedule
+ * (a failed batch keeps them all), one attempt row each, and the destination's health is counted
+ * once for the batch (one POST is one success or failure for the breaker).
+ */
+async function recordBatchAttempt(
+  db: Pool,
+  record: BatchRecord,
+  policy: BreakerPolicy,
+): Promise<{ ids: Set<string>; failed: number; disabledReason?: string }> {
+  const { batch, result, verdict } = record;
+  const now = new Date();
+  // One jitter draw for the whole batch: deliveries that failed together come due together again.
+  const jitter = Math.random();
+  const nexts = batch.deliveries.map((d) => scheduleBatchRetry(d, record.target, verdict, now, jitter));
+  const statuses = nexts.map((next) => statusAfter(verdict, next));
+  return withTransaction(db, async (client) => {
+    const ids = new Set(
+      await writeBatchAttempt(client, {
+        owner: record.owner,
+        deliveryIds: batch.deliveries.map((d) => d.id),
+        attemptNumbers: batch.deliveries.map((d) => d.attemptCount + 1),
+        statuses,
+        nextAttemptAts: nexts.map((next) => next ?? null),
+        attemptIds: batch.deliveries.map(() => newId("att")),
+        startedAt: record.startedAt,
+        durationMs: result.durationMs,
+        outcome: verdict.kind === "delivered" ? "success" : verdict.outcome,
+        statusCode: result.kind === "response" ? result.status : null,
+        responseHeaders: result.kind === "response" ? result.headers : null,
+        responseBody: result.kind === "response" ? result.body : null,
+        error: describe(result, verdict),
+      }),
+    );
+    const failed = batch.deliveries.filter((d, i) => ids.has(d.id) && statuses[i] === "failed").length;
+    if (ids.size === 0) return { ids, failed };
+    if (verdict.kind === "delivered") {
+      await markDestinationHealthy(client, batch.destinationId);
+      return { ids, failed };
+    }
+    const health = await countDestinationFailure(client, batch.destinationId);
+    const decision =
+      verdict.kind === "gone"
+        ? { disableReason: "receiver answered 410 Gone" }
+        : decideAfterFailure(health, now, policy);
+    if (
+      decision.disableReason &&
+      (await disableDestination(client, batch.destinationId, decision.disableReason))
+    )
+      return { ids, failed, disabledReason: decision.disableReason };
+    if (decision.breakerOpenUntil) await openBreaker(client, batch.destinationId, decision.breakerOpenUntil);
+    return { ids, failed };
+  });
+}
+
+function scheduleBatchRetry(
+  delivery: ClaimedDelivery,
+  target: DestinationTarget,
+  verdict: Verdict,
+  now: Date,
+  jitter: number,
+): Date | undefined {
+  if (verdict.kind !== "retry") return undefined;
+  return nextAttemptAt(delivery.attemptCount + 1 - delivery.scheduleOffset, now, {
+    random: () => jitter,
+    ...(target.retryScheduleSeconds ? { schedule: target.retryScheduleSeconds } : {}),
+    ...(verdict.retryAfterMs === undefined ? {} : { retryAfterMs: verdict.retryAfterMs }),
+  });
+}
+
+function statusAfter(verdict: Verdict, next: Date | undefined): string {
+  if (verdict.kind === "delivered") return "delivered";
+  if (verdict.kind === "gone") return "parked";
+  return verdict.kind === "retry" && next ? "pending" : "failed";
+}
+
+function describe(result: SendResult, verdict: Verdict): string | null {
+  if (verdict.kind === "delivered") return null;
+  if (result.kind === "failure") return `${result.failure}: ${result.message}`;
+  return verdict.kind === "failed" ? verdict.reason : `HTTP ${result.status}`;
+}

@@ -1,0 +1,108 @@
+import { newId, withTransaction, type HubEvent } from "@event-hub/shared";
+import type { Pool } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { insertDestination } from "../../test/harness.ts";
+import { openOwnTestDatabase } from "../../test/own-test-pool.ts";
+import { routeEvents } from "../event-routing.ts";
+import { recordDeliveredAttempts } from "./delivered.ts";
+import { findRoutesForConnectors } from "./destination-routes.ts";
+import { storeEventsWithDeliveries } from "./events.ts";
+
+// The consumer's and the recorder's multi-row statements against the real schema.
+describe("batched writes", () => {
+  let own: Awaited<ReturnType<typeof openOwnTestDatabase>>;
+  let db: Pool;
+
+  beforeAll(async () => {
+    own = await openOwnTestDatabase("batched-writes");
+    db = own.db;
+  });
+
+  afterAll(async () => own?.close());
+
+  const event = (connectorId: string, data: unknown): HubEvent => ({
+    id: newId("evt"),
+    connectorId,
+    trigger: "transport.messageReceived",
+    data,
+    time: new Date().toISOString(),
+  });
+
+  const store = (events: HubEvent[]) =>
+    withTransaction(db, async (client) => {
+      const routes = await findRoutesForConnectors(client, [...new Set(events.map((e) => e.connectorId))]);
+      return storeEventsWithDeliveries(client, events, routeEvents(events, routes));
+    });
+
+  it("stores a batch in arrival order, exactly as sent, and a redelivered batch creates nothing", async () => {
+    const [a, b] = [newId("evt"), newId("evt")]; // Connector ids of this test only
+    const both = await insertDestination(db, { config: { url: "http://127.0.0.1:9/" } });
+    const onlyA = await insertDestination(db, { config: { url: "http://127.0.0.1:9/" }, connectorIds: [a] });
+    const first = event(a, { text: 'ä "quoted" \\ back', n: 1 });
+    const events = [first, event(b, {}), event(a, { n: 2 }), event(a, { n: 3 }), first]; // first twice
+
+    expect(await store(events)).toBe(7); // 4 distinct events to `both`, 3 of Connector a to `onlyA`
+    expect(await store(events)).toBe(0);
+
+    const lane = await db.query<{ event_id: string }>(
+      `SELECT event_id FROM deliveries WHERE destination_id = $1 AND connector_id = $2 ORDER BY seq`,
+      [onlyA, a],
+    );
+    expect(lane.rows.map((row) => row.event_id)).toEqual([events[0]?.id, events[2]?.id, events[3]?.id]);
+    const stored = await db.query<{ data: string }>(`SELECT data::text AS data FROM events WHERE id = $1`, [
+      first.id,
+    ]);
+    expect(stored.rows[0]?.data).toBe(JSON.stringify(first.data));
+    const toBoth = await db.query(`SELECT 1 FROM deliveries WHERE destination_id = $1`, [both]);
+    expect(toBoth.rowCount).toBe(4);
+  });
+
+  it("records successes in one statement, only where this worker still holds the lease", async () => {
+    const connector = newId("evt");
+    const destination = await insertDestination(db, { config: { url: "http://127.0.0.1:9/" } });
+    await store([event(connector, {}), event(connector, {}), event(connector, {})]);
+    const ids = (
+      await db.query<{ id: string }>(`SELECT id FROM deliveries WHERE destination_id = $1 ORDER BY seq`, [
+        destination,
+      ])
+    ).rows.map((row) => row.id);
+    await db.query(`UPDATE deliveries SET lease_owner = 'w1' WHERE id = ANY ($1)`, [ids.slice(0, 2)]);
+    await db.query(`UPDATE deliveries SET lease_owner = 'w2' WHERE id = $1`, [ids[2]]);
+    await db.query(
+      `INSERT INTO destination_health (destination_id, consecutive_failures, failing_since) VALUES ($1, 3, now())`,
+      [destination],
+    );
+
+    const attempts = ids.map((deliveryId) => ({
+      id: newId("att"),
+      deliveryId,
+      attemptNumber: 1,
+      startedAt: new Date(),
+      durationMs: 7,
+      outcome: "success",
+      statusCode: 200,
+      responseHeaders: { "content-type": "text/plain" },
+      responseBody: "ok",
+      error: null,
+      nextAttemptAt: null,
+    }));
+    const recorded = await recordDeliveredAttempts(db, attempts, "w1");
+
+    expect([...recorded].sort()).toEqual(ids.slice(0, 2).sort());
+    const rows = await db.query<{ id: string; status: string; n: number }>(
+      `SELECT d.id, d.status, (SELECT count(*)::int FROM delivery_attempts a WHERE a.delivery_id = d.id) AS n
+         FROM deliveries d WHERE d.destination_id = $1 ORDER BY d.seq`,
+      [destination],
+    );
+    expect(rows.rows.map((row) => [row.status, row.n])).toEqual([
+      ["delivered", 1],
+      ["delivered", 1],
+      ["pending", 0],
+    ]);
+    const health = await db.query<{ consecutive_failures: number }>(
+      `SELECT consecutive_failures FROM destination_health WHERE destination_id = $1`,
+      [destination],
+    );
+    expect(health.rows[0]?.consecutive_failures).toBe(0);
+  });
+});

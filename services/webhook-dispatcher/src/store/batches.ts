@@ -1,0 +1,132 @@
+import type { PoolClient } from "pg";
+import { BATCHED_TRIGGERS } from "../destinations/batch.ts";
+
+/** The interval from the stored config; a config without a number waits 60 s (its batch then fails as config). */
+const INTERVAL_SECONDS = `CASE WHEN jsonb_typeof(d.config -> 'publishIntervalSeconds') = 'number'
+  THEN (d.config ->> 'publishIntervalSeconds')::float8 ELSE 60 END`;
+
+/**
+ * Batch destinations whose next batch may start now, locked for this transaction (SKIP LOCKED: one
+ * replica at a time): enabled, breaker not open, an interval since the last batch began, no batch in
+ * flight (no live lease), and due work waiting.
+ */
+export async function lockDueBatchDestinations(client: PoolClient, limit: number): Promise<string[]> {
+  const result = await client.query<{ id: string }>(
+    `SELECT d.id
+       FROM destinations d
+       LEFT JOIN destination_health h ON h.destination_id = d.id
+      WHERE d.enabled AND d.type = 'batch'
+        AND (h.breaker_open_until IS NULL OR h.breaker_open_until <= now())
+        AND (h.batch_started_at IS NULL
+             OR h.batch_started_at + make_interval(secs => ${INTERVAL_SECONDS}) <= now())
+        AND NOT EXISTS (SELECT 1 FROM deliveries l
+                         WHERE l.destination_id = d.id AND l.status = 'pending'
+                           AND l.lease_owner IS NOT NULL AND l.next_attempt_at > now())
+        AND EXISTS (SELECT 1 FROM deliveries w
+                     WHERE w.destination_id = d.id AND w.status = 'pending' AND w.next_attempt_at <= now())
+      ORDER BY h.batch_started_at NULLS FIRST
+      LIMIT $1
+        FOR NO KEY UPDATE OF d SKIP LOCKED`,
+    [limit],
+  );
+  return result.rows.map((row) => row.id);
+}
+
+/**
+ * Parks due deliveries whose trigger a webhooks v1 batch cannot carry (it has only `messages` and
+ * `relationships`): visible with a reason instead of waiting forever.
+ */
+export async function parkUnbatchable(client: PoolClient, destinationId: string): Promise<number> {
+  const result = await client.query(
+    `UPDATE deliveries d
+        SET status = 'parked', finished_at = now(), lease_owner = NULL,
+            last_error = 'batch destinations carry only ' || array_to_string($2::text[], ' and ') || ' events'
+       FROM events e
+      WHERE e.id = d.event_id AND d.destination_id = $1 AND d.status = 'pending'
+        AND d.next_attempt_at <= now() AND e.trigger <> ALL ($2::text[])`,
+    [destinationId, BATCHED_TRIGGERS],
+  );
+  return result.rowCount ?? 0;
+}
+
+/** Ids of up to `limit` due deliveries of a batch destination, in storage order. */
+export async function pickBatch(client: PoolClient, destinationId: string, limit: number): Promise<string[]> {
+  const result = await client.query<{ id: string }>(
+    `SELECT id FROM deliveries
+      WHERE destination_id = $1 AND status = 'pending' AND next_attempt_at <= now()
+      ORDER BY seq
+      LIMIT $2
+        FOR UPDATE SKIP LOCKED`,
+    [destinationId, limit],
+  );
+  return result.rows.map((row) => row.id);
+}
+
+/** Starts the destination's interval: its next batch may begin `publishIntervalSeconds` from now. */
+export async function markBatchStarted(client: PoolClient, destinationId: string): Promise<void> {
+  await client.query(
+    `INSERT INTO destination_health (destination_id, batch_started_at) VALUES ($1, now())
+     ON CONFLICT (destination_id) DO UPDATE SET batch_started_at = now()`,
+    [destinationId],
+  );
+}
+
+type BatchAttemptRows = {
+  owner: string;
+  deliveryIds: string[];
+  attemptNumbers: number[];
+  /** Per delivery: 'pending' (retry), 'delivered', 'failed' or 'parked'. */
+  statuses: string[];
+  nextAttemptAts: Array<Date | null>;
+  attemptIds: string[];
+  startedAt: Date;
+  durationMs: number;
+  outcome: string;
+  statusCode: number | null;
+  responseHeaders: Record<string, string> | null;
+  responseBody: string | null;
+  error: string | null;
+};
+
+/**
+ * Moves every delivery of a batch on and writes one attempt row each. Fenced by the lease owner:
+ * deliveries whose lease was taken over are left to their new owner. Returns the ids written.
+ */
+export async function writeBatchAttempt(client: PoolClient, rows: BatchAttemptRows): Promise<string[]> {
+  const updated = await client.query<{ id: string }>(
+    `UPDATE deliveries d
+        SET attempt_count = u.attempt_number, status = u.status,
+            next_attempt_at = COALESCE(u.next_attempt_at, d.next_attempt_at),
+            last_error = $6, lease_owner = NULL,
+            finished_at = CASE WHEN u.status = 'pending' THEN NULL ELSE now() END
+       FROM unnest($2::text[], $3::int[], $4::text[], $5::timestamptz[])
+            AS u (id, attempt_number, status, next_attempt_at)
+      WHERE d.id = u.id AND d.lease_owner = $1
+      RETURNING d.id`,
+    [rows.owner, rows.deliveryIds, rows.attemptNumbers, rows.statuses, rows.nextAttemptAts, rows.error],
+  );
+  const written = new Set(updated.rows.map((row) => row.id));
+  const keep = rows.deliveryIds.flatMap((id, i) => (written.has(id) ? [i] : []));
+  const pick = <T>(values: T[]) => keep.map((i) => values[i]);
+  await client.query(
+    `INSERT INTO delivery_attempts (id, delivery_id, attempt_number, started_at, duration_ms, outcome,
+       status_code, response_headers, response_body, error, next_attempt_at)
+     SELECT a.id, a.delivery_id, a.attempt_number, $4, $5, $6, $7, $8, $9, $10, a.next_attempt_at
+       FROM unnest($1::text[], $2::text[], $3::int[], $11::timestamptz[])
+            AS a (id, delivery_id, attempt_number, next_attempt_at)`,
+    [
+      pick(rows.attemptIds),
+      pick(rows.deliveryIds),
+      pick(rows.attemptNumbers),
+      rows.startedAt,
+      rows.durationMs,
+      rows.outcome,
+      rows.statusCode,
+      rows.responseHeaders,
+      rows.responseBody,
+      rows.error,
+      pick(rows.nextAttemptAts),
+    ],
+  );
+  return [...written];
+}
