@@ -21,7 +21,7 @@ export type IngestCredential = {
   authentication: { type: "ApiKey"; headerName: string; apiKey: string };
 };
 
-export const INGEST_HEADER = "x-api-key";
+const INGEST_HEADER = "x-api-key";
 
 export type RegisterConnectorDeps = { db: Pool; secrets: SecretBox; ingestBaseUrl: string };
 

@@ -4,8 +4,8 @@ import { insertEvent } from "./store/events.ts";
 import { notifyDeliveriesDue, upsertDeliveries } from "./store/deliveries.ts";
 import { findWebhook } from "./update-webhook.ts";
 
-export const TEST_TRIGGER = "hub.test";
-export const TEST_CONNECTOR_ID = "hub";
+const TEST_TRIGGER = "hub.test";
+const TEST_CONNECTOR_ID = "hub";
 
 /**
  * A synthetic `hub.test` event (Connector id `hub`) stored with one delivery to this destination:

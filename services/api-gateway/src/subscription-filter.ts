@@ -1,7 +1,7 @@
 import { AppError } from "@event-hub/shared";
 
 /** Pub/Sub's limit on a subscription filter's length. */
-export const MAX_FILTER_BYTES = 256;
+const MAX_FILTER_BYTES = 256;
 
 export type PubSubFilter = {
   /** '' when every message matches. */

@@ -13,7 +13,7 @@ import {
 
 type Deps = { db: Pool; secrets: SecretBox };
 
-export function webhookNotFound(id: string): AppError {
+function webhookNotFound(id: string): AppError {
   return new AppError("error.hub.webhookNotFound", `no webhook "${id}"`, 404);
 }
 

@@ -34,7 +34,7 @@ for (const [network, prefix] of [
 }
 
 /** Fills `{{trigger}}` (first occurrence, as the Connector does) with a sample trigger. */
-export function sampleUrl(template: string): string {
+function sampleUrl(template: string): string {
   return template.replace("{{trigger}}", "transport.messageReceived");
 }
 

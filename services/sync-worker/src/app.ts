@@ -20,7 +20,7 @@ export type SyncWorkerDeps = IngestDeps & {
 };
 
 /** The header the Connector's webhooks module sends with `authentication: {type: "ApiKey"}`. */
-export const INGEST_CREDENTIAL_HEADER = "x-api-key";
+const INGEST_CREDENTIAL_HEADER = "x-api-key";
 
 const IngestBody = Type.Object({
   trigger: Type.String({ minLength: 1, maxLength: 256 }),

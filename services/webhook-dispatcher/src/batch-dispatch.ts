@@ -2,7 +2,7 @@ import { newId, parseDestinationConfig, withTransaction } from "@event-hub/share
 import type { Pool } from "pg";
 import { decideAfterFailure, type BreakerPolicy } from "./circuit-breaker.ts";
 import { classify, type Verdict } from "./classify.ts";
-import type { DeliveryLoopDeps, DeliveryLoopOptions } from "./delivery-loop.ts";
+import type { DeliveryLoopDeps, DeliveryLoopOptions } from "./delivery-context.ts";
 import { sendBatch } from "./destinations/batch.ts";
 import { nextAttemptAt } from "./retry-policy.ts";
 import type { SendResult } from "./send-result.ts";

@@ -1,32 +1,14 @@
 import type { Pool } from "pg";
-import type { Logger } from "pino";
 import { claimBatches, deliverBatch, type ClaimedBatch } from "./batch-dispatch.ts";
 import { claimDeliveries } from "./claim.ts";
-import type { BreakerPolicy } from "./circuit-breaker.ts";
 import { classify, type Verdict } from "./classify.ts";
+import type { DeliveryLoopDeps, DeliveryLoopOptions } from "./delivery-context.ts";
 import { createDeliveredRecorder, type RecordDelivered } from "./delivered-recorder.ts";
-import type { DispatchMetrics } from "./metrics.ts";
-import type { OperatorEvents } from "./operator-events.ts";
 import { recordAttempt, releaseDelivery } from "./record.ts";
 import { nextAttemptAt } from "./retry-policy.ts";
-import { sendToDestination, type DestinationSenders } from "./send-to-destination.ts";
+import { sendToDestination } from "./send-to-destination.ts";
 import type { ClaimedDelivery } from "./store/deliveries.ts";
 import { loadDestination, type DestinationTarget } from "./store/destinations.ts";
-
-export type DeliveryLoopDeps = DestinationSenders & {
-  db: Pool;
-  logger: Logger;
-  metrics?: DispatchMetrics;
-  operations?: OperatorEvents;
-};
-
-export type DeliveryLoopOptions = {
-  owner: string;
-  concurrency: number;
-  pollIntervalMs: number;
-  leaseSeconds: number;
-  breaker: BreakerPolicy;
-};
 
 export type DeliveryLoop = { wake(): void; stop(): Promise<void> };
 

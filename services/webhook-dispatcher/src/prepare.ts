@@ -11,7 +11,7 @@ export type WebhookSettings = {
   timeoutMs?: number;
 };
 
-export const USER_AGENT = "connector-event-hub";
+const USER_AGENT = "connector-event-hub";
 
 /**
  * The request a Connector's webhooks module would send — POST `{"trigger","data"}`, `{{trigger}}`

@@ -1,6 +1,6 @@
 /** Seconds to wait after attempt 1, 2, ...: about two days in all, as Standard Webhooks recommends. */
 export const DEFAULT_RETRY_SCHEDULE_SECONDS = [5, 30, 120, 600, 1800, 3600, 10800, 21600, 43200, 86400];
-export const JITTER = 0.2;
+const JITTER = 0.2;
 
 /** A Retry-After may stretch the scheduled delay, but never beyond this. */
 export const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000;

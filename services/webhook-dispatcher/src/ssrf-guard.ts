@@ -35,7 +35,7 @@ for (const [network, prefix] of [
   BLOCKED.addSubnet(network, prefix, "ipv6");
 }
 
-export class SsrfBlockedError extends Error {
+class SsrfBlockedError extends Error {
   readonly code = "ERR_SSRF_BLOCKED";
 }
 

@@ -2,7 +2,7 @@ import pg from "pg";
 import type { Logger } from "pino";
 
 /** Channel that the consumer and api-gateway notify when they stored deliveries that are due now. */
-export const DELIVERIES_DUE_CHANNEL = "deliveries_due";
+const DELIVERIES_DUE_CHANNEL = "deliveries_due";
 
 export type WakeListener = { stop(): Promise<void> };
 

@@ -29,7 +29,7 @@ declare module "fastify" {
 
 export type AuthOptions = { db: Pool; headerName: string; adminApiKey: string };
 
-export const ADMIN_PRINCIPAL: Principal = { id: "admin", scopes: ["**"] };
+const ADMIN_PRINCIPAL: Principal = { id: "admin", scopes: ["**"] };
 
 /** SHA-256 hex, how stored keys are kept (192 random bits need no slow hash). */
 export function hashApiKey(key: string): string {

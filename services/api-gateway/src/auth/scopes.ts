@@ -7,22 +7,6 @@ import { isValidTriggerPattern, matchesTrigger } from "@event-hub/shared";
  * another delimiter, so the same matcher decides both.
  */
 
-/** Every scope a hub route asks for (the Core API proxy adds the Connector's `core:…` scopes). */
-export const HUB_SCOPES = [
-  "keys:read",
-  "keys:write",
-  "connectors:read",
-  "connectors:write",
-  "webhooks:read",
-  "webhooks:write",
-  "deliveries:read",
-  "deliveries:write",
-  "events:read",
-  "events:write",
-  "subscriptions:read",
-  "subscriptions:write",
-] as const;
-
 const toDotted = (scope: string): string => scope.replaceAll(":", ".");
 
 /** A scope pattern a key may be granted: `webhooks:write`, `deliveries:*`, `core:**`, `**`. */

@@ -10,7 +10,7 @@ import {
   releaseIdempotencyKey,
 } from "../store/idempotency-keys.ts";
 
-export const IDEMPOTENCY_HEADER = "idempotency-key";
+const IDEMPOTENCY_HEADER = "idempotency-key";
 const ACCEPTABLE_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export type IdempotencyOptions = {

@@ -62,7 +62,7 @@ export const ConnectorPatch = Type.Object(
 
 const Timestamp = Type.Union([Type.String({ format: "date-time" }), Type.Null()]);
 
-export const SyncStatus = Type.Object(
+const SyncStatus = Type.Object(
   {
     nextSyncAt: Timestamp,
     syncRequestedAt: Timestamp,

@@ -4,7 +4,7 @@ import { Type, type TProperties, type TSchema } from "typebox";
  * Cursor pagination for every list: `limit` (1–200, default 50) and `cursor` (the previous page's
  * `nextCursor`, which is the last item's id: ids sort by creation time, so a page is a range scan).
  */
-export const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50, description: "Page size" });
+const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50, description: "Page size" });
 export const Cursor = Type.String({
   pattern: "^[a-z]{3}_[0-9A-Z]{26}$",
   description: "`nextCursor` of the previous page",

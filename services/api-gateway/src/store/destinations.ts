@@ -118,7 +118,7 @@ export async function listEnabledDestinationsFor(db: Db, connectorId: string): P
   return result.rows;
 }
 
-export async function insertSecret(db: Db, destinationId: string, sealedSecret: string): Promise<void> {
+async function insertSecret(db: Db, destinationId: string, sealedSecret: string): Promise<void> {
   await db.query(`INSERT INTO destination_secrets (destination_id, secret_sealed) VALUES ($1, $2)`, [
     destinationId,
     sealedSecret,

@@ -3,7 +3,7 @@
  * `transport.relationshipChanged` with status Pending and exactly one audit-log entry, created by
  * the peer — never a relationship the Connector itself requested.
  */
-export const RELATIONSHIP_CHANGED = "transport.relationshipChanged";
+const RELATIONSHIP_CHANGED = "transport.relationshipChanged";
 
 type RelationshipData = {
   id?: unknown;

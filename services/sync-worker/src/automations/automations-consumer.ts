@@ -43,7 +43,7 @@ export function startAutomationsConsumer(
 }
 
 /** True when the event is done with (acted on, or nothing to do); false to have it redelivered. */
-export async function handleMessage(deps: AutomationsDeps, message: Message): Promise<boolean> {
+async function handleMessage(deps: AutomationsDeps, message: Message): Promise<boolean> {
   const decoded = decodeEvent(message);
   if (!decoded.ok || decoded.form !== "cloudevents") return true;
   return await runAutoAccept(deps, decoded.event);

@@ -17,8 +17,8 @@ export type AmqpMessage = {
   };
 };
 
-export const DEFAULT_ROUTING_KEY = "{{trigger}}";
-export const AMQP_APP_ID = "connector-event-hub";
+const DEFAULT_ROUTING_KEY = "{{trigger}}";
+const AMQP_APP_ID = "connector-event-hub";
 
 /**
  * The message the Connector's AMQP publisher would send — routing key = trigger, body = the event

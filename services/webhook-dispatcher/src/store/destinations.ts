@@ -1,20 +1,5 @@
 import type { Pool, PoolClient } from "pg";
 
-export type DestinationMatchRow = { id: string; triggers: string[] };
-
-/** Enabled destinations that take events of this Connector; trigger patterns are matched by the caller. */
-export async function findDestinationsForConnector(
-  db: Pool,
-  connectorId: string,
-): Promise<DestinationMatchRow[]> {
-  const result = await db.query<DestinationMatchRow>(
-    `SELECT id, triggers FROM destinations
-      WHERE enabled AND (connector_ids IS NULL OR $1 = ANY (connector_ids))`,
-    [connectorId],
-  );
-  return result.rows;
-}
-
 /** A destination as the delivery stages need it: stored config (unparsed), policy, signing secrets. */
 export type DestinationTarget = {
   id: string;
