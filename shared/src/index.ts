@@ -85,3 +85,4 @@ export {
   parseDestinationConfig,
 } from "./destination-config.ts";
 export type { DestinationConfig } from "./destination-config.ts";
+export { isBlockedAddress } from "./blocked-addresses.ts";

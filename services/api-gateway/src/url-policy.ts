@@ -1,4 +1,5 @@
-import { BlockList, isIP } from "node:net";
+import { isBlockedAddress } from "@event-hub/shared";
+import { isIP } from "node:net";
 
 /**
  * What a destination URL must be, checked when it is created: an absolute http(s) URL (the
@@ -10,28 +11,6 @@ export const SSRF_RULE =
   "webhook-dispatcher resolves the host when it connects and refuses private, loopback, link-local, " +
   "CGNAT, multicast and reserved addresses (IPv4-mapped too) unless its SSRF_ALLOW list covers them; " +
   "redirects are not followed.";
-
-const PRIVATE = new BlockList();
-for (const [network, prefix] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.168.0.0", 16],
-  ["224.0.0.0", 3],
-] as const) {
-  PRIVATE.addSubnet(network, prefix, "ipv4");
-}
-for (const [network, prefix] of [
-  ["::", 127],
-  ["fc00::", 7],
-  ["fe80::", 10],
-  ["ff00::", 8],
-] as const) {
-  PRIVATE.addSubnet(network, prefix, "ipv6");
-}
 
 /** Fills `{{trigger}}` (first occurrence, as the Connector does) with a sample trigger. */
 function sampleUrl(template: string): string {
@@ -63,13 +42,7 @@ export function privateAddressWarning(template: string): string | undefined {
   } catch {
     return undefined;
   }
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host)?.[1];
-  const address = mapped ?? host;
-  const family = isIP(address);
-  const isPrivate =
-    host === "localhost" ||
-    host.endsWith(".localhost") ||
-    (family === 4 && PRIVATE.check(address, "ipv4")) ||
-    (family === 6 && PRIVATE.check(address, "ipv6"));
+  const isLocalName = host === "localhost" || host.endsWith(".localhost");
+  const isPrivate = isLocalName || (isIP(host) !== 0 && isBlockedAddress(host));
   return isPrivate ? `${host} is a private or loopback address: ${SSRF_RULE}` : undefined;
 }

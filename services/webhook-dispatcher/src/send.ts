@@ -1,9 +1,10 @@
+import { isBlockedAddress } from "@event-hub/shared";
 import http from "node:http";
 import https from "node:https";
 import fetch, { type RequestInit } from "node-fetch";
 import { isIP } from "node:net";
 import { MAX_RESPONSE_BODY_BYTES, type SendFailure, type SendResult } from "./send-result.ts";
-import { guardedLookup, isBlockedAddress, type SsrfPolicy } from "./ssrf-guard.ts";
+import { guardedLookup, type SsrfPolicy } from "./ssrf-guard.ts";
 
 /** One HTTP POST, ready to go. */
 export type HttpRequest = {
