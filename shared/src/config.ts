@@ -219,3 +219,15 @@ export const shutdownSettings = {
     description: "Time budget of a graceful shutdown, under Cloud Run's 10 s grace period",
   }),
 };
+
+/** What every service reads besides its own settings: HTTP, logging, Postgres, Pub/Sub, secrets, shutdown. */
+export function serviceSettings(defaultPort: number) {
+  return {
+    ...httpSettings(defaultPort),
+    ...loggingSettings,
+    ...databaseSettings,
+    ...pubsubSettings,
+    ...secretsSettings,
+    ...shutdownSettings,
+  };
+}

@@ -65,6 +65,7 @@ export {
   pubsubSettings,
   redactConfig,
   secretsSettings,
+  serviceSettings,
   shutdownSettings,
 } from "./config.ts";
 export type { ConfigRow } from "./config.ts";
@@ -86,3 +87,5 @@ export {
 } from "./destination-config.ts";
 export type { DestinationConfig } from "./destination-config.ts";
 export { isBlockedAddress } from "./blocked-addresses.ts";
+export { openServiceFoundation } from "./service-foundation.ts";
+export type { FoundationConfig, ServiceFoundation } from "./service-foundation.ts";

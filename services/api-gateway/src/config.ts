@@ -1,22 +1,9 @@
-import {
-  databaseSettings,
-  httpSettings,
-  loadConfig,
-  loggingSettings,
-  pubsubSettings,
-  secretsSettings,
-  shutdownSettings,
-} from "@event-hub/shared";
+import { loadConfig, serviceSettings } from "@event-hub/shared";
 import { Type, type Static } from "typebox";
 
 /** Every variable api-gateway reads; docs/configuration.md is generated from these schemas. */
 export const apiGatewayConfigSchema = Type.Object({
-  ...httpSettings(8080),
-  ...loggingSettings,
-  ...databaseSettings,
-  ...pubsubSettings,
-  ...secretsSettings,
-  ...shutdownSettings,
+  ...serviceSettings(8080),
   ADMIN_API_KEY: Type.String({
     minLength: 30,
     secret: true,

@@ -1,17 +1,4 @@
-import {
-  checkDatabase,
-  checkPubSub,
-  createLogger,
-  createMetricsRegistry,
-  createSecretBox,
-  createShutdown,
-  ensureTopic,
-  onSignals,
-  openDatabase,
-  openPubSub,
-  redactConfig,
-  runService,
-} from "@event-hub/shared";
+import { onSignals, openServiceFoundation, runService } from "@event-hub/shared";
 import { buildApp } from "./app.ts";
 import { apiGatewayConfigSchema, loadApiGatewayConfig } from "./config.ts";
 
@@ -19,14 +6,8 @@ const SERVICE = "api-gateway";
 
 await runService(SERVICE, async () => {
   const config = loadApiGatewayConfig();
-  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-  logger.info({ config: redactConfig(apiGatewayConfigSchema, config) }, "starting");
-  const secrets = createSecretBox({ key: config.SECRETS_KEY, previousKeys: config.SECRETS_KEY_PREVIOUS });
-  const shutdown = createShutdown({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
-
-  const db = await openDatabase(SERVICE, config, logger);
-  const pubsub = openPubSub(config);
-  if (config.PUBSUB_PROVISION) await ensureTopic(pubsub, config.PUBSUB_TOPIC);
+  const { logger, db, secrets, pubsub, metrics, readiness, shutdown, closeClientsLast } =
+    await openServiceFoundation(SERVICE, apiGatewayConfigSchema, config);
 
   const app = await buildApp({
     logger,
@@ -34,11 +15,8 @@ await runService(SERVICE, async () => {
     secrets,
     pubsub,
     topicName: config.PUBSUB_TOPIC,
-    metrics: createMetricsRegistry(SERVICE),
-    readiness: {
-      database: () => checkDatabase(db, 2000),
-      pubsub: () => checkPubSub(pubsub, config.PUBSUB_TOPIC, 2000),
-    },
+    metrics,
+    readiness,
     isShuttingDown: shutdown.isShuttingDown,
     adminApiKey: config.ADMIN_API_KEY,
     apiKeyHeader: config.API_KEY_HEADER,
@@ -50,8 +28,7 @@ await runService(SERVICE, async () => {
   });
 
   shutdown.add("http server", () => app.close());
-  shutdown.add("pubsub client", () => pubsub.close());
-  shutdown.add("database pool", () => db.end());
+  closeClientsLast();
   onSignals(shutdown);
 
   await app.listen({ port: config.PORT, host: config.HOST });

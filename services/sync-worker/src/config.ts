@@ -1,23 +1,10 @@
-import {
-  databaseSettings,
-  httpSettings,
-  loadConfig,
-  loggingSettings,
-  pubsubSettings,
-  secretsSettings,
-  shutdownSettings,
-} from "@event-hub/shared";
+import { loadConfig, serviceSettings } from "@event-hub/shared";
 import { Type, type Static } from "typebox";
 import { automationSettings, brokerSettings, syncSettings } from "./config-sync.ts";
 
 /** Every variable sync-worker reads; docs/configuration.md is generated from these schemas. */
 export const syncWorkerConfigSchema = Type.Object({
-  ...httpSettings(8081),
-  ...loggingSettings,
-  ...databaseSettings,
-  ...pubsubSettings,
-  ...secretsSettings,
-  ...shutdownSettings,
+  ...serviceSettings(8081),
   PUBLISH_TIMEOUT_MS: Type.Integer({
     minimum: 100,
     default: 5000,

@@ -1,20 +1,6 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import {
-  checkDatabase,
-  createSecretBox,
-  checkPubSub,
-  createLogger,
-  createMetricsRegistry,
-  createShutdown,
-  ensureSubscription,
-  ensureTopic,
-  onSignals,
-  openDatabase,
-  openPubSub,
-  redactConfig,
-  runService,
-} from "@event-hub/shared";
+import { ensureSubscription, onSignals, openServiceFoundation, runService } from "@event-hub/shared";
 import { buildApp } from "./app.ts";
 import { startAutomationsConsumer } from "./automations/automations-consumer.ts";
 import { createBrokerIngest, type BrokerIngest } from "./broker/broker-ingest.ts";
@@ -31,17 +17,12 @@ const SERVICE = "sync-worker";
 
 await runService(SERVICE, async () => {
   const config = loadSyncWorkerConfig();
-  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-  logger.info({ config: redactConfig(syncWorkerConfigSchema, config) }, "starting");
-  const shutdown = createShutdown({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
-
-  const db = await openDatabase(SERVICE, config, logger);
-  const pubsub = openPubSub(config);
-  if (config.PUBSUB_PROVISION) await ensureTopic(pubsub, config.PUBSUB_TOPIC);
+  const foundation = await openServiceFoundation(SERVICE, syncWorkerConfigSchema, config);
+  const { logger, db, pubsub, shutdown, readiness, secrets: secretBox } = foundation;
   const publisher = createEventPublisher(pubsub, config.PUBSUB_TOPIC, {
     rpcTimeoutMs: config.PUBLISH_TIMEOUT_MS,
   });
-  const metricsRegistry = createMetricsRegistry(SERVICE);
+  const metricsRegistry = foundation.metrics;
   const metrics = createSyncWorkerMetrics(metricsRegistry);
   const registry = createConnectorRegistry(db, logger);
   registry.start(config.REGISTRY_REFRESH_MS);
@@ -69,14 +50,10 @@ await runService(SERVICE, async () => {
     metrics,
     registry,
     metricsRegistry,
-    readiness: {
-      database: () => checkDatabase(db, 2000),
-      pubsub: () => checkPubSub(pubsub, config.PUBSUB_TOPIC, 2000),
-    },
+    readiness,
     isShuttingDown: shutdown.isShuttingDown,
   });
 
-  const secretBox = createSecretBox({ key: config.SECRETS_KEY, previousKeys: config.SECRETS_KEY_PREVIOUS });
   const scheduler = createSyncScheduler({
     db,
     databaseUrl: config.DATABASE_URL,
@@ -139,8 +116,7 @@ await runService(SERVICE, async () => {
   shutdown.add("outbox relay", () => relay.stop());
   shutdown.add("connector registry", () => registry.stop());
   shutdown.add("publisher flush", () => publisher.flush());
-  shutdown.add("pubsub client", () => pubsub.close());
-  shutdown.add("database pool", () => db.end());
+  foundation.closeClientsLast();
   onSignals(shutdown);
 
   await app.listen({ port: config.PORT, host: config.HOST });

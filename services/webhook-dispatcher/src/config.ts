@@ -1,22 +1,9 @@
-import {
-  databaseSettings,
-  httpSettings,
-  loadConfig,
-  loggingSettings,
-  pubsubSettings,
-  secretsSettings,
-  shutdownSettings,
-} from "@event-hub/shared";
+import { loadConfig, serviceSettings } from "@event-hub/shared";
 import { Type, type Static } from "typebox";
 
 /** Every variable webhook-dispatcher reads; docs/configuration.md is generated from these schemas. */
 export const dispatcherConfigSchema = Type.Object({
-  ...httpSettings(8082),
-  ...loggingSettings,
-  ...databaseSettings,
-  ...pubsubSettings,
-  ...secretsSettings,
-  ...shutdownSettings,
+  ...serviceSettings(8082),
   PUBSUB_SUBSCRIPTION: Type.String({
     default: "webhook-dispatcher",
     description: "Subscription on PUBSUB_TOPIC that the dispatcher pulls.",

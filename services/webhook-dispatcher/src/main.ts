@@ -1,17 +1,9 @@
 import { hostname } from "node:os";
 import {
-  checkDatabase,
-  checkPubSub,
-  createLogger,
-  createMetricsRegistry,
-  createSecretBox,
-  createShutdown,
   ensureSubscription,
   ensureTopic,
   onSignals,
-  openDatabase,
-  openPubSub,
-  redactConfig,
+  openServiceFoundation,
   runService,
 } from "@event-hub/shared";
 import { buildApp } from "./app.ts";
@@ -31,15 +23,9 @@ const SERVICE = "webhook-dispatcher";
 
 await runService(SERVICE, async () => {
   const config = loadDispatcherConfig();
-  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-  logger.info({ config: redactConfig(dispatcherConfigSchema, config) }, "starting");
-  const secrets = createSecretBox({ key: config.SECRETS_KEY, previousKeys: config.SECRETS_KEY_PREVIOUS });
-  const shutdown = createShutdown({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
-
-  const db = await openDatabase(SERVICE, config, logger);
-  const pubsub = openPubSub(config);
+  const foundation = await openServiceFoundation(SERVICE, dispatcherConfigSchema, config);
+  const { logger, db, pubsub, secrets, shutdown, metrics, readiness } = foundation;
   if (config.PUBSUB_PROVISION) {
-    await ensureTopic(pubsub, config.PUBSUB_TOPIC);
     await ensureSubscription(pubsub, config.PUBSUB_TOPIC, config.PUBSUB_SUBSCRIPTION, {
       enableMessageOrdering: true,
       ackDeadlineSeconds: 60,
@@ -47,7 +33,6 @@ await runService(SERVICE, async () => {
     await ensureTopic(pubsub, config.OPERATIONS_TOPIC);
   }
 
-  const metrics = createMetricsRegistry(SERVICE);
   const sender = createSender(createSsrfPolicy(config.SSRF_ALLOW));
   const amqp = createAmqpConnections(logger, {
     connectTimeoutMs: config.AMQP_CONNECT_TIMEOUT_MS,
@@ -90,10 +75,7 @@ await runService(SERVICE, async () => {
   const app = buildApp({
     logger,
     metrics,
-    readiness: {
-      database: () => checkDatabase(db, 2000),
-      pubsub: () => checkPubSub(pubsub, config.PUBSUB_TOPIC, 2000),
-    },
+    readiness,
     isShuttingDown: shutdown.isShuttingDown,
   });
 
@@ -106,8 +88,7 @@ await runService(SERVICE, async () => {
   shutdown.add("http server", () => app.close());
   shutdown.add("http agents", () => sender.close());
   shutdown.add("amqp connections", () => amqp.close(), { timeoutMs: 3000 });
-  shutdown.add("pubsub client", () => pubsub.close());
-  shutdown.add("database pool", () => db.end());
+  foundation.closeClientsLast();
   onSignals(shutdown);
 
   await app.listen({ port: config.PORT, host: config.HOST });
