@@ -1,0 +1,220 @@
+import { describe, expect, it } from "vitest";
+import { configOf, listFiles, readYaml, SERVICES, type Manifest } from "./deploy-files.ts";
+import { validateManifest } from "./manifest-schemas.ts";
+import { mainContainer, podTemplate, probePort } from "./pod-spec.ts";
+import { opsRoutes, registersOpsRoutes, routesOf } from "./served-routes.ts";
+
+const BASE = "deploy/k8s/base";
+const GKE = "deploy/k8s/overlays/gke";
+
+type Kustomization = {
+  resources?: string[];
+  patches?: { path: string; target?: { kind: string } }[];
+};
+
+function kustomization(dir: string): Kustomization {
+  return readYaml(`${dir}/kustomization.yaml`)[0] as unknown as Kustomization;
+}
+
+/** The base as kustomize would list it: every resource file of its kustomization. */
+function baseObjects(): Manifest[] {
+  return (kustomization(BASE).resources ?? []).flatMap((file) => readYaml(`${BASE}/${file}`));
+}
+
+function find(kind: string, name: string): Manifest {
+  const found = baseObjects().find((m) => m.kind === kind && m.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name} in the base`);
+  return found;
+}
+
+describe("Kubernetes manifests", () => {
+  const files = listFiles("deploy/k8s", ".yaml").filter((path) => !path.endsWith("kustomization.yaml"));
+
+  it.each(files)("%s validates against the bundled Kubernetes schema", (path) => {
+    for (const manifest of readYaml(path)) {
+      const isPatch = path.endsWith(".patch.yaml");
+      // Patches are partial objects: they only need to parse; the patched result is the base's shape.
+      if (!isPatch && !validateManifest(manifest)) {
+        expect(manifest.apiVersion, `${path}: a CRD checked by the tests below`).toMatch(
+          /^(external-secrets\.io|cloud\.google\.com|networking\.gke\.io)\//,
+        );
+      }
+    }
+  });
+
+  it("lists every file of the base and the overlay in its kustomization", () => {
+    for (const dir of [BASE, GKE]) {
+      const k = kustomization(dir);
+      const listed = [...(k.resources ?? []), ...(k.patches ?? []).map((patch) => patch.path)];
+      const present = listFiles(dir, ".yaml")
+        .map((path) => path.slice(dir.length + 1))
+        .filter((name) => name !== "kustomization.yaml");
+      expect(listed.filter((name) => !name.startsWith("../")).sort()).toEqual(present.sort());
+    }
+  });
+});
+
+describe.each(SERVICES)("%s in the kustomize base", (service) => {
+  const deployment = find("Deployment", service);
+  const container = mainContainer(deployment, service);
+  const pod = podTemplate(deployment).spec;
+  const config = find("ConfigMap", service).data ?? {};
+  const rows = configOf(service);
+
+  it("exposes the port the service listens on, with probes on the routes it serves", () => {
+    const port = container.ports?.find((candidate) => candidate.name === "http")?.containerPort;
+    expect(String(port)).toBe(config.PORT);
+    expect(registersOpsRoutes(service)).toBe(true);
+    const served = opsRoutes();
+    expect(container.livenessProbe?.httpGet?.path).toBe("/health");
+    expect(container.startupProbe?.httpGet?.path).toBe("/health");
+    expect(container.readinessProbe?.httpGet?.path).toBe("/ready");
+    for (const probe of [container.livenessProbe, container.readinessProbe, container.startupProbe]) {
+      expect(served).toContain(probe?.httpGet?.path);
+      expect(probePort(container, probe)).toBe(port);
+    }
+  });
+
+  it("sets every required variable, secrets only by secretKeyRef, and only variables it reads", () => {
+    expect(container.envFrom?.[0]?.configMapRef?.name).toBe(service);
+    const env = container.env ?? [];
+    const set = new Set([...Object.keys(config), ...env.map((variable) => variable.name)]);
+    for (const row of rows.filter((r) => r.required)) expect(set, row.name).toContain(row.name);
+    for (const row of rows.filter((r) => r.secret)) {
+      expect(Object.keys(config), `${row.name} is not in the ConfigMap`).not.toContain(row.name);
+      const variable = env.find((candidate) => candidate.name === row.name);
+      if (variable) expect(variable.valueFrom?.secretKeyRef?.name).toBe(`${service}-secrets`);
+    }
+    const known = new Set(rows.map((row) => row.name));
+    for (const name of set) expect(known, `${service} reads ${name}`).toContain(name);
+  });
+
+  it("drains before it is killed, and runs locked down", () => {
+    const shutdownMs = Number(config.SHUTDOWN_TIMEOUT_MS);
+    const preStopSeconds = Number(container.lifecycle?.preStop?.exec?.command[1] ?? 0);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStopSeconds + shutdownMs / 1000);
+    expect(pod.securityContext?.runAsNonRoot).toBe(true);
+    expect(pod.securityContext?.runAsUser).toBeGreaterThan(0);
+    expect(container.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    expect(container.resources?.requests).toHaveProperty("cpu");
+    expect(container.resources?.requests).toHaveProperty("memory");
+    expect(container.resources?.limits).toHaveProperty("memory");
+    expect(pod.serviceAccountName).toBe(service);
+    find("ServiceAccount", service);
+  });
+
+  it("has a PodDisruptionBudget and an autoscaler on its Deployment", () => {
+    const labels = (deployment.spec as { selector: { matchLabels: Record<string, string> } }).selector
+      .matchLabels;
+    const pdb = find("PodDisruptionBudget", service).spec as { selector: { matchLabels: object } };
+    expect(pdb.selector.matchLabels).toEqual(labels);
+    const hpa = find("HorizontalPodAutoscaler", service).spec as {
+      scaleTargetRef: { kind: string; name: string };
+    };
+    expect(hpa.scaleTargetRef).toMatchObject({ kind: "Deployment", name: service });
+  });
+});
+
+describe("Services and Ingress", () => {
+  it("gives a Service to the two HTTP-facing services, pointing at their http port", () => {
+    const services = baseObjects().filter((m) => m.kind === "Service");
+    expect(services.map((s) => s.metadata.name).sort()).toEqual(["api-gateway", "sync-worker"]);
+    for (const service of services) {
+      const spec = service.spec as { selector: object; ports: { targetPort: string }[] };
+      expect(spec.selector).toEqual({ "app.kubernetes.io/name": service.metadata.name });
+      expect(spec.ports[0]?.targetPort).toBe("http");
+    }
+  });
+
+  it("routes the public hosts to api-gateway and to sync-worker's ingest route only", () => {
+    const ingress = readYaml(`${GKE}/ingress.yaml`)[0];
+    type Rule = { http: { paths: { path: string; backend: { service: { name: string } } }[] } };
+    const rules = (ingress?.spec as { rules: Rule[] }).rules;
+    const backends = rules.flatMap((rule) => rule.http.paths);
+    const ingest = backends.find((p) => p.backend.service.name === "sync-worker");
+    expect(routesOf("sync-worker").some((route) => route.startsWith(`${ingest?.path}/`))).toBe(true);
+    expect(backends.map((p) => p.backend.service.name).sort()).toEqual(["api-gateway", "sync-worker"]);
+    const health = (
+      readYaml(`${GKE}/backend-config.yaml`)[0]?.spec as {
+        healthCheck: { requestPath: string; port: number };
+      }
+    ).healthCheck;
+    expect(health).toMatchObject({ requestPath: "/ready", port: 8080 });
+  });
+});
+
+describe("the gke overlay", () => {
+  const overlay = kustomization(GKE);
+  const overlayObjects = (overlay.resources ?? [])
+    .filter((file) => !file.startsWith("../"))
+    .flatMap((file) => readYaml(`${GKE}/${file}`));
+
+  it("patches only objects the base has", () => {
+    for (const patch of overlay.patches ?? []) {
+      for (const doc of readYaml(`${GKE}/${patch.path}`)) {
+        if (patch.target) expect(baseObjects().some((m) => m.kind === patch.target?.kind)).toBe(true);
+        else find(doc.kind, doc.metadata.name);
+      }
+    }
+  });
+
+  it("fills every secret the base references from Secret Manager", () => {
+    const refs = baseObjects()
+      .filter((m) => m.kind === "Deployment")
+      .flatMap((m) => (podTemplate(m).spec.containers ?? []).flatMap((c) => c.env ?? []))
+      .flatMap((variable) => (variable.valueFrom?.secretKeyRef ? [variable.valueFrom.secretKeyRef] : []));
+    type ExternalSecret = {
+      target: { name: string };
+      data: { secretKey: string; remoteRef: { key: string } }[];
+    };
+    const externals = overlayObjects
+      .filter((m) => m.kind === "ExternalSecret")
+      .map((m) => m.spec as unknown as ExternalSecret);
+    for (const ref of refs) {
+      const external = externals.find((e) => e.target.name === ref.name);
+      expect(
+        external?.data.map((entry) => entry.secretKey),
+        `${ref.name}/${ref.key}`,
+      ).toContain(ref.key);
+    }
+  });
+
+  it("annotates each service account for Workload Identity and turns provisioning off", () => {
+    for (const service of SERVICES) {
+      const patch = readYaml(`${GKE}/${service}.serviceaccount.patch.yaml`)[0];
+      expect(patch?.metadata.annotations?.["iam.gke.io/gcp-service-account"]).toBe(
+        `${service}@PROJECT_ID.iam.gserviceaccount.com`,
+      );
+      const config = readYaml(`${GKE}/${service}.configmap.patch.yaml`)[0]?.data ?? {};
+      expect(config.PUBSUB_PROVISION).toBe("false");
+      const known = new Set(configOf(service).map((row) => row.name));
+      for (const name of Object.keys(config)) expect(known).toContain(name);
+    }
+  });
+
+  it("scales the dispatcher on its subscription's backlog", () => {
+    const hpa = readYaml(`${GKE}/webhook-dispatcher.hpa.patch.yaml`)[0]?.spec as {
+      metrics: {
+        type: string;
+        external?: { metric: { name: string; selector: { matchLabels: Record<string, string> } } };
+      }[];
+    };
+    const external = hpa.metrics.find((metric) => metric.type === "External")?.external?.metric;
+    expect(external?.name).toBe("pubsub.googleapis.com|subscription|num_undelivered_messages");
+    const subscription = configOf("webhook-dispatcher").find((row) => row.name === "PUBSUB_SUBSCRIPTION");
+    expect(external?.selector.matchLabels["resource.labels.subscription_id"]).toBe(subscription?.default);
+  });
+
+  it("runs the Cloud SQL proxy as a sidecar of every Deployment", () => {
+    const patch = readYaml(`${GKE}/cloud-sql-proxy.patch.yaml`)[0];
+    const proxy = patch && podTemplate(patch).spec.initContainers?.[0];
+    expect(proxy).toMatchObject({ name: "cloud-sql-proxy", restartPolicy: "Always" });
+    expect(overlay.patches?.find((p) => p.path === "cloud-sql-proxy.patch.yaml")?.target?.kind).toBe(
+      "Deployment",
+    );
+  });
+});
