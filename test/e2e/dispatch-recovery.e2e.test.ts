@@ -1,20 +1,20 @@
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import type { PubSub, Topic } from "@google-cloud/pubsub";
-import { createPubSub, encodeEvent, ensureSubscription, ensureTopic, newId } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startChild, type Child } from "../../tools/local-stack/src/child-process.ts";
-import { findFreePort } from "../../tools/local-stack/src/free-port.ts";
-import { REPO_ROOT } from "../../tools/local-stack/src/services.ts";
-import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
-import { waitForHttp } from "../../tools/local-stack/src/wait-for-http.ts";
+import type { Child } from "../../tools/local-stack/src/child-process.ts";
 import {
   insertDestination,
   openTestDatabase,
   startHookReceiver,
   type HookReceiver,
 } from "../../services/webhook-dispatcher/test/harness.ts";
+import { startDispatcherChild } from "../../services/webhook-dispatcher/test/dispatcher-process.ts";
+import {
+  createEventTopic,
+  createTestPubSub,
+  publishTestEvent,
+} from "../../services/webhook-dispatcher/test/event-topic.ts";
 
 // The dispatcher as a real process: killed with SIGKILL mid-run, and with one receiver down for a
 // while. Events go from the topic to local receivers; nothing may be missing (counted by webhook-id).
@@ -28,80 +28,40 @@ describe("dispatch recovery", () => {
   const receivers: HookReceiver[] = [];
 
   const startDispatcher = async (): Promise<Child> => {
-    const port = await findFreePort();
-    const child = await startChild({
-      name: "webhook-dispatcher",
-      command: process.execPath,
-      args: [join("services", "webhook-dispatcher", "src", "main.ts")],
-      cwd: REPO_ROOT,
-      output: process.env.DISPATCH_TEST_LOG
-        ? { kind: "file", path: process.env.DISPATCH_TEST_LOG }
-        : { kind: "quiet" },
-      env: {
-        ...process.env,
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        LOG_LEVEL: process.env.DISPATCH_TEST_LOG ? "debug" : "warn",
+    const logPath = process.env.DISPATCH_TEST_LOG;
+    const { child } = await startDispatcherChild(
+      {
+        LOG_LEVEL: logPath ? "debug" : "warn",
         SECRETS_KEY: randomBytes(32).toString("base64"),
         PUBSUB_TOPIC: topicName,
         PUBSUB_SUBSCRIPTION: subscriptionName,
         SSRF_ALLOW: "127.0.0.0/8,::1",
-        DELIVERY_LEASE_SECONDS: "5",
-        DELIVERY_POLL_INTERVAL_MS: "100",
         BREAKER_COOLDOWN_SECONDS: "1",
       },
-    });
-    const ready = await waitForHttp({
-      url: `http://127.0.0.1:${port}/health`,
-      isReady: (s) => s === 200,
-      timeoutMs: 30_000,
-      child,
-    });
-    if (!ready.isReady) throw new Error(`dispatcher did not start:\n${child.outputTail()}`);
+      logPath ? { kind: "file", path: logPath } : { kind: "quiet" },
+    );
     return child;
   };
 
-  const publish = async (connectorId: string, count: number): Promise<string[]> => {
-    const ids = Array.from({ length: count }, () => newId("evt"));
-    await Promise.all(
-      ids.map(async (id, i) => {
-        const encoded = encodeEvent({
-          id,
-          connectorId,
-          trigger: "transport.messageReceived",
-          data: { i },
-          time: new Date().toISOString(),
-        });
-        if (!encoded.ok) throw new Error(encoded.reason);
-        await topic.publishMessage(encoded.message);
-      }),
+  const publish = (connectorId: string, count: number): Promise<string[]> =>
+    Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        publishTestEvent(topic, { connectorId, trigger: "transport.messageReceived", data: { i } }),
+      ),
     );
-    return ids;
-  };
 
   const idsOf = (receiver: HookReceiver, okOnly = true) =>
     receiver.received.filter((r) => !okOnly || r.status === 200).map((r) => String(r.headers["webhook-id"]));
 
   beforeAll(async () => {
     db = await openTestDatabase();
-    pubsub = createPubSub({
-      projectId: process.env.PUBSUB_PROJECT_ID ?? "",
-      emulatorHost: process.env.PUBSUB_EMULATOR_HOST ?? "",
-    });
+    pubsub = createTestPubSub();
     await useNewTopic();
     dispatcher = await startDispatcher();
   });
 
   const useNewTopic = async (): Promise<void> => {
-    topicName = uniqueName("events");
-    subscriptionName = uniqueName("dispatcher");
-    await ensureTopic(pubsub, topicName);
-    // A short ack deadline, so messages pulled but not stored before the kill come back soon.
-    await ensureSubscription(pubsub, topicName, subscriptionName, {
-      enableMessageOrdering: true,
-      ackDeadlineSeconds: 10,
-    });
-    topic = pubsub.topic(topicName, { messageOrdering: true });
+    ({ topicName, subscriptionName, topic } = await createEventTopic(pubsub));
   };
 
   afterAll(async () => {

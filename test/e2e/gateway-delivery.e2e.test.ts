@@ -1,77 +1,33 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServices, type RunningServices } from "../../tools/local-stack/src/services.ts";
 import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
+import type { AdminApi, Json } from "./admin-api.ts";
+import { postIngestEvent, registerConnector, type IngestEndpoint } from "./connector-ingest.ts";
+import { startHub, type TestHub } from "./hub.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
 
 // The gateway's delivery routes against the real dispatcher: an imported Connector webhooks config
 // delivers as the Connector would; resend, recover, redeliver and test events reach the receiver.
 describe("api-gateway with the real dispatcher", () => {
-  const adminKey = `admin-${randomBytes(24).toString("base64url")}`;
   const connectorId = uniqueName("acme");
-  let services: RunningServices;
+  let hub: TestHub;
   let imported: Receiver;
   let flaky: Receiver;
-  let ingest: { url: string; authentication: { headerName: string; apiKey: string } };
+  let ingest: IngestEndpoint;
 
-  type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies under test
-  const api = async (
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; json: Json }> => {
-    const response = await fetch(`${services.urls.apiGateway}${path}`, {
-      method,
-      headers: {
-        "x-api-key": adminKey,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, json: (await response.json()) as Json };
-  };
-  const ingestEvent = async (trigger: string, data: unknown, correlationId: string): Promise<string> => {
-    const response = await fetch(ingest.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        [ingest.authentication.headerName]: ingest.authentication.apiKey,
-        "x-correlation-id": correlationId,
-      },
-      body: JSON.stringify({ trigger, data }),
-    });
-    expect(response.status).toBe(202);
-    return ((await response.json()) as Json).result.id;
-  };
+  const api: AdminApi = (...call) => hub.api(...call);
+  const ingestEvent = (trigger: string, data: unknown, correlationId: string): Promise<string> =>
+    postIngestEvent(ingest, { trigger, data, correlationId });
   const deliveryStatus = async (deliveryId: string) =>
     (await api("GET", `/v1/deliveries/${deliveryId}`)).json.result;
 
   beforeAll(async () => {
     [imported, flaky] = await Promise.all([startReceiver(), startReceiver()]);
-    services = await startServices({
-      env: {
-        DATABASE_URL: process.env.DATABASE_URL ?? "",
-        PUBSUB_EMULATOR_HOST: process.env.PUBSUB_EMULATOR_HOST ?? "",
-        PUBSUB_PROJECT_ID: process.env.PUBSUB_PROJECT_ID ?? "",
-        SECRETS_KEY: randomBytes(32).toString("base64"),
-        ADMIN_API_KEY: adminKey,
-        LOG_LEVEL: "warn",
-      },
-      extraEnv: { PUBSUB_TOPIC: uniqueName("events"), PUBSUB_SUBSCRIPTION: uniqueName("dispatcher") },
-      ports: "free",
-      quiet: true,
-    });
-    const registered = await api("POST", "/v1/connectors", {
-      id: connectorId,
-      name: "ACME",
-      baseUrl: "http://127.0.0.1:9",
-    });
-    expect(registered.status).toBe(201);
-    ingest = registered.json.result.ingest;
+    hub = await startHub();
+    ingest = await registerConnector(api, { id: connectorId, name: "ACME", baseUrl: "http://127.0.0.1:9" });
   });
 
   afterAll(async () => {
-    await services?.stop();
+    await hub?.services.stop();
     await Promise.all([imported?.close(), flaky?.close()]);
   });
 

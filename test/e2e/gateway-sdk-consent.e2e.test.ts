@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { ConnectorClient } from "@nmshd/connector-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startConnectorSims, type StartedConnectorSims } from "../../tools/local-stack/src/connector-sims.ts";
-import { isPortFree } from "../../tools/local-stack/src/free-port.ts";
-import { startServices, type RunningServices, type StackEnv } from "../../tools/local-stack/src/services.ts";
+import type { StartedConnectorSims } from "../../tools/local-stack/src/connector-sims.ts";
 import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
+import { startTestConnectorSims } from "./connector-sims.ts";
+import { startHub, type TestHub } from "./hub.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
 
 // The api-gateway issue's done-when: @nmshd/connector-sdk 6.x with `baseUrl = <gateway>/v1/connectors/{id}`
@@ -13,73 +12,46 @@ import { startReceiver, type Receiver } from "./receiver.ts";
 // correlation id.
 describe("@nmshd/connector-sdk through the gateway", () => {
   const SIMS = ["sim-a", "sim-b"] as const;
-  let env: StackEnv;
-  let services: RunningServices;
+  let hub: TestHub;
   let sims: StartedConnectorSims;
   let receiver: Receiver;
   let gatewayKey: string;
 
-  const admin = (method: string, path: string, body?: unknown): Promise<Response> =>
-    fetch(`${services.urls.apiGateway}${path}`, {
-      method,
-      headers: {
-        "x-api-key": env.ADMIN_API_KEY,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
   // sim-a and sim-b are fixed ids in the run's shared database: start from and leave a clean slate
   // so another test's registration (with its own ports) is never used.
   const forgetSims = async (): Promise<void> => {
     for (const id of SIMS)
-      expect([204, 404]).toContain((await admin("DELETE", `/v1/connectors/${id}`)).status);
+      expect([204, 404]).toContain((await hub.api("DELETE", `/v1/connectors/${id}`)).status);
   };
   const sdkFor = (id: string): CorrelatingClient =>
     withCorrelation(
       ConnectorClient.create({
-        baseUrl: `${services.urls.apiGateway}/v1/connectors/${id}`,
+        baseUrl: `${hub.services.urls.apiGateway}/v1/connectors/${id}`,
         apiKey: gatewayKey,
       }),
     );
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    env = {
-      DATABASE_URL: process.env.DATABASE_URL ?? "",
-      PUBSUB_EMULATOR_HOST: process.env.PUBSUB_EMULATOR_HOST ?? "",
-      PUBSUB_PROJECT_ID: process.env.PUBSUB_PROJECT_ID ?? "",
-      SECRETS_KEY: randomBytes(32).toString("base64"),
-      ADMIN_API_KEY: `admin-${randomBytes(24).toString("base64url")}`,
-      LOG_LEVEL: "warn",
-    };
-    services = await startServices({
-      env,
-      extraEnv: { PUBSUB_TOPIC: uniqueName("events"), PUBSUB_SUBSCRIPTION: uniqueName("dispatcher") },
-      ports: "free",
-      quiet: true,
+    hub = await startHub({
       readyTimeoutMs: 120_000, // the machine is shared; starting three services can take a while
     });
     await forgetSims();
-    sims = await startConnectorSims({
-      env,
-      services,
-      logDir: ".local/logs/test",
-      basePort: await twoFreePorts(),
-    });
-    const key = await admin("POST", "/v1/keys", { name: "sdk", scopes: ["core:**", "monitoring:*"] });
+    sims = await startTestConnectorSims(hub);
+    const key = await hub.api("POST", "/v1/keys", { name: "sdk", scopes: ["core:**", "monitoring:*"] });
     expect(key.status).toBe(201);
-    gatewayKey = ((await key.json()) as { result: { key: string } }).result.key;
+    gatewayKey = key.json.result.key;
   }, 300_000);
 
   afterAll(async () => {
     await sims?.stop();
-    if (services) await forgetSims();
-    await services?.stop();
+    if (hub) await forgetSims();
+    await hub?.services.stop();
     await receiver?.close();
   }, 120_000);
 
   it("runs the consent flow; the created Request's event reaches a webhook with the SDK call's correlation id", async () => {
-    const webhook = await admin("POST", "/v1/webhooks", {
+    const webhook = await hub.api("POST", "/v1/webhooks", {
       url: `${receiver.url}/{{trigger}}`,
       triggers: ["consumption.outgoingRequestCreated", "consumption.outgoingRequestStatusChanged"],
       connectorIds: ["sim-a"],
@@ -205,12 +177,4 @@ async function onboard(a: ConnectorClient, b: ConnectorClient): Promise<void> {
   if (!pending) throw new Error("A has no Pending relationship to B after its sync");
   ok(await a.relationships.acceptRelationship(pending.id));
   ok(await b.account.sync());
-}
-
-/** A base port p with p and p + 1 free, for the two simulated Connectors. */
-async function twoFreePorts(): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    if ((await isPortFree(base)) && (await isPortFree(base + 1))) return base;
-  }
 }

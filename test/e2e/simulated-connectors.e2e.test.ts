@@ -1,58 +1,33 @@
-import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startConnectorSims, type StartedConnectorSims } from "../../tools/local-stack/src/connector-sims.ts";
-import { isPortFree } from "../../tools/local-stack/src/free-port.ts";
-import { startServices, type RunningServices, type StackEnv } from "../../tools/local-stack/src/services.ts";
-import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
+import type { StartedConnectorSims } from "../../tools/local-stack/src/connector-sims.ts";
+import { startTestConnectorSims } from "./connector-sims.ts";
+import { startHub, type TestHub } from "./hub.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
 
 // What `make up` wires: two simulated Connectors registered in the hub, their webhooks module
 // posting to sync-worker's ingest. A scenario's events from both Connectors reach a webhook.
 describe("simulated Connectors wired to the hub", () => {
-  let env: StackEnv;
-  let services: RunningServices;
+  let hub: TestHub;
   let sims: StartedConnectorSims;
   let receiver: Receiver;
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    env = {
-      DATABASE_URL: process.env.DATABASE_URL ?? "",
-      PUBSUB_EMULATOR_HOST: process.env.PUBSUB_EMULATOR_HOST ?? "",
-      PUBSUB_PROJECT_ID: process.env.PUBSUB_PROJECT_ID ?? "",
-      SECRETS_KEY: randomBytes(32).toString("base64"),
-      ADMIN_API_KEY: `admin-${randomBytes(24).toString("base64url")}`,
-      LOG_LEVEL: "warn",
-    };
-    services = await startServices({
-      env,
-      extraEnv: { PUBSUB_TOPIC: uniqueName("events"), PUBSUB_SUBSCRIPTION: uniqueName("dispatcher") },
-      ports: "free",
-      quiet: true,
-    });
-    sims = await startConnectorSims({
-      env,
-      services,
-      logDir: ".local/logs/test",
-      basePort: await twoFreePorts(),
-    });
+    hub = await startHub();
+    sims = await startTestConnectorSims(hub);
   });
 
   afterAll(async () => {
     await sims?.stop();
-    await services?.stop();
+    await hub?.services.stop();
     await receiver?.close();
   });
 
   it("delivers the onboarding scenario's events of both Connectors to a webhook", async () => {
-    const created = await fetch(`${services.urls.apiGateway}/v1/webhooks`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": env.ADMIN_API_KEY },
-      body: JSON.stringify({
-        url: `${receiver.url}/{{trigger}}`,
-        triggers: ["transport.relationshipChanged"],
-      }),
+    const created = await hub.api("POST", "/v1/webhooks", {
+      url: `${receiver.url}/{{trigger}}`,
+      triggers: ["transport.relationshipChanged"],
     });
     expect(created.status).toBe(201);
 
@@ -65,7 +40,7 @@ describe("simulated Connectors wired to the hub", () => {
 
     // Both sides see the relationship change (created on one side, accepted on the other).
     await receiver.waitFor(2, 40_000);
-    const db = new pg.Client({ connectionString: env.DATABASE_URL });
+    const db = new pg.Client({ connectionString: hub.env.DATABASE_URL });
     await db.connect();
     try {
       await expect
@@ -88,11 +63,3 @@ describe("simulated Connectors wired to the hub", () => {
     }
   });
 });
-
-/** A base port p with p and p + 1 free, for the two simulated Connectors. */
-async function twoFreePorts(): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    if ((await isPortFree(base)) && (await isPortFree(base + 1))) return base;
-  }
-}

@@ -1,16 +1,17 @@
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
-import { createPubSub, decodeEvent, ensureSubscription, ensureTopic, type HubEvent } from "@event-hub/shared";
-import type { Message, PubSub } from "@google-cloud/pubsub";
+import { createPubSub, ensureSubscription, ensureTopic } from "@event-hub/shared";
+import type { PubSub } from "@google-cloud/pubsub";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startChild, type Child } from "../../tools/local-stack/src/child-process.ts";
+import type { Child } from "../../tools/local-stack/src/child-process.ts";
 import { findFreePorts } from "../../tools/local-stack/src/free-port.ts";
-import { REPO_ROOT } from "../../tools/local-stack/src/services.ts";
 import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
-import { waitForHttp } from "../../tools/local-stack/src/wait-for-http.ts";
-
-type Received = { event: HubEvent; orderingKey: string | undefined; attributes: Record<string, string> };
+import {
+  subscribeToPublishedEvents,
+  type PublishedEvent as Received,
+  type PublishedEventsSubscription,
+} from "../../services/sync-worker/test/published-events.ts";
+import { startSyncReplica } from "./sync-replica.ts";
 
 // Two sync-worker processes; a Connector's messageBrokerPublisher (played by the test: a topic it
 // publishes to in the Connector's form) feeds a subscription registered while they run. Only the
@@ -27,6 +28,7 @@ describe("sync-worker broker ingest", () => {
   let db: pg.Client;
   let pubsub: PubSub;
   let replicas: Child[] = [];
+  let hubEvents: PublishedEventsSubscription | undefined;
 
   beforeAll(async () => {
     db = new pg.Client({ connectionString: process.env.DATABASE_URL });
@@ -35,23 +37,24 @@ describe("sync-worker broker ingest", () => {
       projectId: process.env.PUBSUB_PROJECT_ID,
       emulatorHost: process.env.PUBSUB_EMULATOR_HOST,
     });
-    await ensureTopic(pubsub, topicName);
-    await ensureSubscription(pubsub, topicName, hubSubscription, { enableMessageOrdering: true });
+    hubEvents = await subscribeToPublishedEvents(
+      pubsub,
+      { topic: topicName, subscription: hubSubscription },
+      (published) => received.push(published),
+    );
     await ensureTopic(pubsub, brokerTopic);
     await ensureSubscription(pubsub, brokerTopic, brokerSubscription);
-    pubsub.subscription(hubSubscription).on("message", (message: Message) => {
-      message.ack();
-      const decoded = decodeEvent(message);
-      if (decoded.ok && decoded.form === "cloudevents") {
-        received.push({
-          event: decoded.event,
-          orderingKey: message.orderingKey,
-          attributes: message.attributes,
-        });
-      }
-    });
     ports = await findFreePorts(2);
-    replicas = await Promise.all(ports.map((port, i) => startReplica(port, replicaIds[i] ?? "", topicName)));
+    replicas = await Promise.all(
+      ports.map((port, i) =>
+        startSyncReplica({
+          port,
+          replicaId: replicaIds[i] ?? "",
+          topic: topicName,
+          env: { BROKER_REFRESH_MS: "200" },
+        }),
+      ),
+    );
     await db.query(
       `INSERT INTO connectors (id, name, base_url, ingest_key_hash, sync_interval_seconds)
        VALUES ($1, $1, 'http://127.0.0.1:9', $2, 3600)`,
@@ -61,7 +64,7 @@ describe("sync-worker broker ingest", () => {
 
   afterAll(async () => {
     for (const replica of replicas) await replica.stop();
-    await pubsub?.subscription(hubSubscription).close();
+    await hubEvents?.close();
     await pubsub?.close();
     await db?.end();
   });
@@ -152,36 +155,3 @@ describe("sync-worker broker ingest", () => {
     console.log(`broker handover: arrival order of all copies ${copies.join(",")}`);
   });
 });
-
-async function startReplica(port: number, replicaId: string, topic: string): Promise<Child> {
-  const child = await startChild({
-    name: replicaId,
-    command: process.execPath,
-    args: [join("services", "sync-worker", "src", "main.ts")],
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      METADATA_SERVER_DETECTION: "none",
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      LOG_LEVEL: "warn",
-      SECRETS_KEY: randomBytes(32).toString("base64"),
-      PUBSUB_TOPIC: topic,
-      SYNC_REPLICA_ID: replicaId,
-      SYNC_TICK_MS: "200",
-      SYNC_LEASE_SECONDS: "3",
-      SYNC_TIMEOUT_MS: "2000",
-      BROKER_REFRESH_MS: "200",
-      AUTOMATIONS_ENABLED: "false",
-    },
-    output: { kind: "quiet" },
-  });
-  const ready = await waitForHttp({
-    url: `http://127.0.0.1:${port}/health`,
-    isReady: (status) => status === 200,
-    timeoutMs: 30_000,
-    child,
-  });
-  if (!ready.isReady) throw new Error(`sync-worker ${replicaId} did not start:\n${child.outputTail()}`);
-  return child;
-}

@@ -1,24 +1,18 @@
 import { createHash, randomBytes } from "node:crypto";
-import { join } from "node:path";
-import {
-  createPubSub,
-  createSecretBox,
-  decodeEvent,
-  ensureSubscription,
-  ensureTopic,
-  type HubEvent,
-} from "@event-hub/shared";
-import type { Message, PubSub } from "@google-cloud/pubsub";
+import { createPubSub, createSecretBox } from "@event-hub/shared";
+import type { PubSub } from "@google-cloud/pubsub";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulation, type Simulation } from "../../tools/connector-sim/src/index.ts";
-import { startChild, type Child } from "../../tools/local-stack/src/child-process.ts";
+import type { Child } from "../../tools/local-stack/src/child-process.ts";
 import { findFreePorts } from "../../tools/local-stack/src/free-port.ts";
-import { REPO_ROOT } from "../../tools/local-stack/src/services.ts";
 import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
-import { waitForHttp } from "../../tools/local-stack/src/wait-for-http.ts";
-
-type Received = { event: HubEvent; orderingKey: string | undefined; attributes: Record<string, string> };
+import {
+  subscribeToPublishedEvents,
+  type PublishedEvent as Received,
+  type PublishedEventsSubscription,
+} from "../../services/sync-worker/test/published-events.ts";
+import { startSyncReplica } from "./sync-replica.ts";
 
 // Two sync-worker processes over one Postgres and the emulator, syncing simulated Connectors whose
 // webhooks module posts to the hub's ingest.
@@ -35,6 +29,7 @@ describe("sync-worker replicas", () => {
   let db: pg.Client;
   let pubsub: PubSub;
   let replicas: Child[] = [];
+  let hubEvents: PublishedEventsSubscription | undefined;
   let ingestUrl = "";
 
   beforeAll(async () => {
@@ -44,19 +39,11 @@ describe("sync-worker replicas", () => {
       projectId: process.env.PUBSUB_PROJECT_ID,
       emulatorHost: process.env.PUBSUB_EMULATOR_HOST,
     });
-    await ensureTopic(pubsub, topicName);
-    await ensureSubscription(pubsub, topicName, subscriptionName, { enableMessageOrdering: true });
-    pubsub.subscription(subscriptionName).on("message", (message: Message) => {
-      message.ack();
-      const decoded = decodeEvent(message);
-      if (decoded.ok && decoded.form === "cloudevents") {
-        received.push({
-          event: decoded.event,
-          orderingKey: message.orderingKey,
-          attributes: message.attributes,
-        });
-      }
-    });
+    hubEvents = await subscribeToPublishedEvents(
+      pubsub,
+      { topic: topicName, subscription: subscriptionName },
+      (published) => received.push(published),
+    );
 
     const ports = await findFreePorts(2);
     ingestUrl = `http://127.0.0.1:${ports[1]}`; // the replica that survives
@@ -77,7 +64,9 @@ describe("sync-worker replicas", () => {
     });
     // Migrations run when the first replica starts; wait for the table before registering.
     replicas = await Promise.all(
-      ports.map((port, i) => startReplica(port, replicaIds[i] ?? "", topicName, secretsKey)),
+      ports.map((port, i) =>
+        startSyncReplica({ port, replicaId: replicaIds[i] ?? "", topic: topicName, secretsKey }),
+      ),
     );
     for (const [index, connector] of sim.connectors.entries()) {
       await db.query(
@@ -99,7 +88,7 @@ describe("sync-worker replicas", () => {
   afterAll(async () => {
     for (const replica of replicas) await replica.stop();
     await sim?.stop();
-    await pubsub?.subscription(subscriptionName).close();
+    await hubEvents?.close();
     await pubsub?.close();
     await db?.end();
   });
@@ -215,40 +204,3 @@ describe("sync-worker replicas", () => {
     );
   });
 });
-
-async function startReplica(
-  port: number,
-  replicaId: string,
-  topic: string,
-  secretsKey: string,
-): Promise<Child> {
-  const child = await startChild({
-    name: replicaId,
-    command: process.execPath,
-    args: [join("services", "sync-worker", "src", "main.ts")],
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      METADATA_SERVER_DETECTION: "none",
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      LOG_LEVEL: "warn",
-      SECRETS_KEY: secretsKey,
-      PUBSUB_TOPIC: topic,
-      SYNC_REPLICA_ID: replicaId,
-      SYNC_TICK_MS: "200",
-      SYNC_LEASE_SECONDS: "3",
-      SYNC_TIMEOUT_MS: "2000",
-      AUTOMATIONS_ENABLED: "false",
-    },
-    output: { kind: "quiet" },
-  });
-  const ready = await waitForHttp({
-    url: `http://127.0.0.1:${port}/health`,
-    isReady: (status) => status === 200,
-    timeoutMs: 30_000,
-    child,
-  });
-  if (!ready.isReady) throw new Error(`sync-worker ${replicaId} did not start:\n${child.outputTail()}`);
-  return child;
-}

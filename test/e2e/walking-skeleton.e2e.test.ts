@@ -1,68 +1,46 @@
-import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServices, type RunningServices } from "../../tools/local-stack/src/services.ts";
-import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
+import type { Json } from "./admin-api.ts";
+import { registerConnector } from "./connector-ingest.ts";
+import { startHub, type TestHub } from "./hub.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
 
 // One real event the whole way: ingest → Pub/Sub emulator → dispatcher → Postgres → HTTP receiver.
 describe("walking skeleton", () => {
-  const adminKey = `admin-${randomBytes(24).toString("base64url")}`;
-  let services: RunningServices;
+  let hub: TestHub;
   let receiver: Receiver;
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    services = await startServices({
-      env: {
-        DATABASE_URL: process.env.DATABASE_URL ?? "",
-        PUBSUB_EMULATOR_HOST: process.env.PUBSUB_EMULATOR_HOST ?? "",
-        PUBSUB_PROJECT_ID: process.env.PUBSUB_PROJECT_ID ?? "",
-        SECRETS_KEY: randomBytes(32).toString("base64"),
-        ADMIN_API_KEY: adminKey,
-        LOG_LEVEL: "warn",
-      },
-      extraEnv: { PUBSUB_TOPIC: uniqueName("events"), PUBSUB_SUBSCRIPTION: uniqueName("dispatcher") },
-      ports: "free",
-      quiet: true,
-    });
+    hub = await startHub();
   });
 
   afterAll(async () => {
-    await services?.stop();
+    await hub?.services.stop();
     await receiver?.close();
   });
 
-  type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies under test
   const json = async (response: Response): Promise<Json> => (await response.json()) as Json;
-  const gateway = (path: string, body: unknown) =>
-    fetch(`${services.urls.apiGateway}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": adminKey },
-      body: JSON.stringify(body),
-    });
 
   it("delivers an ingested event to a registered webhook, exactly as the Connector would post it", async () => {
-    const connectorResponse = await gateway("/v1/connectors", {
+    const ingest = await registerConnector(hub.api, {
       id: "acme",
       name: "ACME Connector",
       baseUrl: "http://127.0.0.1:9",
     });
-    expect(connectorResponse.status).toBe(201);
-    const { ingest } = (await json(connectorResponse)).result;
 
-    const webhookResponse = await gateway("/v1/webhooks", {
+    const webhookResponse = await hub.api("POST", "/v1/webhooks", {
       url: `${receiver.url}/hooks/{{trigger}}`,
       triggers: ["transport.*"],
       headers: { "x-static": "yes" },
     });
     expect(webhookResponse.status).toBe(201);
-    const webhook = (await json(webhookResponse)).result;
+    const webhook = webhookResponse.json.result;
     expect(webhook.secret).toMatch(/^whsec_/);
 
     const data = { id: "MSGabcdefghijklmnopq", content: { "@type": "Mail", subject: "Hi", body: "ünïcödé" } };
-    const ingestUrl = ingest.url.replace("http://localhost:8081", services.urls.syncWorker);
+    const ingestUrl = ingest.url.replace("http://localhost:8081", hub.services.urls.syncWorker);
     const ingestResponse = await fetch(ingestUrl, {
       method: "POST",
       headers: {
@@ -112,7 +90,7 @@ describe("walking skeleton", () => {
   });
 
   it("answers 401 in the Connector's error envelope without an API key", async () => {
-    const response = await fetch(`${services.urls.apiGateway}/v1/webhooks`);
+    const response = await fetch(`${hub.services.urls.apiGateway}/v1/webhooks`);
     expect(response.status).toBe(401);
     const body = await json(response);
     expect(body.error).toMatchObject({ code: "error.hub.unauthorized" });
@@ -120,7 +98,7 @@ describe("walking skeleton", () => {
   });
 
   it("serves /health, /ready and /metrics on every service", async () => {
-    for (const url of Object.values(services.urls)) {
+    for (const url of Object.values(hub.services.urls)) {
       expect((await fetch(`${url}/health`)).status).toBe(200);
       const ready = await fetch(`${url}/ready`);
       expect(await ready.json()).toMatchObject({ status: "ready", checks: { database: "up", pubsub: "up" } });
@@ -130,7 +108,7 @@ describe("walking skeleton", () => {
 
   // Last: the services drain and exit by themselves on SIGTERM (not killed after the grace period).
   it("shuts every service down cleanly on SIGTERM", async () => {
-    for (const child of Object.values(services.children())) {
+    for (const child of Object.values(hub.services.children())) {
       expect(await child.stop()).toStrictEqual({ code: 0, signal: null });
     }
   });

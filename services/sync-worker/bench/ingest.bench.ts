@@ -6,16 +6,13 @@
  * Options: --clients <n> (default 16), --events <n> (default 4000), --payload-bytes <n> (default 1000).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createPubSub, encodeEvent, ensureTopic, newId, runMigrations, createPool } from "@event-hub/shared";
 import type { Pool } from "pg";
-import { startChild } from "../../../tools/local-stack/src/child-process.ts";
 import { findFreePort } from "../../../tools/local-stack/src/free-port.ts";
 import { startPostgres } from "../../../tools/local-stack/src/postgres.ts";
 import { startPubSub } from "../../../tools/local-stack/src/pubsub-emulator.ts";
-import { REPO_ROOT } from "../../../tools/local-stack/src/services.ts";
-import { waitForHttp } from "../../../tools/local-stack/src/wait-for-http.ts";
+import { startSyncWorkerProcess } from "../test/sync-worker-process.ts";
 
 const { values } = parseArgs({
   options: {
@@ -117,35 +114,18 @@ async function registerConnectors(): Promise<Array<{ id: string; key: string }>>
 }
 
 async function startWorker(port: number) {
-  const child = await startChild({
+  return await startSyncWorkerProcess({
     name: "sync-worker",
-    command: process.execPath,
-    args: [join("services", "sync-worker", "src", "main.ts")],
-    cwd: REPO_ROOT,
+    port,
     env: {
-      ...process.env,
-      METADATA_SERVER_DETECTION: "none",
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      LOG_LEVEL: "warn",
       DATABASE_URL: databaseUrl,
       PUBSUB_EMULATOR_HOST: emulator.host,
       PUBSUB_PROJECT_ID: emulator.projectId,
       PUBSUB_TOPIC: `bench-${randomBytes(4).toString("hex")}`,
       SECRETS_KEY: randomBytes(32).toString("base64"),
       SYNC_ENABLED: "false",
-      AUTOMATIONS_ENABLED: "false",
     },
-    output: { kind: "quiet" },
   });
-  const ready = await waitForHttp({
-    url: `http://127.0.0.1:${port}/health`,
-    isReady: (status) => status === 200,
-    timeoutMs: 30_000,
-    child,
-  });
-  if (!ready.isReady) throw new Error(`sync-worker did not start:\n${child.outputTail()}`);
-  return child;
 }
 
 async function runClients(

@@ -1,9 +1,9 @@
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  createHookReceivers,
   insertDestination,
   openTestDatabase,
-  startHookReceiver,
   startTestDispatcher,
   type HookReceiver,
   type TestDispatcher,
@@ -17,12 +17,8 @@ type Batch = { messages: Array<{ id: string }>; relationships: Array<{ id: strin
 describe("batch destination", () => {
   let db: Pool;
   let dispatcher: TestDispatcher;
-  const receivers: HookReceiver[] = [];
-  const receiver = async () => {
-    const started = await startHookReceiver();
-    receivers.push(started);
-    return started;
-  };
+  const receivers = createHookReceivers();
+  const receiver = receivers.start;
   const batchesOf = (hooks: HookReceiver, status = 200) =>
     hooks.received.filter((r) => r.status === status).map((r) => JSON.parse(r.body) as Batch);
   const deliveries = async (destinationId: string) =>
@@ -50,7 +46,7 @@ describe("batch destination", () => {
 
   afterAll(async () => {
     await dispatcher?.stop();
-    for (const r of receivers) await r.close();
+    await receivers.closeAll();
     await db?.end();
   });
 

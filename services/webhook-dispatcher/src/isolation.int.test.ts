@@ -1,12 +1,11 @@
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  createHookReceivers,
   insertBacklog,
   insertDestination,
   openTestDatabase,
-  startHookReceiver,
   startTestDispatcher,
-  type HookReceiver,
   type TestDispatcher,
 } from "../test/harness.ts";
 import type { OperatorEvent } from "./operator-events.ts";
@@ -16,13 +15,9 @@ import type { OperatorEvent } from "./operator-events.ts";
 describe("delivery isolation", () => {
   let db: Pool;
   let dispatcher: TestDispatcher;
-  const receivers: HookReceiver[] = [];
+  const receivers = createHookReceivers();
   const operatorEvents: OperatorEvent[] = [];
-  const receiver = async () => {
-    const started = await startHookReceiver();
-    receivers.push(started);
-    return started;
-  };
+  const receiver = receivers.start;
   const query = async <T extends Record<string, unknown>>(text: string, values: unknown[] = []) =>
     (await db.query<T>(text, values)).rows;
 
@@ -36,7 +31,7 @@ describe("delivery isolation", () => {
 
   afterAll(async () => {
     await dispatcher?.stop();
-    for (const r of receivers) await r.close();
+    await receivers.closeAll();
     await db?.end();
   });
 

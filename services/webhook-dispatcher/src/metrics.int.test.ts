@@ -1,14 +1,7 @@
 import { createMetricsRegistry } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  insertBacklog,
-  insertDestination,
-  logger,
-  secrets,
-  startHookReceiver,
-  type HookReceiver,
-} from "../test/harness.ts";
+import { createHookReceivers, insertBacklog, insertDestination, logger, secrets } from "../test/harness.ts";
 import { openOwnTestDatabase } from "../test/own-test-pool.ts";
 import { waitForCondition } from "../test/wait-for-condition.ts";
 import { buildApp } from "./app.ts";
@@ -23,7 +16,7 @@ import { createSsrfPolicy } from "./ssrf-guard.ts";
 describe("/metrics", () => {
   let own: Awaited<ReturnType<typeof openOwnTestDatabase>>;
   let db: Pool;
-  const receivers: HookReceiver[] = [];
+  const receivers = createHookReceivers();
 
   beforeAll(async () => {
     own = await openOwnTestDatabase("metrics");
@@ -31,14 +24,13 @@ describe("/metrics", () => {
   });
 
   afterAll(async () => {
-    for (const receiver of receivers) await receiver.close();
+    await receivers.closeAll();
     await own?.close();
   });
 
   it("exposes latency, attempts by outcome, failures, due backlog and its age, and open breakers", async () => {
-    const healthy = await startHookReceiver();
-    const refusing = await startHookReceiver();
-    receivers.push(healthy, refusing);
+    const healthy = await receivers.start();
+    const refusing = await receivers.start();
     refusing.answer(() => ({ status: 400 }));
     const healthyId = await insertDestination(db, { config: { url: healthy.url } });
     const refusingId = await insertDestination(db, {

@@ -1,13 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { createPubSub, encodeEvent, ensureSubscription, ensureTopic, newId } from "@event-hub/shared";
-import type { PubSub, Topic } from "@google-cloud/pubsub";
 import type { Pool } from "pg";
-import { startChild, type Child } from "../../../tools/local-stack/src/child-process.ts";
+import { startChild, type Child, type ChildOutput } from "../../../tools/local-stack/src/child-process.ts";
 import { findFreePort } from "../../../tools/local-stack/src/free-port.ts";
 import { REPO_ROOT } from "../../../tools/local-stack/src/services.ts";
-import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
 import { waitForHttp } from "../../../tools/local-stack/src/wait-for-http.ts";
+import { createEventTopic, createTestPubSub, publishTestEvent, type TestEvent } from "./event-topic.ts";
 import { openOwnTestDatabase } from "./own-test-pool.ts";
 
 /**
@@ -18,7 +16,7 @@ export type DispatcherProcess = {
   url: string;
   db: Pool;
   child: Child;
-  publish(event: { connectorId: string; trigger: string; data?: unknown }): Promise<string>;
+  publish(event: TestEvent): Promise<string>;
   stop(): Promise<void>;
 };
 
@@ -29,34 +27,52 @@ export async function startDispatcherProcess(
   secretsKey = randomBytes(32).toString("base64"),
 ): Promise<DispatcherProcess> {
   const { db, url: databaseUrl, close: closeDatabase } = await openOwnTestDatabase(label);
-  const pubsub: PubSub = createPubSub({
-    projectId: process.env.PUBSUB_PROJECT_ID ?? "",
-    emulatorHost: process.env.PUBSUB_EMULATOR_HOST ?? "",
+  const pubsub = createTestPubSub();
+  const { topicName, subscriptionName, topic } = await createEventTopic(pubsub);
+  const { child, url } = await startDispatcherChild({
+    DATABASE_URL: databaseUrl,
+    SECRETS_KEY: secretsKey,
+    PUBSUB_TOPIC: topicName,
+    PUBSUB_SUBSCRIPTION: subscriptionName,
+    ...env,
+  }).catch(async (error: unknown) => {
+    await pubsub.close();
+    await closeDatabase();
+    throw error;
   });
-  const topicName = uniqueName("events");
-  const subscriptionName = uniqueName("dispatcher");
-  await ensureTopic(pubsub, topicName);
-  await ensureSubscription(pubsub, topicName, subscriptionName, {
-    enableMessageOrdering: true,
-    ackDeadlineSeconds: 10,
-  });
-  const topic: Topic = pubsub.topic(topicName, { messageOrdering: true });
+  return {
+    url,
+    db,
+    child,
+    publish: (input) => publishTestEvent(topic, input),
+    async stop() {
+      await child.stop();
+      await pubsub.close();
+      await closeDatabase();
+    },
+  };
+}
+
+/**
+ * webhook-dispatcher's main.ts as a child process on a free port, returned once /health answers
+ * 200. `env` adds to the test's environment and the defaults (log level warn, 5 s lease, 100 ms poll).
+ */
+export async function startDispatcherChild(
+  env: Record<string, string>,
+  output: ChildOutput = { kind: "quiet" },
+): Promise<{ child: Child; url: string }> {
   const port = await findFreePort();
   const child = await startChild({
     name: "webhook-dispatcher",
     command: process.execPath,
     args: [join("services", "webhook-dispatcher", "src", "main.ts")],
     cwd: REPO_ROOT,
-    output: { kind: "quiet" },
+    output,
     env: {
       ...process.env,
       HOST: "127.0.0.1",
       PORT: String(port),
       LOG_LEVEL: "warn",
-      DATABASE_URL: databaseUrl,
-      SECRETS_KEY: secretsKey,
-      PUBSUB_TOPIC: topicName,
-      PUBSUB_SUBSCRIPTION: subscriptionName,
       DELIVERY_LEASE_SECONDS: "5",
       DELIVERY_POLL_INTERVAL_MS: "100",
       ...env,
@@ -69,26 +85,6 @@ export async function startDispatcherProcess(
     timeoutMs: 30_000,
     child,
   });
-  if (!ready.isReady) {
-    await pubsub.close();
-    await closeDatabase();
-    throw new Error(`dispatcher did not start:\n${child.outputTail()}`);
-  }
-  return {
-    url,
-    db,
-    child,
-    async publish(input) {
-      const id = newId("evt");
-      const encoded = encodeEvent({ id, time: new Date().toISOString(), data: input.data ?? {}, ...input });
-      if (!encoded.ok) throw new Error(encoded.reason);
-      await topic.publishMessage(encoded.message);
-      return id;
-    },
-    async stop() {
-      await child.stop();
-      await pubsub.close();
-      await closeDatabase();
-    },
-  };
+  if (!ready.isReady) throw new Error(`dispatcher did not start:\n${child.outputTail()}`);
+  return { child, url };
 }

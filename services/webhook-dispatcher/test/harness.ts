@@ -4,11 +4,7 @@ import type { AddressInfo } from "node:net";
 import {
   createLogger,
   createPool,
-  createPubSub,
   createSecretBox,
-  encodeEvent,
-  ensureSubscription,
-  ensureTopic,
   newId,
   runMigrations,
   type SecretBox,
@@ -24,6 +20,7 @@ import type { OperatorEvents } from "../src/operator-events.ts";
 import { createSender } from "../src/send.ts";
 import { createSsrfPolicy } from "../src/ssrf-guard.ts";
 import { listenForDueDeliveries } from "../src/wake-listener.ts";
+import { createEventTopic, createTestPubSub, publishTestEvent, type TestEvent } from "./event-topic.ts";
 
 /** Harness for the dispatcher's integration tests: real Postgres, real emulator, real HTTP receivers. */
 
@@ -101,12 +98,7 @@ export type TestDispatcherOptions = {
 export type TestDispatcher = {
   pubsub: PubSub;
   topic: Topic;
-  publish(event: {
-    connectorId: string;
-    trigger: string;
-    data?: unknown;
-    correlationId?: string;
-  }): Promise<string>;
+  publish(event: TestEvent): Promise<string>;
   stop(): Promise<void>;
 };
 
@@ -115,18 +107,8 @@ export async function startTestDispatcher(
   db: Pool,
   options: TestDispatcherOptions = {},
 ): Promise<TestDispatcher> {
-  const pubsub = createPubSub({
-    projectId: process.env.PUBSUB_PROJECT_ID ?? "",
-    emulatorHost: process.env.PUBSUB_EMULATOR_HOST ?? "",
-  });
-  const topicName = uniqueName("events");
-  const subscriptionName = uniqueName("dispatcher");
-  await ensureTopic(pubsub, topicName);
-  await ensureSubscription(pubsub, topicName, subscriptionName, {
-    enableMessageOrdering: true,
-    ackDeadlineSeconds: 10,
-  });
-  const topic = pubsub.topic(topicName, { messageOrdering: true });
+  const pubsub = createTestPubSub();
+  const { subscriptionName, topic } = await createEventTopic(pubsub);
   const sender = createSender(createSsrfPolicy(["127.0.0.0/8", "::1"]));
   const loop = startDeliveryLoop(
     {
@@ -154,13 +136,7 @@ export async function startTestDispatcher(
   return {
     pubsub,
     topic,
-    async publish(input) {
-      const id = newId("evt");
-      const encoded = encodeEvent({ id, time: new Date().toISOString(), data: input.data ?? {}, ...input });
-      if (!encoded.ok) throw new Error(encoded.reason);
-      await topic.publishMessage({ ...encoded.message });
-      return id;
-    },
+    publish: (input) => publishTestEvent(topic, input),
     async stop() {
       await subscription.close();
       await loop.stop();
@@ -233,6 +209,23 @@ export async function startHookReceiver(port = 0): Promise<HookReceiver> {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** Receivers a test starts as it needs them, closed together at the end. */
+export type HookReceivers = { start(): Promise<HookReceiver>; closeAll(): Promise<void> };
+
+export function createHookReceivers(): HookReceivers {
+  const started: HookReceiver[] = [];
+  return {
+    async start() {
+      const receiver = await startHookReceiver();
+      started.push(receiver);
+      return receiver;
+    },
+    async closeAll() {
+      for (const receiver of started) await receiver.close();
+    },
   };
 }
 

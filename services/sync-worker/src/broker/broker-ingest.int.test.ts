@@ -1,18 +1,21 @@
 import {
   createMetricsRegistry,
   createPubSub,
-  decodeEvent,
   ensureSubscription,
   ensureTopic,
   idTime,
   runMigrations,
-  type HubEvent,
 } from "@event-hub/shared";
 import type { Message, PubSub, Topic } from "@google-cloud/pubsub";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
 import { createTestPool, insertConnector, newTestConnector, silentLogger } from "../../test/harness.ts";
+import {
+  subscribeToPublishedEvents,
+  type PublishedEvent as Received,
+  type PublishedEventsSubscription,
+} from "../../test/published-events.ts";
 import { createEventPublisher } from "../event-publisher.ts";
 import { createSyncWorkerMetrics, type SyncWorkerMetrics } from "../metrics.ts";
 import { createOutboxBacklog } from "../outbox-backlog.ts";
@@ -21,7 +24,6 @@ import { createBrokerIngest, type BrokerIngest } from "./broker-ingest.ts";
 import { handleBrokerMessage, type BrokerOutcome } from "./broker-subscription-consumer.ts";
 import { createRecentlyAccepted } from "./recently-accepted.ts";
 
-type Received = { event: HubEvent; orderingKey: string | undefined; attributes: Record<string, string> };
 type Delivery = { id: string; publishTime: Date };
 
 // Broker ingest against the emulator: each Connector's messageBrokerPublisher is played by a topic of
@@ -36,6 +38,7 @@ describe("broker ingest", () => {
   let db: Pool;
   let metrics: SyncWorkerMetrics;
   let ingest: BrokerIngest;
+  let hubEvents: PublishedEventsSubscription | undefined;
   const deps = () => ({
     db,
     publisher: createEventPublisher(pubsub, hubTopic),
@@ -74,19 +77,11 @@ describe("broker ingest", () => {
       emulatorHost: process.env.PUBSUB_EMULATOR_HOST,
     });
     metrics = createSyncWorkerMetrics(createMetricsRegistry("sync-worker-test"));
-    await ensureTopic(pubsub, hubTopic);
-    await ensureSubscription(pubsub, hubTopic, hubSubscription, { enableMessageOrdering: true });
-    pubsub.subscription(hubSubscription).on("message", (message: Message) => {
-      message.ack();
-      const decoded = decodeEvent(message);
-      if (decoded.ok && decoded.form === "cloudevents") {
-        received.push({
-          event: decoded.event,
-          orderingKey: message.orderingKey,
-          attributes: message.attributes,
-        });
-      }
-    });
+    hubEvents = await subscribeToPublishedEvents(
+      pubsub,
+      { topic: hubTopic, subscription: hubSubscription },
+      (published) => received.push(published),
+    );
     ingest = createBrokerIngest({
       ...deps(),
       pubsub,
@@ -101,7 +96,7 @@ describe("broker ingest", () => {
 
   afterAll(async () => {
     await ingest?.stop();
-    await pubsub?.subscription(hubSubscription).close();
+    await hubEvents?.close();
     await pubsub?.close();
     await db?.end();
   });

@@ -1,0 +1,39 @@
+import { join } from "node:path";
+import { startChild, type Child } from "../../../tools/local-stack/src/child-process.ts";
+import { REPO_ROOT } from "../../../tools/local-stack/src/services.ts";
+import { waitForHttp } from "../../../tools/local-stack/src/wait-for-http.ts";
+
+/**
+ * sync-worker's main.ts as a quiet child process on 127.0.0.1:`port`, returned once /health answers
+ * 200. `env` adds to the test's environment and the defaults (log level warn, automations off).
+ */
+export async function startSyncWorkerProcess(options: {
+  name: string;
+  port: number;
+  env: Record<string, string>;
+}): Promise<Child> {
+  const child = await startChild({
+    name: options.name,
+    command: process.execPath,
+    args: [join("services", "sync-worker", "src", "main.ts")],
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      METADATA_SERVER_DETECTION: "none",
+      HOST: "127.0.0.1",
+      PORT: String(options.port),
+      LOG_LEVEL: "warn",
+      AUTOMATIONS_ENABLED: "false",
+      ...options.env,
+    },
+    output: { kind: "quiet" },
+  });
+  const ready = await waitForHttp({
+    url: `http://127.0.0.1:${options.port}/health`,
+    isReady: (status) => status === 200,
+    timeoutMs: 30_000,
+    child,
+  });
+  if (!ready.isReady) throw new Error(`${options.name} did not start:\n${child.outputTail()}`);
+  return child;
+}

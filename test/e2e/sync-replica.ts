@@ -1,0 +1,29 @@
+import { randomBytes } from "node:crypto";
+import type { Child } from "../../tools/local-stack/src/child-process.ts";
+import { startSyncWorkerProcess } from "../../services/sync-worker/test/sync-worker-process.ts";
+
+/**
+ * One sync-worker replica of several over the run's database, with a short tick and a 3 s lease so
+ * a takeover shows within a test. `env` adds to (or overrides) these settings.
+ */
+export async function startSyncReplica(options: {
+  port: number;
+  replicaId: string;
+  topic: string;
+  secretsKey?: string;
+  env?: Record<string, string>;
+}): Promise<Child> {
+  return await startSyncWorkerProcess({
+    name: `sync-worker ${options.replicaId}`,
+    port: options.port,
+    env: {
+      SECRETS_KEY: options.secretsKey ?? randomBytes(32).toString("base64"),
+      PUBSUB_TOPIC: options.topic,
+      SYNC_REPLICA_ID: options.replicaId,
+      SYNC_TICK_MS: "200",
+      SYNC_LEASE_SECONDS: "3",
+      SYNC_TIMEOUT_MS: "2000",
+      ...options.env,
+    },
+  });
+}
