@@ -108,8 +108,9 @@ describe("dispatch recovery", () => {
     });
     await insertDestination(db, { config: { url: steady.url }, connectorIds: ["down"] });
 
-    // A topic of its own: on the emulator, a subscription whose subscriber was SIGKILLed with ordered
-    // messages outstanding stopped handing out new messages to the next one (seen here, not explained).
+    // A topic of its own: the emulator never drops the streams of a subscriber that was SIGKILLed
+    // and keeps handing them messages, which come back only after the ack deadline; with ordering
+    // keys, a key's later messages wait behind each of those (test/e2e/sync-broker.e2e.test.ts).
     await dispatcher?.stop();
     await useNewTopic();
     dispatcher = await startDispatcher();

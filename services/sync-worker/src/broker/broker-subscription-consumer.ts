@@ -30,6 +30,9 @@ export function startBrokerConsumer(
 ): BrokerConsumer {
   const subscription: Subscription = deps.pubsub.subscription(source.subscription, {
     flowControl: { maxMessages: deps.maxMessages, allowExcessMessages: false },
+    // One stream, not the client's five: a Connector publishes little, a replica may hold hundreds
+    // of Connectors, and messages without an ordering key arrive closer to publish order on one.
+    streamingOptions: { maxStreams: 1 },
     closeOptions: { behavior: "WAIT", timeout: Duration.from({ milliseconds: deps.stopTimeoutMs }) },
   });
   let received = 0;
