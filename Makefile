@@ -7,7 +7,8 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-NODE_PACKAGE ?= node@24
+# The exact Node of the images too (deploy/Dockerfile NODE_IMAGE; a test keeps them equal).
+NODE_PACKAGE ?= node@24.21.0
 TOOLS_DIR := $(CURDIR)/.tools
 HOST_NODE := $(shell command -v node 2>/dev/null)
 HOST_NODE_VERSION := $(shell node -p 'process.versions.node' 2>/dev/null || echo none)
@@ -16,7 +17,8 @@ HOST_NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/
 ifeq ($(shell [ "$(HOST_NODE_MAJOR)" -lt 22 ] && echo local),local)
 LOCAL_NODE_DIR := $(TOOLS_DIR)/node
 LOCAL_NODE_BIN := $(LOCAL_NODE_DIR)/node_modules/node/bin
-NODE_TOOLCHAIN := $(LOCAL_NODE_BIN)/node
+# A stamp per pinned version, so bumping NODE_PACKAGE reinstalls.
+NODE_TOOLCHAIN := $(LOCAL_NODE_DIR)/installed-$(NODE_PACKAGE)
 export PATH := $(LOCAL_NODE_BIN):$(PATH)
 else
 NODE_TOOLCHAIN :=
@@ -29,12 +31,14 @@ INSTALL_STAMP := node_modules/.package-lock.json
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
 
-$(LOCAL_NODE_BIN)/node:
+$(NODE_TOOLCHAIN):
 	@echo "host node is $(HOST_NODE_VERSION); installing $(NODE_PACKAGE) into $(LOCAL_NODE_DIR)"
 	@mkdir -p $(LOCAL_NODE_DIR)
+	@rm -f $(LOCAL_NODE_DIR)/installed-*
 	@echo '{"name":"event-hub-node-toolchain","private":true}' > $(LOCAL_NODE_DIR)/package.json
 	@env PATH="$(subst $(LOCAL_NODE_BIN):,,$(PATH))" npm install --prefix $(LOCAL_NODE_DIR) --no-save --no-package-lock --no-audit --no-fund --loglevel=error $(NODE_PACKAGE)
-	@test -x $@ || { echo "could not install $(NODE_PACKAGE) from the npm registry"; exit 1; }
+	@test -x $(LOCAL_NODE_BIN)/node || { echo "could not install $(NODE_PACKAGE) from the npm registry"; exit 1; }
+	@touch $@
 
 $(INSTALL_STAMP): package-lock.json package.json $(NODE_TOOLCHAIN)
 	npm ci --no-audit --no-fund --loglevel=error

@@ -19,6 +19,12 @@ describe("deploy/Dockerfile", () => {
     expect(image).toMatch(/^node:24\.\d+\.\d+-[a-z]+-slim(@sha256:[0-9a-f]{64})?$/);
   });
 
+  it("runs the Node version the Makefile gives the tests", () => {
+    const makefilePin = /^NODE_PACKAGE \?= node@(\S+)$/m.exec(readText("Makefile"))?.[1];
+    const imageVersion = /^node:(\d+\.\d+\.\d+)-/.exec(baseImage(dockerfile, "api-gateway"))?.[1];
+    expect(imageVersion).toBe(makefilePin);
+  });
+
   it.each(TARGETS)("%s runs as a non-root user", (target) => {
     const users = lineage(dockerfile, target)
       .flatMap((stage) => stage.instructions)
