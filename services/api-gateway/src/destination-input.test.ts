@@ -220,4 +220,12 @@ describe("buildDestination: policy and warnings", () => {
     const { warnings } = buildDestination({ url: "http://10.1.2.3/hook", triggers }, seal);
     expect(warnings).toHaveLength(1);
   });
+
+  it("warns about a broker on a private address too, without repeating its credentials", () => {
+    const url = "amqp://user:broker-password@10.1.2.3:5672";
+    const { warnings } = buildDestination({ type: "amqp", amqp: { url, exchange: "x" }, triggers }, seal);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("SSRF_ALLOW");
+    expect(warnings[0]).not.toContain("broker-password");
+  });
 });

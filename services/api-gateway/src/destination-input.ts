@@ -202,10 +202,13 @@ function buildAmqpConfig(
 ): Built {
   const amqp = input.amqp ?? {};
   let urlSealed = stored.urlSealed as string | undefined;
+  const warnings: string[] = [];
   if (amqp.url !== undefined) {
     const problem = urlProblem(amqp.url, ["amqp:", "amqps:"]);
     if (problem) throw invalid("amqp/url", problem);
     urlSealed = seal(amqp.url);
+    const warning = privateAddressWarning(amqp.url);
+    if (warning) warnings.push(warning);
   }
   if (urlSealed === undefined) throw invalid("amqp/url", "is required for amqp");
   const exchange = amqp.exchange ?? (stored.exchange as string | undefined);
@@ -213,7 +216,7 @@ function buildAmqpConfig(
   const config: Record<string, unknown> = { urlSealed, exchange };
   const routingKey = amqp.routingKey ?? stored.routingKey;
   if (routingKey !== undefined) config.routingKey = routingKey;
-  return { config, warnings: [] };
+  return { config, warnings };
 }
 
 /** The Connector's target authentication with its secret sealed; each type's fields are required. */

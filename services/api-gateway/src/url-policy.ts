@@ -8,7 +8,7 @@ import { isIP } from "node:net";
  * warn when the URL names a private address outright.
  */
 export const SSRF_RULE =
-  "webhook-dispatcher resolves the host when it connects and refuses private, loopback, link-local, " +
+  "webhook-dispatcher resolves the host (of a webhook or an AMQP broker) when it connects and refuses private, loopback, link-local, " +
   "CGNAT, multicast and reserved addresses (IPv4-mapped too) unless its SSRF_ALLOW list covers them; " +
   "redirects are not followed.";
 

@@ -33,8 +33,10 @@ await runService(SERVICE, async () => {
     await ensureTopic(pubsub, config.OPERATIONS_TOPIC);
   }
 
-  const sender = createSender(createSsrfPolicy(config.SSRF_ALLOW));
+  const ssrfPolicy = createSsrfPolicy(config.SSRF_ALLOW);
+  const sender = createSender(ssrfPolicy);
   const amqp = createAmqpConnections(logger, {
+    policy: ssrfPolicy,
     connectTimeoutMs: config.AMQP_CONNECT_TIMEOUT_MS,
     backoff: { initialMs: config.AMQP_RECONNECT_INITIAL_MS, maxMs: config.AMQP_RECONNECT_MAX_MS },
   });

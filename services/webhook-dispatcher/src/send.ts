@@ -1,10 +1,8 @@
-import { isBlockedAddress } from "@event-hub/shared";
 import http from "node:http";
 import https from "node:https";
 import fetch, { type RequestInit } from "node-fetch";
-import { isIP } from "node:net";
 import { MAX_RESPONSE_BODY_BYTES, type SendFailure, type SendResult } from "./send-result.ts";
-import { guardedLookup, type SsrfPolicy } from "./ssrf-guard.ts";
+import { guardedLookup, literalAddressRefusal, type SsrfPolicy } from "./ssrf-guard.ts";
 
 /** One HTTP POST, ready to go. */
 export type HttpRequest = {
@@ -30,11 +28,8 @@ export function createSender(policy: SsrfPolicy): Sender {
     async send(request) {
       const started = performance.now();
       const elapsed = () => Math.round(performance.now() - started);
-      const host = new URL(request.url).hostname.replace(/^\[|\]$/g, "");
-      // Node connects to IP literals without calling lookup, so check those here.
-      if (isIP(host) && isBlockedAddress(host) && !policy.isAllowed(host, host)) {
-        return { kind: "failure", failure: "ssrf_blocked", message: `${host} is not allowed`, durationMs: 0 };
-      }
+      const refusal = literalAddressRefusal(policy, request.url);
+      if (refusal) return { kind: "failure", failure: "ssrf_blocked", message: refusal, durationMs: 0 };
       const init: RequestInit = {
         method: "POST",
         headers: request.headers,

@@ -6,6 +6,11 @@ class SsrfBlockedError extends Error {
   readonly code = "ERR_SSRF_BLOCKED";
 }
 
+/** Whether `error` is the guarded lookup's refusal. */
+export function isSsrfBlocked(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === "ERR_SSRF_BLOCKED";
+}
+
 export type SsrfPolicy = { isAllowed(host: string, address: string): boolean };
 
 /** Builds the policy from SSRF_ALLOW entries: CIDRs (`127.0.0.0/8`, `::1`) or exact host names. */
@@ -33,7 +38,17 @@ export function createSsrfPolicy(allow: string[]): SsrfPolicy {
 }
 
 /**
- * A `lookup` for http.Agent: resolves, then refuses when any resolved address is blocked. Checking at
+ * Why a URL whose host is an IP literal may not be connected to, or undefined. Node connects to IP
+ * literals without calling `lookup`, so these are checked before connecting.
+ */
+export function literalAddressRefusal(policy: SsrfPolicy, url: string): string | undefined {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+  if (isIP(host) === 0 || policy.isAllowed(host, host)) return undefined;
+  return `${host} is not allowed`;
+}
+
+/**
+ * A `lookup` for http.Agent and net.connect: resolves, then refuses when any resolved address is blocked. Checking at
  * connect time (not only when the URL is saved) defeats DNS names that later point inside.
  */
 export function guardedLookup(policy: SsrfPolicy): LookupFunction {

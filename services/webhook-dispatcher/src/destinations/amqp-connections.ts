@@ -1,16 +1,20 @@
 import { connect, type ChannelModel, type ConfirmChannel } from "amqplib";
 import type { Logger } from "pino";
+import { guardedLookup, isSsrfBlocked, literalAddressRefusal, type SsrfPolicy } from "../ssrf-guard.ts";
 import type { AmqpMessage } from "./amqp-message.ts";
 import { reconnectDelayMs, type ReconnectBackoff } from "./amqp-reconnect-backoff.ts";
 
 /** How one publish ended: confirmed by the broker, or the failure class and a message for the attempt log. */
 export type PublishOutcome = { ok: true } | { ok: false; failure: AmqpFailure; message: string };
 
-export type AmqpFailure = "broker_unreachable" | "broker_nack" | "exchange_not_found" | "broker" | "timeout";
+export type AmqpFailure =
+  "broker_unreachable" | "broker_nack" | "exchange_not_found" | "broker" | "timeout" | "ssrf_blocked";
 
 export type AmqpConnectionOptions = {
   connectTimeoutMs: number;
   backoff: ReconnectBackoff;
+  /** Where brokers may be: the same SSRF policy as webhooks, checked when connecting. */
+  policy: SsrfPolicy;
 };
 
 /** One connection and one confirm channel per broker URL, shared by every destination using it. */
@@ -25,6 +29,8 @@ type Link = {
   failures: number;
   retryAt: number;
   lastError: string;
+  /** The last attempt's failure: unreachable, or refused by the SSRF policy. */
+  lastFailure: AmqpFailure;
   connecting?: Promise<Open | undefined>;
   open?: Open;
 };
@@ -54,7 +60,7 @@ export function createAmqpConnections(logger: Logger, options: AmqpConnectionOpt
   const linkFor = (url: string): Link => {
     let link = links.get(url);
     if (!link) {
-      link = { host: hostOf(url), failures: 0, retryAt: 0, lastError: "" };
+      link = { host: hostOf(url), failures: 0, retryAt: 0, lastError: "", lastFailure: "broker_unreachable" };
       links.set(url, link);
     }
     return link;
@@ -63,6 +69,7 @@ export function createAmqpConnections(logger: Logger, options: AmqpConnectionOpt
   const openLink = async (url: string, link: Link): Promise<Open | undefined> => {
     try {
       const connection = await connect(url, {
+        lookup: guardedLookup(options.policy),
         timeout: options.connectTimeoutMs,
         clientProperties: { connection_name: "connector-event-hub webhook-dispatcher" },
       });
@@ -79,6 +86,7 @@ export function createAmqpConnections(logger: Logger, options: AmqpConnectionOpt
     } catch (error) {
       link.failures += 1;
       link.lastError = (error as Error).message;
+      link.lastFailure = isSsrfBlocked(error) ? "ssrf_blocked" : "broker_unreachable";
       link.retryAt = Date.now() + reconnectDelayMs(link.failures, options.backoff);
       logger.warn(
         { host: link.host, failures: link.failures, retryAt: new Date(link.retryAt), err: error },
@@ -89,19 +97,21 @@ export function createAmqpConnections(logger: Logger, options: AmqpConnectionOpt
   };
 
   const connection = async (url: string): Promise<Open | PublishOutcome> => {
+    const refusal = literalAddressRefusal(options.policy, url);
+    if (refusal) return { ok: false, failure: "ssrf_blocked", message: refusal };
     const link = linkFor(url);
     if (link.open && !link.open.isClosed) return link.open;
     if (!link.connecting) {
       const waitMs = link.retryAt - Date.now();
       if (waitMs > 0)
-        return unreachable(`${link.lastError} (next connection attempt in ${Math.ceil(waitMs / 1000)} s)`);
+        return failed(link, `${link.lastError} (next connection attempt in ${Math.ceil(waitMs / 1000)} s)`);
       link.connecting = openLink(url, link).then((open) => {
         link.connecting = undefined;
         link.open = open;
         return open;
       });
     }
-    return (await link.connecting) ?? unreachable(link.lastError);
+    return (await link.connecting) ?? failed(link, link.lastError);
   };
 
   return {
@@ -242,6 +252,11 @@ function closedOutcome(open: Open, error: Error): PublishOutcome {
     failure: "broker",
     message: cause ? `${error.message}: ${cause.message}` : error.message,
   };
+}
+
+/** The outcome of a publish that found no connection, as the link's last attempt failed. */
+function failed(link: Link, message: string): PublishOutcome {
+  return { ok: false, failure: link.lastFailure, message: message || "broker unreachable" };
 }
 
 function unreachable(message: string): PublishOutcome {

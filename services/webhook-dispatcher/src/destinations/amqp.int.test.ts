@@ -4,6 +4,7 @@ import { createLogger, createSecretBox } from "@event-hub/shared";
 import { connect, type Channel, type ChannelModel, type GetMessage } from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import { createSsrfPolicy } from "../ssrf-guard.ts";
 import type { ClaimedDelivery } from "../store/deliveries.ts";
 import { createAmqpConnections, type AmqpConnections } from "./amqp-connections.ts";
 import { publishToAmqp } from "./amqp.ts";
@@ -39,6 +40,7 @@ describe("AMQP destination", () => {
     connections = createAmqpConnections(logger, {
       connectTimeoutMs: 2000,
       backoff: { initialMs: 60_000, maxMs: 60_000 },
+      policy: createSsrfPolicy(["127.0.0.0/8", "::1"]), // the test broker is on loopback
     });
   });
 
@@ -127,6 +129,30 @@ describe("AMQP destination", () => {
     expect(second).toMatchObject({ kind: "failure", failure: "broker_unreachable" });
     expect(second.kind === "failure" && second.message).toMatch(/next connection attempt in \d+ s/);
     expect(JSON.stringify([first, second])).not.toContain("secret-pw");
+  });
+
+  it("refuses a broker on a private address unless SSRF_ALLOW covers it, as for webhooks", async () => {
+    const strict = createAmqpConnections(logger, {
+      connectTimeoutMs: 2000,
+      backoff: { initialMs: 60_000, maxMs: 60_000 },
+      policy: createSsrfPolicy([]),
+    });
+    try {
+      const { exchange, queue } = await exchangeWithQueue("#");
+      const deps = { connections: strict, secrets };
+      const byAddress = await publishToAmqp(deps, deliveryOf("transport.x"), target(exchange));
+      expect(byAddress).toMatchObject({ kind: "failure", failure: "ssrf_blocked" });
+      // A name is resolved when connecting and refused for the address it resolves to.
+      const byName = target(exchange, undefined, AMQP_URL.replace("127.0.0.1", "localhost"));
+      const first = await publishToAmqp(deps, deliveryOf("transport.x"), byName);
+      expect(first).toMatchObject({ kind: "failure", failure: "ssrf_blocked" });
+      expect(first.kind === "failure" && first.message).toMatch(/localhost resolves to .*not allowed/);
+      const again = await publishToAmqp(deps, deliveryOf("transport.x"), byName);
+      expect(again).toMatchObject({ kind: "failure", failure: "ssrf_blocked" });
+      expect(await channel.get(queue)).toBe(false);
+    } finally {
+      await strict.close();
+    }
   });
 
   it("fails the publishes in flight when the connection is lost, and reconnects for the next ones", async () => {
