@@ -19,6 +19,9 @@ resource "google_sql_database_instance" "hub" {
       }
     }
 
+    # Public IP with no authorised networks: only the Cloud SQL Auth Proxy (GKE) and the Cloud Run
+    # connector reach it (mTLS, IAM). Adding private_network means adding --private-ip to
+    # k8s/overlays/gke/cloud-sql-proxy.patch.yaml (deploy/README.md; a test checks the pair).
     ip_configuration {
       ipv4_enabled = true
       ssl_mode     = "ENCRYPTED_ONLY"

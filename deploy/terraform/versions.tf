@@ -6,8 +6,9 @@ terraform {
       version = ">= 6.0, < 8.0"
     }
     random = {
-      source  = "hashicorp/random"
-      version = ">= 3.5"
+      source = "hashicorp/random"
+      # random_bytes (secrets.tf) exists since 3.6.0.
+      version = ">= 3.6"
     }
   }
 }

@@ -46,6 +46,24 @@ describe.each(SERVICES)("deploy/cloudrun/%s.yaml", (service) => {
     expect(env.find((v) => v.name === "PUBSUB_PROVISION")?.value).toBe("false");
   });
 
+  it("carries only valid Google Cloud labels (Cloud Run rejects Kubernetes-style keys)", () => {
+    const labels = { ...manifest.metadata.labels, ...template.metadata?.labels };
+    expect(Object.keys(labels).length).toBeGreaterThan(0);
+    for (const [key, value] of Object.entries(labels)) {
+      expect(key).toMatch(/^[a-z][a-z0-9_-]{0,62}$/);
+      expect(value).toMatch(/^[a-z0-9_-]{0,63}$/);
+    }
+  });
+
+  it("puts service-level annotations on the service and revision ones on the template", () => {
+    const serviceLevel = ["run.googleapis.com/ingress", "run.googleapis.com/launch-stage"];
+    for (const key of Object.keys(manifest.metadata.annotations ?? {})) expect(serviceLevel).toContain(key);
+    for (const key of serviceLevel) expect(Object.keys(annotations)).not.toContain(key);
+    for (const key of Object.keys(annotations)) {
+      expect(key).toMatch(/^(autoscaling\.knative\.dev\/(minScale|maxScale)|run\.googleapis\.com\/[\w-]+)$/);
+    }
+  });
+
   it("runs as its own service account with the Cloud SQL connection", () => {
     expect(template.spec.serviceAccountName).toBe(`${service}@PROJECT_ID.iam.gserviceaccount.com`);
     expect(annotations["run.googleapis.com/cloudsql-instances"]).toBe("PROJECT_ID:REGION:event-hub");

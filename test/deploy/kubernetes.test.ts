@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { configOf, listFiles, readYaml, SERVICES, type Manifest } from "./deploy-files.ts";
+import { configOf, listFiles, readText, readYaml, SERVICES, type Manifest } from "./deploy-files.ts";
 import { validateManifest } from "./manifest-schemas.ts";
 import { mainContainer, podTemplate, probePort } from "./pod-spec.ts";
 import { opsRoutes, registersOpsRoutes, routesOf } from "./served-routes.ts";
+import { attribute, nestedBlock, resourceBlock, variableDefaults } from "./terraform-names.ts";
 
 const BASE = "deploy/k8s/base";
 const GKE = "deploy/k8s/overlays/gke";
@@ -216,5 +217,124 @@ describe("the gke overlay", () => {
     expect(overlay.patches?.find((p) => p.path === "cloud-sql-proxy.patch.yaml")?.target?.kind).toBe(
       "Deployment",
     );
+  });
+
+  it("runs the proxy with v2 flags, on the IP type the Terraform instance has", () => {
+    const patch = readYaml(`${GKE}/cloud-sql-proxy.patch.yaml`)[0];
+    const args = (patch && podTemplate(patch).spec.initContainers?.[0]?.args) ?? [];
+    const flags = args.filter((arg) => arg.startsWith("--")).map((arg) => arg.slice(2).split("=")[0]);
+    for (const flag of flags) expect(PROXY_V2_FLAGS, `--${flag}`).toContain(flag);
+    const hcl = listFiles("deploy/terraform", ".tf")
+      .map((path) => readText(path))
+      .join("\n");
+    const instance = variableDefaults(hcl).sql_instance;
+    expect(args.filter((arg) => !arg.startsWith("--"))).toEqual([`PROJECT_ID:REGION:${instance}`]);
+    // --private-ip makes the proxy dial only the private address: without one every connection fails.
+    const ip = nestedBlock(resourceBlock(hcl, "google_sql_database_instance", "hub"), "ip_configuration");
+    const hasPrivateIp = attribute(ip ?? "", "private_network") !== undefined;
+    expect(flags.includes("private-ip"), "--private-ip iff ip_configuration.private_network").toBe(
+      hasPrivateIp,
+    );
+    if (!hasPrivateIp) expect(attribute(ip ?? "", "ipv4_enabled")).toBe("true");
+  });
+});
+
+/**
+ * Flags of the Cloud SQL Auth Proxy v2 (GoogleCloudPlatform/cloud-sql-proxy cmd/root.go, v2.18).
+ * v1 flags (-instances=, -ip_address_types) are rejected by v2.
+ */
+const PROXY_V2_FLAGS = [
+  "address",
+  "admin-port",
+  "auto-iam-authn",
+  "auto-ip",
+  "credentials-file",
+  "debug-logs",
+  "exit-zero-on-sigterm",
+  "health-check",
+  "http-address",
+  "http-port",
+  "impersonate-service-account",
+  "lazy-refresh",
+  "max-connections",
+  "max-sigterm-delay",
+  "min-sigterm-delay",
+  "port",
+  "private-ip",
+  "prometheus",
+  "psc",
+  "quitquitquit",
+  "structured-logs",
+  "unix-socket",
+];
+
+/** Fields of the CRDs the bundled schemas do not cover, from their APIs' types. */
+describe("GKE and External Secrets custom resources", () => {
+  const objects = listFiles(GKE, ".yaml")
+    .filter((path) => !path.endsWith("kustomization.yaml") && !path.endsWith(".patch.yaml"))
+    .flatMap((path) => readYaml(path));
+  const ofKind = (kind: string) => objects.filter((m) => m.kind === kind);
+  const keys = (value: unknown) => Object.keys((value ?? {}) as object);
+
+  it("BackendConfig uses cloud.google.com/v1 fields (kubernetes/ingress-gce backendconfig/v1)", () => {
+    for (const config of ofKind("BackendConfig")) {
+      expect(config.apiVersion).toBe("cloud.google.com/v1");
+      const spec = config.spec ?? {};
+      const specFields = ["iap", "cdn", "securityPolicy", "timeoutSec", "connectionDraining"];
+      specFields.push("sessionAffinity", "customRequestHeaders", "customResponseHeaders", "healthCheck");
+      for (const key of keys(spec)) expect([...specFields, "logging"]).toContain(key);
+      const healthFields = ["checkIntervalSec", "timeoutSec", "healthyThreshold", "unhealthyThreshold"];
+      for (const key of keys(spec.healthCheck)) {
+        expect([...healthFields, "type", "port", "requestPath"]).toContain(key);
+      }
+      for (const key of keys(spec.connectionDraining)) expect(key).toBe("drainingTimeoutSec");
+    }
+  });
+
+  it("Services opt into NEGs and name an existing BackendConfig", () => {
+    const patch = readYaml(`${GKE}/neg-backend.patch.yaml`)[0];
+    const annotations = patch?.metadata.annotations ?? {};
+    expect(JSON.parse(annotations["cloud.google.com/neg"] ?? "{}")).toEqual({ ingress: true });
+    const backend = JSON.parse(annotations["cloud.google.com/backend-config"] ?? "{}") as object;
+    expect(ofKind("BackendConfig").map((m) => m.metadata.name)).toContain(
+      (backend as { default?: string }).default,
+    );
+  });
+
+  it("the ManagedCertificate covers exactly the Ingress hosts and is attached to it", () => {
+    const [certificate] = ofKind("ManagedCertificate");
+    expect(certificate?.apiVersion).toBe("networking.gke.io/v1");
+    const domains = (certificate?.spec as { domains: string[] }).domains;
+    expect(domains.length).toBeLessThanOrEqual(100);
+    const [ingress] = ofKind("Ingress");
+    const hosts = (ingress?.spec as { rules: { host: string }[] }).rules.map((rule) => rule.host);
+    expect([...domains].sort()).toEqual([...hosts].sort());
+    expect(ingress?.metadata.annotations?.["networking.gke.io/managed-certificates"]).toBe(
+      certificate?.metadata.name,
+    );
+    expect(ingress?.metadata.annotations?.["kubernetes.io/ingress.class"]).toBe("gce");
+  });
+
+  it("External Secrets objects use external-secrets.io/v1 and the Secret Manager provider", () => {
+    const stores = ofKind("SecretStore");
+    for (const store of stores) {
+      expect(store.apiVersion).toBe("external-secrets.io/v1");
+      const gcpsm = (store.spec as { provider: { gcpsm?: { projectID?: string } } }).provider.gcpsm;
+      expect(gcpsm?.projectID).toBe("PROJECT_ID");
+    }
+    for (const external of ofKind("ExternalSecret")) {
+      expect(external.apiVersion).toBe("external-secrets.io/v1");
+      type Spec = {
+        secretStoreRef: { kind: string; name: string };
+        data: { secretKey: string; remoteRef: { key: string } }[];
+      };
+      const spec = external.spec as unknown as Spec;
+      for (const key of keys(spec)) {
+        expect(["refreshInterval", "secretStoreRef", "target", "data", "dataFrom"]).toContain(key);
+      }
+      expect(spec.secretStoreRef.kind).toBe("SecretStore");
+      expect(stores.map((s) => s.metadata.name)).toContain(spec.secretStoreRef.name);
+      for (const entry of spec.data) expect(entry.remoteRef.key).toMatch(/^[\w-]+$/);
+    }
   });
 });

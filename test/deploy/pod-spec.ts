@@ -11,6 +11,7 @@ export type EnvVar = {
 export type Container = {
   name: string;
   image: string;
+  args?: string[];
   ports?: { name?: string; containerPort: number }[];
   env?: EnvVar[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
@@ -33,7 +34,7 @@ export type PodSpec = {
   initContainers?: Container[];
 };
 export type PodTemplate = {
-  metadata?: { annotations?: Record<string, string> };
+  metadata?: { annotations?: Record<string, string>; labels?: Record<string, string> };
   spec: PodSpec;
 };
 

@@ -15,13 +15,15 @@ type Skaffold = {
   apiVersion: string;
   kind: string;
   build: { artifacts: Artifact[] };
+  manifests?: object;
+  deploy?: object;
   profiles: Profile[];
 };
 
 const skaffold = readYaml("skaffold.yaml")[0] as unknown as Skaffold;
 
 describe("skaffold.yaml", () => {
-  it("uses the current v4beta schema", () => {
+  it("uses the v4beta13 schema (skaffold >= 2.15; later versions upgrade it when loading)", () => {
     expect(skaffold.apiVersion).toBe("skaffold/v4beta13");
     expect(skaffold.kind).toBe("Config");
   });
@@ -47,6 +49,22 @@ describe("skaffold.yaml", () => {
     ]);
     for (const path of paths) expect(existsSync(join(ROOT, path)), path).toBe(true);
     expect(byName.cloudrun?.manifests.rawYaml?.length).toBe(SERVICES.length);
+  });
+
+  it("leaves rendering and deploying to the profiles, one renderer and one deployer each", () => {
+    // Skaffold lays a profile onto the top-level config field by field (schema/profiles.go
+    // overlayProfileField): a top-level kustomize + kubectl would also run under -p cloudrun.
+    expect(skaffold.manifests).toBeUndefined();
+    expect(skaffold.deploy).toBeUndefined();
+    for (const profile of skaffold.profiles) {
+      expect(Object.keys(profile.manifests), profile.name).toHaveLength(1);
+      expect(Object.keys(profile.deploy), profile.name).toHaveLength(1);
+      const renderer = profile.manifests.rawYaml ? "rawYaml" : "kustomize";
+      // Cloud Run services are plain YAML for the cloudrun deployer; kustomize output goes to kubectl.
+      expect(Object.keys(profile.deploy)[0], profile.name).toBe(
+        renderer === "rawYaml" ? "cloudrun" : "kubectl",
+      );
+    }
   });
 
   it("builds every image a manifest runs (other than pinned third-party images)", () => {

@@ -24,3 +24,19 @@ export function attribute(block: string, name: string): string | undefined {
   const match = new RegExp(`^\\s*${name}\\s*=\\s*(.+)$`, "m").exec(block);
   return match?.[1]?.trim().replace(/^"(.*)"$/, "$1");
 }
+
+/**
+ * The body of the first nested `<name> { ... }` block (or `<name> = { ... }` object) inside `block`,
+ * braces matched, or undefined.
+ */
+export function nestedBlock(block: string, name: string): string | undefined {
+  const start = new RegExp(`^\\s*${name}\\s*=?\\s*\\{`, "m").exec(block);
+  if (!start) return undefined;
+  let depth = 1;
+  const from = start.index + start[0].length;
+  for (let i = from; i < block.length; i++) {
+    if (block[i] === "{") depth++;
+    if (block[i] === "}" && --depth === 0) return block.slice(from, i);
+  }
+  throw new Error(`unbalanced braces in ${name} block`);
+}

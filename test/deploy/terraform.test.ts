@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { allManifestFiles, defaultOf, listFiles, readText, readYaml, SERVICES } from "./deploy-files.ts";
-import { attribute, resourceBlock, variableDefaults } from "./terraform-names.ts";
+import { attribute, nestedBlock, resourceBlock, variableDefaults } from "./terraform-names.ts";
 
 const hcl = listFiles("deploy/terraform", ".tf")
   .map((path) => readText(path))
@@ -46,6 +46,48 @@ describe("deploy/terraform", () => {
     const gateway = grant("google_project_iam_member", "api_gateway_subscriptions");
     expect(attribute(gateway, "role")).toBe("google_project_iam_custom_role.subscription_admin.id");
     expect(hcl).not.toMatch(/roles\/(owner|editor|pubsub\.admin|pubsub\.editor)"/);
+  });
+
+  it("lets the Pub/Sub service agent dead-letter the dispatcher's messages", () => {
+    // dead_letter_policy: the agent must publish to the dead-letter topic and ack on the source.
+    expect(hcl).toMatch(
+      /"serviceAccount:service-\$\{data\.google_project\.this\.number\}@gcp-sa-pubsub\.iam\.gserviceaccount\.com"/,
+    );
+    const publisher = resourceBlock(hcl, "google_pubsub_topic_iam_member", "dead_letter_publisher");
+    expect(attribute(publisher, "topic")).toBe("google_pubsub_topic.dead_letter.id");
+    expect(attribute(publisher, "role")).toBe("roles/pubsub.publisher");
+    expect(attribute(publisher, "member")).toBe("local.pubsub_agent");
+    const source = resourceBlock(hcl, "google_pubsub_subscription_iam_member", "dead_letter_source");
+    expect(attribute(source, "subscription")).toBe("google_pubsub_subscription.dispatcher.id");
+    expect(attribute(source, "role")).toBe("roles/pubsub.subscriber");
+    expect(attribute(source, "member")).toBe("local.pubsub_agent");
+  });
+
+  it("binds each service's Kubernetes service account in the overlay's namespace (Workload Identity)", () => {
+    const binding = resourceBlock(hcl, "google_service_account_iam_member", "workload_identity");
+    expect(attribute(binding, "role")).toBe("roles/iam.workloadIdentityUser");
+    expect(attribute(binding, "member")).toBe(
+      "serviceAccount:${var.project_id}.svc.id.goog[${var.gke_namespace}/${each.key}]",
+    );
+    const overlay = readYaml("deploy/k8s/overlays/gke/kustomization.yaml")[0] as unknown as {
+      namespace: string;
+    };
+    expect(names.gke_namespace).toBe(overlay.namespace);
+  });
+
+  it("uses provider features that exist in the versions it allows", () => {
+    const versions = readText("deploy/terraform/versions.tf");
+    const random = nestedBlock(versions, "random") ?? "";
+    // random_bytes appeared in hashicorp/random 3.6.0 (its CHANGELOG).
+    if (hcl.includes('resource "random_bytes"'))
+      expect(attribute(random, "version")).toMatch(/>= 3\.([6-9]|\d\d)/);
+    const google = nestedBlock(versions, "google") ?? "";
+    expect(attribute(google, "version")).toMatch(/^>= [67]\./);
+    // require_ssl was removed in 6.0.1; ssl_mode replaces it. Secret replication is auto {} since 5.0.
+    expect(hcl).not.toMatch(/require_ssl|automatic\s*=/);
+    const sql = resourceBlock(hcl, "google_sql_database_instance", "hub");
+    // PostgreSQL 16+ defaults to ENTERPRISE_PLUS, which rejects db-custom-* tiers.
+    expect(attribute(sql, "edition")).toBe("ENTERPRISE");
   });
 
   it("creates the service accounts, Cloud SQL instance and secrets the manifests name", () => {
