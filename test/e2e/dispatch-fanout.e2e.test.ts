@@ -226,6 +226,8 @@ describe("fan-out to webhooks and AMQP", () => {
       ]),
     );
     expect((attempts.broker_unreachable ?? 0) + (attempts.broker ?? 0)).toBeGreaterThan(0);
+    // One connection to the broker again after the restart (the test's URL is the only one).
+    expect(metrics).toMatch(/^hub_dispatch_amqp_connections\{[^}]*\} 1$/m);
 
     const messageIds = (await drain(queue)).map((m) => String(m.properties.messageId));
     const unique = new Set(messageIds);

@@ -50,6 +50,12 @@ export const dispatcherConfigSchema = Type.Object({
     default: 30000,
     description: "Longest wait between AMQP connection attempts.",
   }),
+  AMQP_IDLE_CLOSE_SECONDS: Type.Integer({
+    minimum: 1,
+    default: 300,
+    description:
+      "An AMQP connection no delivery used for this long is closed (its broker URL changed or its destinations went); the next publish opens it again.",
+  }),
   BREAKER_FAILURE_THRESHOLD: Type.Integer({
     minimum: 1,
     default: 5,

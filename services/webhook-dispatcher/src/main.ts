@@ -11,7 +11,7 @@ import { dispatcherConfigSchema, loadDispatcherConfig } from "./config.ts";
 import { startConsumer } from "./consumer.ts";
 import { startDeliveryLoop } from "./delivery-loop.ts";
 import { createAmqpConnections } from "./destinations/amqp-connections.ts";
-import { createDispatchMetrics } from "./metrics.ts";
+import { createDispatchMetrics, registerAmqpConnectionsGauge } from "./metrics.ts";
 import { createTokenCache } from "./oauth2-token-cache.ts";
 import { createOperatorEvents } from "./operator-events.ts";
 import { startRetention } from "./retention.ts";
@@ -37,9 +37,11 @@ await runService(SERVICE, async () => {
   const sender = createSender(ssrfPolicy);
   const amqp = createAmqpConnections(logger, {
     policy: ssrfPolicy,
+    idleCloseMs: config.AMQP_IDLE_CLOSE_SECONDS * 1000,
     connectTimeoutMs: config.AMQP_CONNECT_TIMEOUT_MS,
     backoff: { initialMs: config.AMQP_RECONNECT_INITIAL_MS, maxMs: config.AMQP_RECONNECT_MAX_MS },
   });
+  registerAmqpConnectionsGauge(metrics, amqp.openConnections);
   const deliveries = startDeliveryLoop(
     {
       db,

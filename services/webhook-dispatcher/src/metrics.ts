@@ -63,3 +63,15 @@ export function createDispatchMetrics(registry: Registry, db: Pool): DispatchMet
     deliveryFailed: () => failed.inc(),
   };
 }
+
+/** Open AMQP connections of this process (one per broker URL in use). */
+export function registerAmqpConnectionsGauge(registry: Registry, openConnections: () => number): void {
+  new Gauge({
+    name: "hub_dispatch_amqp_connections",
+    help: "AMQP connections this replica holds open (one per broker URL in use; idle ones are closed).",
+    registers: [registry],
+    collect() {
+      this.set(openConnections());
+    },
+  });
+}

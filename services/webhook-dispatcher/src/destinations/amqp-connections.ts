@@ -15,11 +15,15 @@ export type AmqpConnectionOptions = {
   backoff: ReconnectBackoff;
   /** Where brokers may be: the same SSRF policy as webhooks, checked when connecting. */
   policy: SsrfPolicy;
+  /** A connection no publish used for this long is closed (a URL changed or its destination went). */
+  idleCloseMs: number;
 };
 
 /** One connection and one confirm channel per broker URL, shared by every destination using it. */
 export type AmqpConnections = {
   publish(url: string, message: AmqpMessage, timeoutMs: number): Promise<PublishOutcome>;
+  /** Connections open now, for /metrics. */
+  openConnections(): number;
   close(): Promise<void>;
 };
 
@@ -31,6 +35,9 @@ type Link = {
   lastError: string;
   /** The last attempt's failure: unreachable, or refused by the SSRF policy. */
   lastFailure: AmqpFailure;
+  /** Publishes using the link now, and when the last one ended: an idle link is closed. */
+  inUse: number;
+  lastUsedAt: number;
   connecting?: Promise<Open | undefined>;
   open?: Open;
 };
@@ -43,6 +50,8 @@ type Open = {
   /** Exchanges known to exist on this connection; forgotten whenever the channel closes. */
   exchanges: Map<string, Promise<PublishOutcome>>;
   isClosed: boolean;
+  /** Closed by us for being idle: its close is no loss worth a warning. */
+  isRetired?: boolean;
 };
 
 const NOT_FOUND = 404;
@@ -60,7 +69,15 @@ export function createAmqpConnections(logger: Logger, options: AmqpConnectionOpt
   const linkFor = (url: string): Link => {
     let link = links.get(url);
     if (!link) {
-      link = { host: hostOf(url), failures: 0, retryAt: 0, lastError: "", lastFailure: "broker_unreachable" };
+      link = {
+        host: hostOf(url),
+        failures: 0,
+        retryAt: 0,
+        lastError: "",
+        lastFailure: "broker_unreachable",
+        inUse: 0,
+        lastUsedAt: Date.now(),
+      };
       links.set(url, link);
     }
     return link;
@@ -78,7 +95,8 @@ export function createAmqpConnections(logger: Logger, options: AmqpConnectionOpt
       connection.on("close", (error?: Error) => {
         open.isClosed = true;
         if (link.open === open) link.open = undefined;
-        if (!isClosing) logger.warn({ host: link.host, err: error }, "AMQP connection lost");
+        if (!isClosing && !open.isRetired)
+          logger.warn({ host: link.host, err: error }, "AMQP connection lost");
       });
       if (link.failures > 0) logger.info({ host: link.host, failures: link.failures }, "AMQP reconnected");
       link.failures = 0;
@@ -96,10 +114,9 @@ export function createAmqpConnections(logger: Logger, options: AmqpConnectionOpt
     }
   };
 
-  const connection = async (url: string): Promise<Open | PublishOutcome> => {
+  const connection = async (url: string, link: Link): Promise<Open | PublishOutcome> => {
     const refusal = literalAddressRefusal(options.policy, url);
     if (refusal) return { ok: false, failure: "ssrf_blocked", message: refusal };
-    const link = linkFor(url);
     if (link.open && !link.open.isClosed) return link.open;
     if (!link.connecting) {
       const waitMs = link.retryAt - Date.now();
@@ -114,23 +131,53 @@ export function createAmqpConnections(logger: Logger, options: AmqpConnectionOpt
     return (await link.connecting) ?? failed(link, link.lastError);
   };
 
+  const publishOn = async (url: string, link: Link, message: AmqpMessage, timeoutMs: number) => {
+    const open = await connection(url, link);
+    if (!("connection" in open)) return open;
+    const checked = await checkExchange(open, message.exchange);
+    if (!checked.ok) return checked;
+    let channel: ConfirmChannel;
+    try {
+      channel = await confirmChannel(open);
+    } catch (error) {
+      return closedOutcome(open, error as Error);
+    }
+    return publishConfirmed(open, channel, message, timeoutMs);
+  };
+
+  /** Forgets links no publish used for idleCloseMs, closing their connections. */
+  const closeIdle = () => {
+    const idleSince = Date.now() - options.idleCloseMs;
+    for (const [url, link] of links) {
+      if (link.inUse > 0 || link.connecting || link.lastUsedAt > idleSince) continue;
+      links.delete(url);
+      if (!link.open) continue;
+      link.open.isRetired = true;
+      logger.info({ host: link.host }, "AMQP connection idle; closed");
+      void closeConnection(link.open, options.connectTimeoutMs);
+    }
+  };
+  const idleTimer = setInterval(closeIdle, Math.min(options.idleCloseMs, 60_000));
+  idleTimer.unref();
+
   return {
     async publish(url, message, timeoutMs) {
       if (isClosing) return unreachable("the dispatcher is shutting down");
-      const open = await connection(url);
-      if (!("connection" in open)) return open;
-      const checked = await checkExchange(open, message.exchange);
-      if (!checked.ok) return checked;
-      let channel: ConfirmChannel;
+      const link = linkFor(url);
+      link.inUse += 1;
       try {
-        channel = await confirmChannel(open);
-      } catch (error) {
-        return closedOutcome(open, error as Error);
+        return await publishOn(url, link, message, timeoutMs);
+      } finally {
+        link.inUse -= 1;
+        link.lastUsedAt = Date.now();
       }
-      return publishConfirmed(open, channel, message, timeoutMs);
+    },
+    openConnections() {
+      return [...links.values()].filter((link) => link.open && !link.open.isClosed).length;
     },
     async close() {
       isClosing = true;
+      clearInterval(idleTimer);
       await Promise.allSettled(
         [...links.values()].map(async (link) => {
           const open = link.open ?? (await link.connecting);

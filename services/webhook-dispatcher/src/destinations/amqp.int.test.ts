@@ -41,6 +41,7 @@ describe("AMQP destination", () => {
       connectTimeoutMs: 2000,
       backoff: { initialMs: 60_000, maxMs: 60_000 },
       policy: createSsrfPolicy(["127.0.0.0/8", "::1"]), // the test broker is on loopback
+      idleCloseMs: 600_000,
     });
   });
 
@@ -136,6 +137,7 @@ describe("AMQP destination", () => {
       connectTimeoutMs: 2000,
       backoff: { initialMs: 60_000, maxMs: 60_000 },
       policy: createSsrfPolicy([]),
+      idleCloseMs: 600_000,
     });
     try {
       const { exchange, queue } = await exchangeWithQueue("#");
@@ -152,6 +154,29 @@ describe("AMQP destination", () => {
       expect(await channel.get(queue)).toBe(false);
     } finally {
       await strict.close();
+    }
+  });
+
+  it("closes a connection no publish used for the idle time, and opens it again when needed", async () => {
+    const idle = createAmqpConnections(logger, {
+      connectTimeoutMs: 2000,
+      backoff: { initialMs: 100, maxMs: 100 },
+      policy: createSsrfPolicy(["127.0.0.0/8"]),
+      idleCloseMs: 300,
+    });
+    try {
+      const { exchange, queue } = await exchangeWithQueue("#");
+      const deps = { connections: idle, secrets };
+      const publish = () => publishToAmqp(deps, deliveryOf("transport.x"), target(exchange));
+      expect(await publish()).toMatchObject({ kind: "response", status: 200 });
+      expect(idle.openConnections()).toBe(1);
+      await expect.poll(() => idle.openConnections(), { timeout: 5000 }).toBe(0);
+      expect(await publish()).toMatchObject({ kind: "response", status: 200 });
+      expect(idle.openConnections()).toBe(1);
+      await take(queue);
+      await take(queue);
+    } finally {
+      await idle.close();
     }
   });
 
