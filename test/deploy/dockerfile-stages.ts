@@ -55,5 +55,10 @@ export function lineage(dockerfile: Dockerfile, name: string): Stage[] {
 export function baseImage(dockerfile: Dockerfile, name: string): string {
   const root = lineage(dockerfile, name).at(-1);
   if (!root) throw new Error(`no stage ${name}`);
-  return root.from.replaceAll(/\$\{(\w+)\}/g, (_whole, arg: string) => dockerfile.args[arg] ?? "");
+  return expandArgs(dockerfile, root.from);
+}
+
+/** `text` with every ${ARG} replaced by the default the Dockerfile gives it before its first FROM. */
+export function expandArgs(dockerfile: Dockerfile, text: string): string {
+  return text.replaceAll(/\$\{(\w+)\}/g, (_whole, arg: string) => dockerfile.args[arg] ?? "");
 }

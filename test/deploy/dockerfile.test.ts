@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { baseImage, lineage, parseDockerfile } from "./dockerfile-stages.ts";
+import { dockerignoreMatcher } from "./dockerignore.ts";
 import { readText, ROOT, SERVICES } from "./deploy-files.ts";
 
 // hadolint is not installable here: these are the rules the issue asks for, checked on the text.
@@ -85,5 +86,19 @@ describe(".dockerignore", () => {
     for (const pattern of ["**/node_modules", ".git", ".local", ".tools", "**/*.test.ts", ".env"]) {
       expect(ignored).toContain(pattern);
     }
+  });
+
+  // image-install.int.test.ts builds the images' folders with this matcher.
+  it("is matched by Docker's rules: ** spans folders, dot ones too; * stays in one; from the root", () => {
+    const ignored = dockerignoreMatcher("# comment\n**/node_modules\n*.md\ntools/*/src\n**/*.test.ts\n");
+    expect(ignored("node_modules")).toBe(true);
+    expect(ignored(".tools/node/node_modules/x/index.js")).toBe(true);
+    expect(ignored("README.md")).toBe(true);
+    expect(ignored("services/api-gateway/README.md")).toBe(false);
+    expect(ignored("tools/local-stack/src/up.ts")).toBe(true);
+    expect(ignored("tools/local-stack/package.json")).toBe(false);
+    expect(ignored("shared/src/config.test.ts")).toBe(true);
+    expect(ignored("shared/src/config.ts")).toBe(false);
+    expect(() => dockerignoreMatcher("!keep.md")).toThrow(/not emulated/);
   });
 });
