@@ -2,6 +2,7 @@ import {
   registerCorrelationId,
   registerErrorHandling,
   registerOpsRoutes,
+  registerRequestLogging,
   type ReadinessCheck,
   type SecretBox,
 } from "@event-hub/shared";
@@ -57,6 +58,7 @@ declare module "fastify" {
 export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true, // registerRequestLogging writes one line per request instead
     // Unknown properties are an error the caller should see, not something to drop silently.
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -67,6 +69,7 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
 
   registerErrorHandling(app);
   registerCorrelationId(app);
+  registerRequestLogging(app);
   await app.register(swagger, {
     openapi: {
       openapi: "3.0.3",

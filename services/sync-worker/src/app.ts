@@ -4,6 +4,7 @@ import {
   registerCorrelationId,
   registerErrorHandling,
   registerOpsRoutes,
+  registerRequestLogging,
   AppError,
   type ReadinessCheck,
 } from "@event-hub/shared";
@@ -31,10 +32,12 @@ const IngestBody = Type.Object({
 export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true, // registerRequestLogging writes one line per request instead
     bodyLimit: MAX_EVENT_DATA_BYTES,
   }).withTypeProvider<TypeBoxTypeProvider>();
   registerErrorHandling(app);
   registerCorrelationId(app);
+  registerRequestLogging(app);
   registerOpsRoutes(app, {
     service: "sync-worker",
     checks: deps.readiness,

@@ -1,4 +1,9 @@
-import { registerErrorHandling, registerOpsRoutes, type ReadinessCheck } from "@event-hub/shared";
+import {
+  registerErrorHandling,
+  registerOpsRoutes,
+  registerRequestLogging,
+  type ReadinessCheck,
+} from "@event-hub/shared";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -12,7 +17,8 @@ export type DispatcherHttpDeps = {
 
 /** The dispatcher serves only /health, /ready and /metrics; its work comes from Pub/Sub and Postgres. */
 export function buildApp(deps: DispatcherHttpDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger });
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, disableRequestLogging: true });
+  registerRequestLogging(app);
   registerErrorHandling(app);
   registerOpsRoutes(app, {
     service: "webhook-dispatcher",
