@@ -3,7 +3,8 @@
  * published straight to the services' topic and delivered by webhook-dispatcher to a local
  * keep-alive receiver. Prints deliveries/s and p50/p99 event-to-delivery latency (publish call →
  * request at the receiver) for 1 destination (full speed and paced) and 10 destinations (fan-out),
- * beside the raw emulator publish→pull rate and the raw HTTP POST rate measured in the same run, and
+ * beside the raw emulator publish→pull rate (all at once and paced) and the raw HTTP POST rate
+ * measured in the same run, and
  * each service's peak RSS. Stops by itself (every phase has a deadline) and cleans up.
  * Options: --events <n> (1 destination, default 2000), --fanout-events <n> (× 10, default 300),
  * --paced-events <n> (default 200) at --paced-rate <events/s> (default 50), --payload-bytes (1000).
@@ -78,7 +79,8 @@ const cleanups: Array<() => Promise<unknown>> = [
 
 try {
   await runMigrations(db);
-  const rawPubSub = await measureRawPublishPull();
+  const rawPubSub = await measureRawPublishPull("raw emulator publish→pull", events, 0);
+  const rawPaced = await measureRawPublishPull(`raw emulator paced ${pacedRate}/s`, pacedEvents, pacedRate);
   const rawHttp = await measureRawHttp();
   const services = await startServices({
     env: {
@@ -100,13 +102,16 @@ try {
   const single = await runScenario(topic, "1 destination, full speed", 1, events, 0);
   const paced = await runScenario(topic, `1 destination, paced ${pacedRate}/s`, 1, pacedEvents, pacedRate);
   const fanout = await runScenario(topic, "10 destinations (fan-out)", 10, fanoutEvents, 0);
-  print([rawPubSub, rawHttp, single, paced, fanout], peakRss(services));
+  print([rawPubSub, rawPaced, rawHttp, single, paced, fanout], peakRss(services));
 } finally {
   for (const cleanup of cleanups) await cleanup().catch(() => undefined);
 }
 
-/** The emulator alone: publish N messages (8 ordering keys) and pull them with a streaming pull. */
-async function measureRawPublishPull(): Promise<Measured> {
+/**
+ * The emulator alone: publish `count` messages (8 ordering keys; all at once, or `ratePerSecond`
+ * paced like the paced scenario) and pull them with a streaming pull, acking at once.
+ */
+async function measureRawPublishPull(label: string, count: number, ratePerSecond: number): Promise<Measured> {
   const name = `raw-${randomBytes(4).toString("hex")}`;
   await ensureTopic(pubsub, name);
   await ensureSubscription(pubsub, name, name, { enableMessageOrdering: true, ackDeadlineSeconds: 60 });
@@ -120,26 +125,21 @@ async function measureRawPublishPull(): Promise<Measured> {
       message.ack();
       const sent = sentAt.get(message.attributes["ce-id"] ?? "");
       if (sent !== undefined) latenciesMs.push(performance.now() - sent);
-      if (latenciesMs.length >= events) resolve();
+      if (latenciesMs.length >= count) resolve();
     });
   });
-  await Promise.all(
-    Array.from({ length: events }, (_, i) => {
-      const id = newId("evt");
-      sentAt.set(id, performance.now());
-      return topic.publishMessage(encoded(id, `raw-${i % CONNECTORS_PER_SCENARIO}`));
-    }),
-  );
+  const publishes: Array<Promise<string>> = [];
+  for (let i = 0; i < count; i++) {
+    if (ratePerSecond > 0) await sleepUntil(started + (i * 1000) / ratePerSecond);
+    const id = newId("evt");
+    sentAt.set(id, performance.now());
+    publishes.push(topic.publishMessage(encoded(id, `raw-${i % CONNECTORS_PER_SCENARIO}`)));
+  }
+  await Promise.all(publishes);
   await withDeadline(allPulled);
   const seconds = (performance.now() - started) / 1000;
   await subscription.close();
-  return {
-    label: "raw emulator publish→pull",
-    count: latenciesMs.length,
-    expected: events,
-    seconds,
-    latenciesMs,
-  };
+  return { label, count: latenciesMs.length, expected: count, seconds, latenciesMs };
 }
 
 /** Plain keep-alive POSTs of the same body to the same receiver, as many at once as the dispatcher. */
