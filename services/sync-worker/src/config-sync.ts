@@ -21,7 +21,7 @@ export const syncSettings = {
   SYNC_TIMEOUT_MS: Type.Integer({
     minimum: 100,
     default: 20000,
-    description: "Timeout of one POST …/Account/Sync (keep it below the lease time)",
+    description: "Timeout of one POST …/Account/Sync (must be below SYNC_LEASE_SECONDS; checked at start)",
   }),
   SYNC_CONCURRENCY: Type.Integer({
     minimum: 1,

@@ -1,4 +1,4 @@
-import { loadConfig, serviceSettings } from "@event-hub/shared";
+import { ConfigError, loadConfig, serviceSettings } from "@event-hub/shared";
 import { Type, type Static } from "typebox";
 import { automationSettings, brokerSettings, syncSettings } from "./config-sync.ts";
 
@@ -35,5 +35,12 @@ export const syncWorkerConfigSchema = Type.Object({
 export type SyncWorkerConfig = Static<typeof syncWorkerConfigSchema>;
 
 export function loadSyncWorkerConfig(env: NodeJS.ProcessEnv = process.env): SyncWorkerConfig {
-  return loadConfig(syncWorkerConfigSchema, env);
+  const config = loadConfig(syncWorkerConfigSchema, env);
+  // A sync that may outlast the lease lets another replica start the same Connector's sync.
+  if (config.SYNC_TIMEOUT_MS >= config.SYNC_LEASE_SECONDS * 1000) {
+    throw new ConfigError(
+      `SYNC_TIMEOUT_MS (${config.SYNC_TIMEOUT_MS}) must be below SYNC_LEASE_SECONDS (${config.SYNC_LEASE_SECONDS} s): a sync must end while its replica still holds the Connector's lease`,
+    );
+  }
+  return config;
 }

@@ -1,0 +1,22 @@
+import { ConfigError } from "@event-hub/shared";
+import { describe, expect, it } from "vitest";
+import { loadSyncWorkerConfig } from "./config.ts";
+
+const required = {
+  DATABASE_URL: "postgres://localhost/hub",
+  SECRETS_KEY: Buffer.alloc(32).toString("base64"),
+};
+
+describe("loadSyncWorkerConfig", () => {
+  it("accepts the defaults: a sync times out (20 s) well within its lease (30 s)", () => {
+    const config = loadSyncWorkerConfig(required);
+    expect(config.SYNC_TIMEOUT_MS).toBeLessThan(config.SYNC_LEASE_SECONDS * 1000);
+  });
+
+  it("refuses a sync timeout that could outlast the lease, naming both variables", () => {
+    const load = () =>
+      loadSyncWorkerConfig({ ...required, SYNC_LEASE_SECONDS: "10", SYNC_TIMEOUT_MS: "10000" });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/SYNC_TIMEOUT_MS \(10000\) must be below SYNC_LEASE_SECONDS \(10 s\)/);
+  });
+});
