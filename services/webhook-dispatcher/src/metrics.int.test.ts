@@ -28,7 +28,7 @@ describe("/metrics", () => {
     await own?.close();
   });
 
-  it("exposes latency, attempts by outcome, failures, due backlog and its age, and open breakers", async () => {
+  it("exposes latency, attempts by outcome, failures, due backlog and its age, and breaker states", async () => {
     const healthy = await receivers.start();
     const refusing = await receivers.start();
     refusing.answer(() => ({ status: 400 }));
@@ -43,6 +43,13 @@ describe("/metrics", () => {
       `INSERT INTO destination_health (destination_id, consecutive_failures, breaker_open_until)
        VALUES ($1, 5, now() + interval '1 hour')`,
       [blockedId],
+    );
+    // One cooled down after 7 failures in a row, nothing due: its next delivery would be the probe.
+    const probingId = await insertDestination(db, { config: { url: "http://127.0.0.1:9/probe" } });
+    await db.query(
+      `INSERT INTO destination_health (destination_id, consecutive_failures, breaker_open_until)
+       VALUES ($1, 7, now() - interval '1 minute')`,
+      [probingId],
     );
     await insertBacklog(db, healthyId, 3, "metrics-healthy");
     await insertBacklog(db, refusingId, 1, "metrics-refusing");
@@ -61,7 +68,7 @@ describe("/metrics", () => {
         secrets,
         sender,
         tokens: createTokenCache(sender),
-        metrics: createDispatchMetrics(registry, db),
+        metrics: createDispatchMetrics(registry, db, { breakerThreshold: 5 }),
       },
       {
         owner: "metrics-test",
@@ -99,6 +106,9 @@ describe("/metrics", () => {
     expect(value("hub_dispatch_deliveries_failed_total")).toBe(1);
     expect(value("hub_dispatch_due_deliveries")).toBe(4);
     expect(value("hub_dispatch_oldest_due_seconds")).toBeGreaterThanOrEqual(30);
-    expect(value("hub_dispatch_breakers_open")).toBe(1);
+    expect(value("hub_dispatch_breakers", 'state="open"')).toBe(1);
+    expect(value("hub_dispatch_breakers", 'state="half_open"')).toBe(1);
+    // healthy, and refusing: one client error with retries off fails the delivery, not the breaker
+    expect(value("hub_dispatch_breakers", 'state="closed"')).toBe(2);
   });
 });

@@ -1,7 +1,7 @@
 import type { Pool } from "pg";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { measureDueBacklog } from "./store/deliveries.ts";
-import { countOpenBreakers } from "./store/health.ts";
+import { countBreakers } from "./store/health.ts";
 
 export type DispatchMetrics = {
   /** One attempt ended with `outcome`; `firstAttemptLatencySeconds` when it was a delivery's first. */
@@ -10,10 +10,15 @@ export type DispatchMetrics = {
 };
 
 /**
- * The dispatcher's metrics. Counters are counted as attempts end; the backlog, its age and the open
- * breakers are read from Postgres when /metrics is scraped, so every replica reports the same totals.
+ * The dispatcher's metrics. Counters are counted as attempts end; the backlog, its age and the
+ * breaker states are read from Postgres when /metrics is scraped, so every replica reports the same
+ * totals.
  */
-export function createDispatchMetrics(registry: Registry, db: Pool): DispatchMetrics {
+export function createDispatchMetrics(
+  registry: Registry,
+  db: Pool,
+  options: { breakerThreshold: number },
+): DispatchMetrics {
   const latency = new Histogram({
     name: "hub_dispatch_event_to_first_attempt_seconds",
     help: "Time from an event's ingest to the first delivery attempt.",
@@ -48,11 +53,13 @@ export function createDispatchMetrics(registry: Registry, db: Pool): DispatchMet
     },
   });
   new Gauge({
-    name: "hub_dispatch_breakers_open",
-    help: "Destinations whose circuit breaker is open.",
+    name: "hub_dispatch_breakers",
+    help: "Enabled destinations by circuit breaker state (closed, open, half_open).",
+    labelNames: ["state"],
     registers: [registry],
     async collect() {
-      this.set(await countOpenBreakers(db));
+      const counts = await countBreakers(db, options.breakerThreshold);
+      for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
     },
   });
   return {

@@ -42,9 +42,24 @@ export async function openBreaker(client: PoolClient, destinationId: string, unt
 }
 
 /** Destinations whose breaker is open now, for /metrics. */
-export async function countOpenBreakers(db: Pick<PoolClient, "query">): Promise<number> {
-  const result = await db.query<{ open: number }>(
-    `SELECT count(*)::int AS open FROM destination_health WHERE breaker_open_until > now()`,
+export type BreakerCounts = { closed: number; open: number; half_open: number };
+
+/**
+ * Enabled destinations by breaker state: open (cooling down, nothing sent), half_open (cooled down
+ * with `threshold` or more failures in a row: the next claim sends one probe), closed (the rest).
+ */
+export async function countBreakers(
+  db: Pick<PoolClient, "query">,
+  threshold: number,
+): Promise<BreakerCounts> {
+  const result = await db.query<BreakerCounts>(
+    `SELECT count(*) FILTER (WHERE h.breaker_open_until > now())::int AS open,
+            count(*) FILTER (WHERE h.breaker_open_until <= now() AND h.consecutive_failures >= $1)::int AS half_open,
+            count(*) FILTER (WHERE h.breaker_open_until IS NULL
+                                OR (h.breaker_open_until <= now() AND h.consecutive_failures < $1))::int AS closed
+       FROM destinations d LEFT JOIN destination_health h ON h.destination_id = d.id
+      WHERE d.enabled`,
+    [threshold],
   );
-  return result.rows[0]?.open ?? 0;
+  return result.rows[0] ?? { closed: 0, open: 0, half_open: 0 };
 }
