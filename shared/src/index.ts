@@ -90,3 +90,4 @@ export type { DestinationConfig } from "./destination-config.ts";
 export { isBlockedAddress } from "./blocked-addresses.ts";
 export { openServiceFoundation } from "./service-foundation.ts";
 export type { FoundationConfig, ServiceFoundation } from "./service-foundation.ts";
+export { tokenLevel } from "./rate-tokens.ts";

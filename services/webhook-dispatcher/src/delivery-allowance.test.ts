@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { destinationAllowance, shareSlots, tokenLevel, type DestinationLoad } from "./delivery-allowance.ts";
+import { destinationAllowance, shareSlots, type DestinationLoad } from "./delivery-allowance.ts";
 
 const load = (over: Partial<DestinationLoad> = {}): DestinationLoad => ({
   destinationId: "whk_a",
@@ -26,15 +26,6 @@ describe("destinationAllowance", () => {
     [load({ ratePerSecond: 100, leased: 7 }), 3],
   ])("%o allows %i", (input, expected) => {
     expect(destinationAllowance(input).allowance).toBe(expected);
-  });
-});
-
-describe("tokenLevel", () => {
-  it("starts full, refills at the rate, holds one second of burst", () => {
-    expect(tokenLevel(20, null, null)).toBe(20);
-    expect(tokenLevel(20, 0, 0.25)).toBe(5);
-    expect(tokenLevel(20, 10, 60)).toBe(20);
-    expect(tokenLevel(0.1, 0, 100)).toBe(1);
   });
 });
 

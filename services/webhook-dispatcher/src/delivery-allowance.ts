@@ -1,3 +1,5 @@
+import { tokenLevel } from "@event-hub/shared";
+
 /**
  * How many deliveries each destination may start now. Pure: the claim store feeds it what Postgres
  * knows (limits, leases, breaker, token bucket) and claims exactly what it allows.
@@ -35,17 +37,6 @@ export function destinationAllowance(load: DestinationLoad): Allowance {
     allowance: Math.min(free, Math.floor(tokensNow)),
     tokensNow,
   };
-}
-
-/** A bucket holds at most one second of rate (at least one token), refilled continuously. */
-export function tokenLevel(
-  ratePerSecond: number,
-  tokens: number | null,
-  elapsedSeconds: number | null,
-): number {
-  const burst = Math.max(1, ratePerSecond);
-  if (tokens === null || elapsedSeconds === null) return burst;
-  return Math.min(burst, tokens + ratePerSecond * Math.max(0, elapsedSeconds));
 }
 
 /**

@@ -86,6 +86,58 @@ describe("/v1/deliveries and /v1/events", () => {
     expect(response.json().result.deliveryIds).toContain(deliveryId);
   });
 
+  it("says why a pending delivery waits: a scheduled retry, an open breaker, its lane, or nothing", async () => {
+    const ordered = (
+      await harness.call({
+        method: "POST",
+        url: "/v1/webhooks",
+        payload: { url: "https://example.com/ordered", triggers: ["**"], ordered: true },
+      })
+    ).json().result.id as string;
+    const pending = async (nextAttempt: string) => {
+      const event = newId("evt");
+      const delivery = newId("dlv");
+      await harness.db.query(
+        `INSERT INTO events (id, connector_id, trigger, data, occurred_at)
+         VALUES ($1, $2, 'transport.messageReceived', '{}', now())`,
+        [event, connectorId],
+      );
+      await harness.db.query(
+        `INSERT INTO deliveries (id, event_id, destination_id, connector_id, next_attempt_at)
+         VALUES ($1, $2, $3, $4, ${nextAttempt})`,
+        [delivery, event, ordered, connectorId],
+      );
+      return delivery;
+    };
+    const waiting = async (id: string) =>
+      (await harness.call({ url: `/v1/deliveries/${id}` })).json().result.waiting as {
+        reason: string;
+        until?: string;
+        detail: string;
+      } | null;
+
+    const head = await pending("now() + interval '10 minutes'");
+    expect(await waiting(head)).toMatchObject({ reason: "retry_scheduled", until: expect.any(String) });
+    const second = await pending("now()");
+    expect(await waiting(second)).toMatchObject({
+      reason: "ordered_behind",
+      detail: expect.stringContaining(head),
+    });
+
+    await harness.db.query("UPDATE deliveries SET next_attempt_at = now() WHERE id = $1", [head]);
+    expect((await waiting(head))?.reason).toBe("queued");
+    await harness.db.query(
+      `INSERT INTO destination_health (destination_id, consecutive_failures, breaker_open_until)
+       VALUES ($1, 5, now() + interval '1 minute')`,
+      [ordered],
+    );
+    expect(await waiting(head)).toMatchObject({ reason: "circuit_open", until: expect.any(String) });
+    await harness.db.query("UPDATE deliveries SET status = 'delivered', finished_at = now() WHERE id = $1", [
+      head,
+    ]);
+    expect(await waiting(head)).toBeNull();
+  });
+
   it.each([
     ["/v1/deliveries?status=lost", "status"],
     ["/v1/deliveries?since=yesterday", "since"],

@@ -2,9 +2,11 @@ import { AppError } from "@event-hub/shared";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Pool } from "pg";
 import { Type } from "typebox";
+import { explainWait, WAIT_REASONS } from "../delivery-wait.ts";
 import { resendDelivery } from "../requeue-deliveries.ts";
 import {
   findDelivery,
+  findDeliveryWaitFacts,
   listAttempts,
   listDeliveries,
   type AttemptRow,
@@ -39,6 +41,21 @@ export const Delivery = Type.Object({
   createdAt: Time,
   finishedAt: NullableTime,
 });
+
+const Waiting = Type.Union(
+  [
+    Type.Object({
+      reason: Type.Enum(WAIT_REASONS),
+      until: Type.Optional(Time),
+      detail: Type.String(),
+    }),
+    Type.Null(),
+  ],
+  {
+    description:
+      "Why a pending delivery has not gone yet (rate limits, breakers and in-flight limits hold deliveries back without an attempt); null once it is finished.",
+  },
+);
 
 const Attempt = Type.Object({
   id: Type.String(),
@@ -90,10 +107,12 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (ap
       config: { scope: "deliveries:read" },
       schema: {
         tags,
-        summary: "Read a delivery with its attempts",
+        summary: "Read a delivery with its attempts and, while pending, why it waits",
         params: Type.Object({ id: DeliveryId }),
         response: {
-          200: resultOf(Type.Intersect([Delivery, Type.Object({ attempts: Type.Array(Attempt) })])),
+          200: resultOf(
+            Type.Intersect([Delivery, Type.Object({ waiting: Waiting, attempts: Type.Array(Attempt) })]),
+          ),
           ...errorResponses(400, 404),
         },
       },
@@ -101,8 +120,12 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (ap
     async (request) => {
       const row = await findDelivery(db, request.params.id);
       if (!row) throw new AppError("error.hub.deliveryNotFound", `no delivery "${request.params.id}"`, 404);
-      const attempts = await listAttempts(db, row.id);
-      return { result: { ...toDelivery(row), attempts: attempts.map(toAttempt) } };
+      const [attempts, facts] = await Promise.all([
+        listAttempts(db, row.id),
+        findDeliveryWaitFacts(db, row.id),
+      ]);
+      const waiting = facts ? explainWait(facts) : null;
+      return { result: { ...toDelivery(row), waiting, attempts: attempts.map(toAttempt) } };
     },
   );
 
