@@ -1,13 +1,7 @@
 import { STATUS_CODES } from "node:http";
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  FastifyTypeProvider,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from "fastify";
+import type { FastifyBaseLogger, FastifyTypeProvider } from "fastify";
 import { AppError, errorEnvelope } from "../errors.ts";
+import type { AnyFastifyApp } from "./any-fastify-app.ts";
 
 /**
  * One error handler for every service, answering in the Connector's envelope
@@ -18,14 +12,7 @@ import { AppError, errorEnvelope } from "../errors.ts";
  * when they are created.
  */
 export function registerErrorHandling<Logger extends FastifyBaseLogger, Provider extends FastifyTypeProvider>(
-  // Generic so an app with a pino `loggerInstance` or a type provider fits (FastifyInstance is invariant in both).
-  app: FastifyInstance<
-    RawServerDefault,
-    RawRequestDefaultExpression,
-    RawReplyDefaultExpression,
-    Logger,
-    Provider
-  >,
+  app: AnyFastifyApp<Logger, Provider>,
 ): void {
   app.setErrorHandler((error, request, reply) => {
     const answer = describeError(error, request.headers["content-type"]);

@@ -1,13 +1,5 @@
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  FastifyTypeProvider,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from "fastify";
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest, FastifyTypeProvider } from "fastify";
+import type { AnyFastifyApp } from "./any-fastify-app.ts";
 
 /** Probe and scrape paths: logged at debug, or every kubelet probe would be an INFO line. */
 const OPS_PATHS = new Set(["/health", "/ready", "/metrics"]);
@@ -20,16 +12,7 @@ const OPS_PATHS = new Set(["/health", "/ready", "/metrics"]);
 export function registerRequestLogging<
   Logger extends FastifyBaseLogger,
   Provider extends FastifyTypeProvider,
->(
-  // Generic for the same reason as registerErrorHandling: FastifyInstance is invariant in both.
-  app: FastifyInstance<
-    RawServerDefault,
-    RawRequestDefaultExpression,
-    RawReplyDefaultExpression,
-    Logger,
-    Provider
-  >,
-): void {
+>(app: AnyFastifyApp<Logger, Provider>): void {
   app.addHook("onResponse", async (request, reply) => {
     const level = levelOf(request, reply);
     request.log[level]({ httpRequest: httpRequestOf(request, reply) }, "request completed");
