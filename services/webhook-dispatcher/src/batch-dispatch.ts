@@ -3,6 +3,7 @@ import type { Pool } from "pg";
 import { decideAfterFailure, type BreakerPolicy } from "./circuit-breaker.ts";
 import { classify, type Verdict } from "./classify.ts";
 import type { DeliveryLoopDeps, DeliveryLoopOptions } from "./delivery-context.ts";
+import { reportDisabled } from "./operator-events.ts";
 import { sendBatch } from "./destinations/batch.ts";
 import { nextAttemptAt } from "./retry-policy.ts";
 import type { SendResult } from "./send-result.ts";
@@ -85,14 +86,7 @@ export async function deliverBatch(
     },
     "batch attempt",
   );
-  if (written.disabledReason) {
-    await deps.operations?.publish({
-      type: "destination.disabled",
-      destinationId: batch.destinationId,
-      reason: written.disabledReason,
-      time: now.toISOString(),
-    });
-  }
+  await reportDisabled(deps.operations, batch.destinationId, written.disabledReason, now);
 }
 
 async function send(

@@ -3,6 +3,7 @@ import { claimBatches, deliverBatch, type ClaimedBatch } from "./batch-dispatch.
 import { claimDeliveries } from "./claim.ts";
 import { classify, type Verdict } from "./classify.ts";
 import type { DeliveryLoopDeps, DeliveryLoopOptions } from "./delivery-context.ts";
+import { reportDisabled } from "./operator-events.ts";
 import { createDeliveredRecorder, type RecordDelivered } from "./delivered-recorder.ts";
 import { recordAttempt, releaseDelivery } from "./record.ts";
 import { nextAttemptAt } from "./retry-policy.ts";
@@ -163,14 +164,7 @@ async function deliver(
     },
     "delivery attempt",
   );
-  if (outcome.disabledReason) {
-    await deps.operations?.publish({
-      type: "destination.disabled",
-      destinationId: delivery.destinationId,
-      reason: outcome.disabledReason,
-      time: now.toISOString(),
-    });
-  }
+  await reportDisabled(deps.operations, delivery.destinationId, outcome.disabledReason, now);
 }
 
 /** Retry index = attempts since the schedule (re)started: a resend gets the whole schedule again. */

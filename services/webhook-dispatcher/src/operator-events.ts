@@ -28,3 +28,14 @@ export function createOperatorEvents(pubsub: PubSub, topicName: string, logger: 
     },
   };
 }
+
+/** Tells operators a destination was disabled, when `reason` says it just was. */
+export async function reportDisabled(
+  operations: OperatorEvents | undefined,
+  destinationId: string,
+  reason: string | undefined,
+  at: Date,
+): Promise<void> {
+  if (!reason) return;
+  await operations?.publish({ type: "destination.disabled", destinationId, reason, time: at.toISOString() });
+}
