@@ -76,3 +76,9 @@ variable "create_secret_values" {
   default     = true
   description = "Generate SECRETS_KEY, ADMIN_API_KEY and the database password here (they then live in the Terraform state: keep it in a private bucket). false: add the versions with gcloud yourself."
 }
+
+variable "alert_notification_channels" {
+  type        = list(string)
+  default     = []
+  description = "Cloud Monitoring notification channel ids (projects/…/notificationChannels/…) the alert policies notify; empty: incidents show in the console only."
+}

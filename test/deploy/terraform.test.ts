@@ -35,6 +35,32 @@ describe("deploy/terraform", () => {
     expect(attribute(block, "dead_letter_topic")).toBe("google_pubsub_topic.dead_letter.id");
   });
 
+  it("alerts on the subscriptions the services consume, and on dead letters", () => {
+    const filterOf = (name: string) =>
+      attribute(resourceBlock(hcl, "google_monitoring_alert_policy", name), "filter");
+    const watches = (name: string, subscription: string, metric: string) => {
+      const filter = filterOf(name) ?? "";
+      expect(filter).toContain(`resource.labels.subscription_id = \\"${subscription}\\"`);
+      expect(filter).toContain(`metric.type = \\"pubsub.googleapis.com/subscription/${metric}\\"`);
+    };
+    watches("events_not_stored", "${var.dispatcher_subscription}", "oldest_unacked_message_age");
+    watches("automations_behind", "${var.automations_subscription}", "oldest_unacked_message_age");
+    watches(
+      "events_dead_lettered",
+      "${google_pubsub_subscription.dead_letter.name}",
+      "num_undelivered_messages",
+    );
+    expect(attribute(resourceBlock(hcl, "google_pubsub_subscription", "dead_letter"), "topic")).toBe(
+      "google_pubsub_topic.dead_letter.id",
+    );
+    for (const policy of ["events_not_stored", "events_dead_lettered", "automations_behind"]) {
+      const block = resourceBlock(hcl, "google_monitoring_alert_policy", policy);
+      expect(attribute(block, "notification_channels")).toBe("var.alert_notification_channels");
+      // Alert durations must be whole minutes.
+      expect(Number(/^(\d+)s$/.exec(attribute(block, "duration") ?? "")?.[1]) % 60).toBe(0);
+    }
+  });
+
   it("grants each service account only its own Pub/Sub roles", () => {
     const grant = (type: string, name: string) => resourceBlock(hcl, type, name);
     const syncPublish = grant("google_pubsub_topic_iam_member", "sync_worker_publisher");
