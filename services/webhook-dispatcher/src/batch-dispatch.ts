@@ -103,7 +103,14 @@ async function send(
       message: `destination is now ${parsed.value.type}`,
       durationMs: 0,
     };
-  return sendBatch(deps.sender, deliveries, parsed.value.config, target.timeoutMs);
+  let secrets: string[];
+  try {
+    secrets = target.sealedSecrets.map((sealed) => deps.secrets.open(sealed));
+  } catch (error) {
+    const message = `a signing secret cannot be opened: ${(error as Error).message}`;
+    return { kind: "failure", failure: "config", message, durationMs: 0 };
+  }
+  return sendBatch(deps.sender, deliveries, parsed.value.config, secrets, target.timeoutMs);
 }
 
 type BatchRecord = {

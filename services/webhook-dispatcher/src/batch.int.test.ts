@@ -1,4 +1,5 @@
 import type { Pool } from "pg";
+import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createHookReceivers,
@@ -53,10 +54,12 @@ describe("batch destination", () => {
   it("POSTs messages and relationships in batches, parks other triggers, and skips empty intervals", async () => {
     const hooks = await receiver();
     const connectorId = "batch-connector";
+    const secret = `whsec_${Buffer.alloc(32, 3).toString("base64")}`;
     const destinationId = await insertDestination(db, {
       type: "batch",
       config: { url: `${hooks.url}/v1`, headers: { "x-static": "yes" }, publishIntervalSeconds: 1 },
       connectorIds: [connectorId],
+      signingSecrets: [secret],
     });
     const publish = (trigger: string, id: string) =>
       dispatcher.publish({ connectorId, trigger, data: { id } });
@@ -80,6 +83,7 @@ describe("batch destination", () => {
       expect(request.url).toBe("/v1");
       expect(request.headers["x-static"]).toBe("yes");
       expect(request.headers["content-type"]).toBe("application/json");
+      new Webhook(secret).verify(request.body, request.headers as Record<string, string>);
     }
     const rows = await deliveries(destinationId);
     expect(

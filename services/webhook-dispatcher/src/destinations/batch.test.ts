@@ -1,5 +1,6 @@
+import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { buildBatchBody } from "./batch.ts";
+import { batchWebhookId, buildBatchBody, prepareBatchRequest } from "./batch.ts";
 
 describe("buildBatchBody", () => {
   it("puts messages and relationships in storage order, each as the stored text", () => {
@@ -21,5 +22,38 @@ describe("buildBatchBody", () => {
     expect(buildBatchBody([{ trigger: "transport.relationshipChanged", dataText: "{}" }])).toBe(
       '{"messages":[],"relationships":[{}]}',
     );
+  });
+});
+
+describe("prepareBatchRequest", () => {
+  const secret = `whsec_${Buffer.alloc(32, 7).toString("base64")}`;
+  const deliveries = [
+    { id: "dlv_1", trigger: "transport.messageReceived", dataText: '{"id":"MSG1"}' },
+    { id: "dlv_2", trigger: "transport.relationshipChanged", dataText: '{"id":"REL1"}' },
+  ];
+  const config = {
+    url: "https://receiver.example/v1",
+    headers: { "x-static": "yes" },
+    publishIntervalSeconds: 60,
+  };
+
+  it("signs the batch so an independent Standard Webhooks implementation verifies it", () => {
+    const request = prepareBatchRequest(deliveries, config, [secret], new Date(), 5000);
+    expect(request.headers).toMatchObject({ "x-static": "yes", "content-type": "application/json" });
+    expect(() => new Webhook(secret).verify(request.body, request.headers)).not.toThrow();
+    expect(() => new Webhook(secret).verify(`${request.body} `, request.headers)).toThrow();
+  });
+
+  it("has no signature without a secret, but still an id and a timestamp", () => {
+    const request = prepareBatchRequest(deliveries, config, [], new Date(), 5000);
+    expect(request.headers["webhook-signature"]).toBeUndefined();
+    expect(request.headers["webhook-id"]).toBe(batchWebhookId(deliveries));
+    expect(request.headers["webhook-timestamp"]).toMatch(/^\d+$/);
+  });
+
+  it("keeps the id for the same deliveries and changes it for others", () => {
+    expect(batchWebhookId(deliveries)).toBe(batchWebhookId([...deliveries]));
+    expect(batchWebhookId(deliveries)).not.toBe(batchWebhookId(deliveries.slice(0, 1)));
+    expect(batchWebhookId(deliveries)).toMatch(/^batch_[\w-]{32}$/);
   });
 });

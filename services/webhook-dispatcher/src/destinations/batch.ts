@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import type { BatchDestinationConfig } from "@event-hub/shared";
 import type { SendResult } from "../send-result.ts";
-import type { Sender } from "../send.ts";
+import type { HttpRequest, Sender } from "../send.ts";
+import { signWebhook } from "../signature.ts";
 import type { ClaimedDelivery } from "../store/deliveries.ts";
 
 /**
@@ -22,17 +24,48 @@ export function buildBatchBody(deliveries: Array<Pick<ClaimedDelivery, "trigger"
   return `{"messages":[${of("transport.messageReceived")}],"relationships":[${of("transport.relationshipChanged")}]}`;
 }
 
-/** One POST of the batch to the configured URL with its static headers (SSRF-guarded, no redirects). */
+/**
+ * The batch's Standard Webhooks id: the same for the same deliveries (a retry of an unchanged
+ * batch), another when the batch holds others. Receivers de-duplicate by it.
+ */
+export function batchWebhookId(deliveries: Array<Pick<ClaimedDelivery, "id">>): string {
+  const hash = createHash("sha256");
+  for (const delivery of deliveries) hash.update(delivery.id).update("\n");
+  return `batch_${hash.digest("base64url").slice(0, 32)}`;
+}
+
+/**
+ * The v1 POST to the configured URL with its static headers, plus Standard Webhooks id, timestamp
+ * and signature (one per active secret), which the v1 module never sent but a receiver may check.
+ * Pure.
+ */
+export function prepareBatchRequest(
+  deliveries: Array<Pick<ClaimedDelivery, "id" | "trigger" | "dataText">>,
+  config: BatchDestinationConfig,
+  secrets: string[],
+  now: Date,
+  timeoutMs: number,
+): HttpRequest {
+  const body = buildBatchBody(deliveries);
+  const id = batchWebhookId(deliveries);
+  const timestamp = Math.floor(now.getTime() / 1000);
+  const headers: Record<string, string> = {
+    ...config.headers,
+    "content-type": "application/json",
+    "webhook-id": id,
+    "webhook-timestamp": String(timestamp),
+  };
+  if (secrets.length > 0) headers["webhook-signature"] = signWebhook(secrets, id, timestamp, body);
+  return { url: config.url, headers, body, timeoutMs };
+}
+
+/** One POST of the batch (SSRF-guarded, no redirects). */
 export function sendBatch(
   sender: Sender,
   deliveries: ClaimedDelivery[],
   config: BatchDestinationConfig,
+  secrets: string[],
   timeoutMs: number,
 ): Promise<SendResult> {
-  return sender.send({
-    url: config.url,
-    headers: { ...config.headers, "content-type": "application/json" },
-    body: buildBatchBody(deliveries),
-    timeoutMs,
-  });
+  return sender.send(prepareBatchRequest(deliveries, config, secrets, new Date(), timeoutMs));
 }
