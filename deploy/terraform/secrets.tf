@@ -18,8 +18,26 @@ resource "google_secret_manager_secret" "hub" {
   for_each  = local.secret_readers
   secret_id = each.key
   replication {
-    auto {}
+    auto {
+      # With secrets_kms_key set, Cloud KMS (a key you hold) encrypts them at rest (CMEK).
+      dynamic "customer_managed_encryption" {
+        for_each = var.secrets_kms_key == "" ? [] : [var.secrets_kms_key]
+        content {
+          kms_key_name = customer_managed_encryption.value
+        }
+      }
+    }
   }
+  depends_on = [google_kms_crypto_key_iam_member.secret_manager]
+}
+
+# Secret Manager's service agent encrypts and decrypts with the key (it must exist first:
+# gcloud beta services identity create --service=secretmanager.googleapis.com).
+resource "google_kms_crypto_key_iam_member" "secret_manager" {
+  count         = var.secrets_kms_key == "" ? 0 : 1
+  crypto_key_id = var.secrets_kms_key
+  role          = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+  member        = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-secretmanager.iam.gserviceaccount.com"
 }
 
 resource "google_secret_manager_secret_iam_member" "reader" {

@@ -82,3 +82,9 @@ variable "alert_notification_channels" {
   default     = []
   description = "Cloud Monitoring notification channel ids (projects/…/notificationChannels/…) the alert policies notify; empty: incidents show in the console only."
 }
+
+variable "secrets_kms_key" {
+  type        = string
+  default     = ""
+  description = "Cloud KMS key (projects/…/locations/global/keyRings/…/cryptoKeys/…) that encrypts the Secret Manager secrets, SECRETS_KEY among them (CMEK); empty: Google-managed encryption. Automatic replication needs a key in location global."
+}

@@ -35,6 +35,17 @@ describe("deploy/terraform", () => {
     expect(attribute(block, "dead_letter_topic")).toBe("google_pubsub_topic.dead_letter.id");
   });
 
+  it("encrypts the secrets with a Cloud KMS key when one is given, and lets Secret Manager use it", () => {
+    const secret = resourceBlock(hcl, "google_secret_manager_secret", "hub");
+    const cmek = nestedBlock(nestedBlock(secret, "auto") ?? "", 'dynamic "customer_managed_encryption"');
+    expect(attribute(cmek ?? "", "for_each")).toBe('var.secrets_kms_key == "" ? [] : [var.secrets_kms_key]');
+    const grant = resourceBlock(hcl, "google_kms_crypto_key_iam_member", "secret_manager");
+    expect(attribute(grant, "crypto_key_id")).toBe("var.secrets_kms_key");
+    expect(attribute(grant, "role")).toBe("roles/cloudkms.cryptoKeyEncrypterDecrypter");
+    expect(attribute(grant, "member")).toContain("@gcp-sa-secretmanager.iam.gserviceaccount.com");
+    expect(names.secrets_kms_key).toBe("");
+  });
+
   it("alerts on the subscriptions the services consume, and on dead letters", () => {
     const filterOf = (name: string) =>
       attribute(resourceBlock(hcl, "google_monitoring_alert_policy", name), "filter");
