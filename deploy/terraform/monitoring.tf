@@ -2,17 +2,36 @@
 # be stored, events Pub/Sub gave up on, and automations that fall behind. The hub's Prometheus
 # metrics (hub_dispatch_oldest_due_seconds, …) add delivery-side alerts: deploy/README.md.
 
-resource "google_monitoring_alert_policy" "events_not_stored" {
-  display_name          = "event hub: events wait to be stored by webhook-dispatcher"
+# Subscriptions whose oldest unacked message must not get older than `max_age_seconds`.
+locals {
+  backlog_alerts = {
+    events_not_stored = {
+      subscription    = var.dispatcher_subscription
+      max_age_seconds = 300
+      title           = "events wait to be stored by webhook-dispatcher"
+      runbook         = "webhook-dispatcher is not storing events: no replica runs, or Postgres is away (its /ready says which). Nothing is lost while the subscription keeps them (7 days)."
+    }
+    automations_behind = {
+      subscription    = var.automations_subscription
+      max_age_seconds = 600
+      title           = "sync-worker automations fall behind"
+      runbook         = "sync-worker's automations (auto-accept) are not keeping up: no replica runs, or AUTOMATIONS_ENABLED is false while the subscription exists."
+    }
+  }
+}
+
+resource "google_monitoring_alert_policy" "backlog_age" {
+  for_each              = local.backlog_alerts
+  display_name          = "event hub: ${each.value.title}"
   combiner              = "OR"
   notification_channels = var.alert_notification_channels
 
   conditions {
-    display_name = "oldest unacked event on ${var.dispatcher_subscription} older than 5 minutes"
+    display_name = "oldest unacked message on ${each.value.subscription} older than ${each.value.max_age_seconds} s"
     condition_threshold {
-      filter          = "resource.type = \"pubsub_subscription\" AND resource.labels.subscription_id = \"${var.dispatcher_subscription}\" AND metric.type = \"pubsub.googleapis.com/subscription/oldest_unacked_message_age\""
+      filter          = "resource.type = \"pubsub_subscription\" AND resource.labels.subscription_id = \"${each.value.subscription}\" AND metric.type = \"pubsub.googleapis.com/subscription/oldest_unacked_message_age\""
       comparison      = "COMPARISON_GT"
-      threshold_value = 300
+      threshold_value = each.value.max_age_seconds
       duration        = "300s"
       aggregations {
         alignment_period   = "60s"
@@ -23,7 +42,7 @@ resource "google_monitoring_alert_policy" "events_not_stored" {
 
   documentation {
     mime_type = "text/markdown"
-    content   = "webhook-dispatcher is not storing events: no replica runs, or Postgres is away (its /ready says which). Nothing is lost while the subscription keeps them (7 days)."
+    content   = each.value.runbook
   }
 }
 
@@ -49,30 +68,5 @@ resource "google_monitoring_alert_policy" "events_dead_lettered" {
   documentation {
     mime_type = "text/markdown"
     content   = "webhook-dispatcher failed to store these events ${google_pubsub_subscription.dispatcher.dead_letter_policy[0].max_delivery_attempts} times. Read them with `gcloud pubsub subscriptions pull ${google_pubsub_subscription.dead_letter.name}`, fix the cause, then republish them to ${var.events_topic}."
-  }
-}
-
-resource "google_monitoring_alert_policy" "automations_behind" {
-  display_name          = "event hub: sync-worker automations fall behind"
-  combiner              = "OR"
-  notification_channels = var.alert_notification_channels
-
-  conditions {
-    display_name = "oldest unacked event on ${var.automations_subscription} older than 10 minutes"
-    condition_threshold {
-      filter          = "resource.type = \"pubsub_subscription\" AND resource.labels.subscription_id = \"${var.automations_subscription}\" AND metric.type = \"pubsub.googleapis.com/subscription/oldest_unacked_message_age\""
-      comparison      = "COMPARISON_GT"
-      threshold_value = 600
-      duration        = "300s"
-      aggregations {
-        alignment_period   = "60s"
-        per_series_aligner = "ALIGN_MAX"
-      }
-    }
-  }
-
-  documentation {
-    mime_type = "text/markdown"
-    content   = "sync-worker's automations (auto-accept) are not keeping up: no replica runs, or AUTOMATIONS_ENABLED is false while the subscription exists."
   }
 }

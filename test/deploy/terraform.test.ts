@@ -54,17 +54,23 @@ describe("deploy/terraform", () => {
       expect(filter).toContain(`resource.labels.subscription_id = \\"${subscription}\\"`);
       expect(filter).toContain(`metric.type = \\"pubsub.googleapis.com/subscription/${metric}\\"`);
     };
-    watches("events_not_stored", "${var.dispatcher_subscription}", "oldest_unacked_message_age");
-    watches("automations_behind", "${var.automations_subscription}", "oldest_unacked_message_age");
+    watches("backlog_age", "${each.value.subscription}", "oldest_unacked_message_age");
     watches(
       "events_dead_lettered",
       "${google_pubsub_subscription.dead_letter.name}",
       "num_undelivered_messages",
     );
+    const backlog = nestedBlock(hcl, "backlog_alerts") ?? "";
+    expect(attribute(nestedBlock(backlog, "events_not_stored") ?? "", "subscription")).toBe(
+      "var.dispatcher_subscription",
+    );
+    expect(attribute(nestedBlock(backlog, "automations_behind") ?? "", "subscription")).toBe(
+      "var.automations_subscription",
+    );
     expect(attribute(resourceBlock(hcl, "google_pubsub_subscription", "dead_letter"), "topic")).toBe(
       "google_pubsub_topic.dead_letter.id",
     );
-    for (const policy of ["events_not_stored", "events_dead_lettered", "automations_behind"]) {
+    for (const policy of ["backlog_age", "events_dead_lettered"]) {
       const block = resourceBlock(hcl, "google_monitoring_alert_policy", policy);
       expect(attribute(block, "notification_channels")).toBe("var.alert_notification_channels");
       // Alert durations must be whole minutes.
