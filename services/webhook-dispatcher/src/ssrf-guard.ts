@@ -42,7 +42,12 @@ export function createSsrfPolicy(allow: string[]): SsrfPolicy {
  * literals without calling `lookup`, so these are checked before connecting.
  */
 export function literalAddressRefusal(policy: SsrfPolicy, url: string): string | undefined {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+  } catch {
+    return undefined; // not a URL: connecting fails with the client's own error
+  }
   if (isIP(host) === 0 || policy.isAllowed(host, host)) return undefined;
   return `${host} is not allowed`;
 }
