@@ -197,8 +197,11 @@ describe("the gke overlay", () => {
     }
   });
 
-  it("scales the dispatcher on its subscription's backlog", () => {
-    const hpa = readYaml(`${GKE}/webhook-dispatcher.hpa.patch.yaml`)[0]?.spec as {
+  it.each([
+    ["webhook-dispatcher", "PUBSUB_SUBSCRIPTION"],
+    ["sync-worker", "AUTOMATIONS_SUBSCRIPTION"],
+  ] as const)("scales %s on the backlog of the subscription it consumes (%s)", (service, variable) => {
+    const hpa = readYaml(`${GKE}/${service}.hpa.patch.yaml`)[0]?.spec as {
       metrics: {
         type: string;
         external?: { metric: { name: string; selector: { matchLabels: Record<string, string> } } };
@@ -206,8 +209,9 @@ describe("the gke overlay", () => {
     };
     const external = hpa.metrics.find((metric) => metric.type === "External")?.external?.metric;
     expect(external?.name).toBe("pubsub.googleapis.com|subscription|num_undelivered_messages");
-    const subscription = configOf("webhook-dispatcher").find((row) => row.name === "PUBSUB_SUBSCRIPTION");
-    expect(external?.selector.matchLabels["resource.labels.subscription_id"]).toBe(subscription?.default);
+    expect(hpa.metrics.some((metric) => metric.type === "Resource")).toBe(true);
+    const subscription = readYaml(`${BASE}/${service}.configmap.yaml`)[0]?.data?.[variable];
+    expect(external?.selector.matchLabels["resource.labels.subscription_id"]).toBe(subscription);
   });
 
   it("runs the Cloud SQL proxy as a sidecar of every Deployment", () => {
