@@ -27,6 +27,10 @@ describe("isBlockedAddress", () => {
     "64:ff9b::a9fe:a9fe",
     "2002:7f00:1::",
     "2001:db8::1",
+    "::127.0.0.1",
+    "::ffff:0:127.0.0.1",
+    "64:ff9b:1::7f00:1",
+    "fec0::1",
   ])("blocks %s", (address) => {
     expect(isBlockedAddress(address)).toBe(true);
   });

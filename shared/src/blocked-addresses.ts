@@ -3,7 +3,7 @@ import { BlockList, isIP } from "node:net";
 /**
  * Addresses a destination must not reach unless an operator allows them: loopback, private,
  * link-local, CGNAT, multicast, documentation and reserved ranges, also when an IPv4 address hides
- * in an IPv6 form (mapped, NAT64, 6to4). api-gateway warns with it when a URL is saved; the
+ * in an IPv6 form (mapped, SIIT, IPv4-compatible, NAT64, 6to4). api-gateway warns with it when a URL is saved; the
  * dispatcher enforces it when it connects.
  */
 const BLOCKED = new BlockList();
@@ -29,17 +29,19 @@ for (const [network, prefix] of [
 for (const [network, prefix] of [
   ["::", 128],
   ["::1", 128],
+  ["64:ff9b:1::", 48], // local-use NAT64 (RFC 8215)
   ["100::", 64],
   ["2001::", 32],
   ["2001:db8::", 32],
   ["fc00::", 7],
   ["fe80::", 10],
+  ["fec0::", 10], // deprecated site-local
   ["ff00::", 8],
 ] as const) {
   BLOCKED.addSubnet(network, prefix, "ipv6");
 }
 
-/** True for addresses in a blocked range, including IPv4 hidden in mapped, NAT64 and 6to4 IPv6 forms. */
+/** True for addresses in a blocked range, including IPv4 hidden in an IPv6 form. */
 export function isBlockedAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return BLOCKED.check(address, "ipv4");
@@ -49,13 +51,19 @@ export function isBlockedAddress(address: string): boolean {
   return BLOCKED.check(address, "ipv6");
 }
 
-/** The IPv4 address inside ::ffff:a.b.c.d, 64:ff9b::/96 or 2002:AABB:CCDD::/16, if any. */
+/**
+ * The IPv4 address inside ::ffff:a.b.c.d (mapped), ::ffff:0:a.b.c.d (SIIT), ::a.b.c.d (the deprecated
+ * IPv4-compatible form, which makes :: and ::1 read as 0.0.0.0 and 0.0.0.1), 64:ff9b::/96 (NAT64) or
+ * 2002:AABB:CCDD::/16 (6to4), if any.
+ */
 function embeddedIPv4(address: string): string | undefined {
   const words = expandIPv6(address);
   if (!words) return undefined;
   const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
   const zero = (from: number, to: number) => words.slice(from, to).every((w) => w === 0);
   if (zero(0, 5) && words[5] === 0xffff) return v4(words[6] ?? 0, words[7] ?? 0);
+  if (zero(0, 4) && words[4] === 0xffff && words[5] === 0) return v4(words[6] ?? 0, words[7] ?? 0);
+  if (zero(0, 6)) return v4(words[6] ?? 0, words[7] ?? 0);
   if (words[0] === 0x64 && words[1] === 0xff9b && zero(2, 6)) return v4(words[6] ?? 0, words[7] ?? 0);
   if (words[0] === 0x2002) return v4(words[1] ?? 0, words[2] ?? 0);
   return undefined;
