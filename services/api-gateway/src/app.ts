@@ -67,6 +67,8 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
   app.decorate("registeredRoutes", routes);
   app.addHook("onRoute", (route) => void routes.push(route as RouteOptions));
 
+  // Bodies are JSON; any other content type is a 415 the caller can read (the proxy sets its own parsers).
+  app.removeContentTypeParser("text/plain");
   registerErrorHandling(app);
   registerCorrelationId(app);
   registerRequestLogging(app);

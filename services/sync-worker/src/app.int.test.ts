@@ -104,10 +104,14 @@ describe("POST /v1/ingest/{connectorId}", () => {
     expect(response.json().error.code).toBe("error.hub.connectorNotFound");
   });
 
-  it("answers 415 for a body that is not JSON by content type", async () => {
-    const response = await ingest("trigger=a.b", { "content-type": "application/x-www-form-urlencoded" });
-    expect(response.statusCode).toBe(415);
-  });
+  it.each([["application/x-www-form-urlencoded"], ["text/plain"], ["application/xml"]])(
+    "answers 415 for a body sent as %s",
+    async (contentType) => {
+      const response = await ingest("trigger=a.b", { "content-type": contentType });
+      expect(response.statusCode).toBe(415);
+      expect(response.json().error.code).toBe("error.hub.http.unsupportedMediaType");
+    },
+  );
 
   it("answers 413 for a body over the Pub/Sub limit", async () => {
     const response = await ingest({ trigger: "a.b", data: { blob: "x".repeat(10_500_000) } });

@@ -35,6 +35,8 @@ export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
     disableRequestLogging: true, // registerRequestLogging writes one line per request instead
     bodyLimit: MAX_EVENT_DATA_BYTES,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // The Connector posts JSON only; anything else is a 415 the sender can read, not a 400 about shape.
+  app.removeContentTypeParser("text/plain");
   registerErrorHandling(app);
   registerCorrelationId(app);
   registerRequestLogging(app);
