@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectValidEventData } from "../test/sdk-schemas.ts";
+import { expectValidDto, expectValidEventData, expectValidEvents } from "../test/sdk-schemas.ts";
 import { WebhookReceiver } from "../test/webhook-receiver.ts";
 import { createScenarioClient, type ScenarioClient } from "./scenarios/scenario-client.ts";
 import { startSimulation, type Simulation } from "./simulation.ts";
@@ -19,8 +19,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sim.stop();
-  await receiver.stop();
+  try {
+    // Whatever raised them (message-exchange, consent, faults, transitions, load): all valid.
+    for (const connector of sim.connectors) expectValidEvents(connector.events());
+  } finally {
+    await sim.stop();
+    await receiver.stop();
+  }
 });
 
 // Admin answers are read ad hoc, hence `any`.
@@ -112,10 +117,16 @@ describe("faults", () => {
 });
 
 describe("relationship transitions", () => {
-  it("rejects, revokes and terminates with audit logs and the transport's errors", async () => {
-    const [c] = await Promise.all([
-      createScenarioClient(sim.connectors[2]!.baseUrl, sim.connectors[2]!.apiKey),
-    ]);
+  type Relationship = { id: string; status: string; auditLog: { reason: string }[] };
+  // Every answer of a transition is a whole relationship the SDK's schema must accept.
+  const transition = async (client: ScenarioClient, id: string, action: string): Promise<Relationship> => {
+    const relationship = await client.call<Relationship>("PUT", `/Relationships/${id}/${action}`);
+    expectValidDto("ConnectorRelationship", relationship);
+    return relationship;
+  };
+
+  it("rejects, revokes and terminates with audit logs, valid DTOs and the transport's errors", async () => {
+    const c = await createScenarioClient(sim.connectors[2]!.baseUrl, sim.connectors[2]!.apiKey);
     const offer = () =>
       a.call<{ id: string; truncatedReference: string }>("POST", "/RelationshipTemplates/Own", {
         content: { "@type": "ArbitraryRelationshipTemplateContent", value: { hello: true } },
@@ -135,23 +146,23 @@ describe("relationship transitions", () => {
     await expect(c.call("PUT", `/Relationships/${first}/Accept`)).rejects.toThrow(
       /operationOnlyAllowedForPeer/,
     );
-    const rejected = await a.call<{ status: string; auditLog: { reason: string }[] }>(
-      "PUT",
-      `/Relationships/${first}/Reject`,
-    );
+    const rejected = await transition(a, first, "Reject");
     expect(rejected.auditLog.map((e) => e.reason)).toEqual(["Creation", "RejectionOfCreation"]);
     const second = await request();
-    expect((await c.call<{ status: string }>("PUT", `/Relationships/${second}/Revoke`)).status).toBe(
-      "Revoked",
-    );
+    expect((await transition(c, second, "Revoke")).status).toBe("Revoked");
     const third = await request();
-    await a.call("PUT", `/Relationships/${third}/Accept`);
+    await transition(a, third, "Accept");
     await expect(a.call("PUT", `/Relationships/${third}/Accept`)).rejects.toThrow(/wrongRelationshipStatus/);
-    expect((await a.call<{ status: string }>("PUT", `/Relationships/${third}/Terminate`)).status).toBe(
-      "Terminated",
-    );
+    const terminated = await transition(a, third, "Terminate");
+    expect(terminated.status).toBe("Terminated");
+    expect(terminated.auditLog.map((e) => e.reason)).toEqual([
+      "Creation",
+      "AcceptanceOfCreation",
+      "Termination",
+    ]);
     await sync(2);
-    const atC = await c.call<{ status: string }>("GET", `/Relationships/${third}`);
+    const atC = await c.call<Relationship>("GET", `/Relationships/${third}`);
+    expectValidDto("ConnectorRelationship", atC);
     expect(atC.status).toBe("Terminated");
     const processed = sim.connectors[2]!.events().filter(
       (e) => e.namespace === "consumption.relationshipTemplateProcessed",
@@ -161,6 +172,13 @@ describe("relationship transitions", () => {
       "NoRequest",
       "NoRequest",
     ]);
+
+    const own = await a.call<{ id: string }[]>("GET", "/RelationshipTemplates/Own");
+    expect(own.length).toBeGreaterThanOrEqual(3);
+    for (const template of own) expectValidDto("ConnectorRelationshipTemplate", template);
+    const byId = await a.call<{ id: string; isOwn: boolean }>("GET", `/RelationshipTemplates/${own[0]!.id}`);
+    expectValidDto("ConnectorRelationshipTemplate", byId);
+    expect(byId).toEqual(own[0]);
   });
 });
 

@@ -85,3 +85,8 @@ export function expectValidEventData(trigger: string, data: unknown): void {
     true,
   );
 }
+
+/** Asserts the `data` of every event in an event log is valid for its namespace. */
+export function expectValidEvents(events: { namespace: string; data: unknown }[]): void {
+  for (const event of events) expectValidEventData(event.namespace, event.data);
+}

@@ -1,6 +1,6 @@
 import { ConnectorClient } from "@nmshd/connector-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectValidDto, expectValidEventData } from "../../test/sdk-schemas.ts";
+import { expectValidDto, expectValidEventData, expectValidEvents } from "../../test/sdk-schemas.ts";
 import { WebhookReceiver } from "../../test/webhook-receiver.ts";
 import type { SimEvent } from "../event-bus.ts";
 import { startSimulation, type Simulation } from "../simulation.ts";
@@ -37,8 +37,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sim.stop();
-  await Promise.all(receivers.map((r) => r.stop()));
+  try {
+    for (const connector of sim.connectors) expectValidEvents(connector.events());
+  } finally {
+    await sim.stop();
+    await Promise.all(receivers.map((r) => r.stop()));
+  }
 });
 
 const flowEvents = (index: number): SimEvent[] => sim.connectors[index]!.events(seqBefore[index]);
@@ -48,6 +52,26 @@ const describeEvent = (event: SimEvent) => {
   if (event.namespace === "consumption.messageProcessed") return `${event.namespace} ${data.result}`;
   return event.namespace;
 };
+
+// §4.3: the same sequence whether B accepts or rejects (the RequestModule answers either way).
+const consentEventsAtA = [
+  "consumption.outgoingRequestCreated",
+  "transport.messageSent",
+  "consumption.outgoingRequestStatusChanged Draft→Open",
+  "transport.messageReceived",
+  "consumption.outgoingRequestStatusChanged Open→Completed",
+  "consumption.messageProcessed NoRequest",
+];
+const consentEventsAtB = [
+  "transport.messageReceived",
+  "consumption.incomingRequestReceived",
+  "consumption.incomingRequestStatusChanged Open→DecisionRequired",
+  "consumption.incomingRequestStatusChanged DecisionRequired→ManualDecisionRequired",
+  "consumption.messageProcessed ManualRequestDecisionRequired",
+  "consumption.incomingRequestStatusChanged ManualDecisionRequired→Decided",
+  "transport.messageSent",
+  "consumption.incomingRequestStatusChanged Decided→Completed",
+];
 
 describe("consent flow (ConsentRequestItem in a Message), driven by @nmshd/connector-sdk", () => {
   let requestId = "";
@@ -92,27 +116,11 @@ describe("consent flow (ConsentRequestItem in a Message), driven by @nmshd/conne
   });
 
   it("raises on A the events of §4.3 in order", () => {
-    expect(flowEvents(0).map(describeEvent)).toEqual([
-      "consumption.outgoingRequestCreated",
-      "transport.messageSent",
-      "consumption.outgoingRequestStatusChanged Draft→Open",
-      "transport.messageReceived",
-      "consumption.outgoingRequestStatusChanged Open→Completed",
-      "consumption.messageProcessed NoRequest",
-    ]);
+    expect(flowEvents(0).map(describeEvent)).toEqual(consentEventsAtA);
   });
 
   it("raises on B the events of §4.3 in order", () => {
-    expect(flowEvents(1).map(describeEvent)).toEqual([
-      "transport.messageReceived",
-      "consumption.incomingRequestReceived",
-      "consumption.incomingRequestStatusChanged Open→DecisionRequired",
-      "consumption.incomingRequestStatusChanged DecisionRequired→ManualDecisionRequired",
-      "consumption.messageProcessed ManualRequestDecisionRequired",
-      "consumption.incomingRequestStatusChanged ManualDecisionRequired→Decided",
-      "transport.messageSent",
-      "consumption.incomingRequestStatusChanged Decided→Completed",
-    ]);
+    expect(flowEvents(1).map(describeEvent)).toEqual(consentEventsAtB);
   });
 
   it("posts each event once with its trigger, ApiKey, valid data and the raising call's correlation id", async () => {
@@ -151,5 +159,43 @@ describe("consent flow (ConsentRequestItem in a Message), driven by @nmshd/conne
       correlationId: "corr-123",
       eventTargetAddress: address,
     });
+  });
+});
+
+describe("consent flow rejected by B, driven by @nmshd/connector-sdk", () => {
+  it("completes A's Request with B's rejection, with valid DTOs and the events of §4.3", async () => {
+    const seqAtStart = sim.connectors.map((c) => c.connector.bus.lastSeq);
+    const addressB = sim.connectors[1]!.address;
+    const created = (
+      await a.outgoingRequests.createRequest({
+        content: { items: [{ "@type": "ConsentRequestItem", mustBeAccepted: true, consent: "Survey?" }] },
+        peer: addressB,
+      })
+    ).result;
+    await a.messages.sendMessage({ recipients: [addressB], content: created.content });
+    await b.account.sync();
+
+    const rejected = (await b.incomingRequests.reject(created.id, { items: [{ accept: false }] })).result;
+    expectValidDto("ConnectorRequest", rejected);
+    expect(rejected).toMatchObject({
+      status: "Decided",
+      response: {
+        content: { result: "Rejected", items: [{ "@type": "RejectResponseItem", result: "Rejected" }] },
+      },
+    });
+    const completedAtB = (await b.incomingRequests.getRequest(created.id)).result;
+    expectValidDto("ConnectorRequest", completedAtB);
+    expect(completedAtB.status).toBe("Completed");
+
+    await a.account.sync();
+    const completed = (await a.outgoingRequests.getRequest(created.id)).result;
+    expectValidDto("ConnectorRequest", completed);
+    expect(completed.status).toBe("Completed");
+    expect(completed.response?.content.result).toBe("Rejected");
+
+    const raisedSinceStart = (index: number) =>
+      sim.connectors[index]!.events(seqAtStart[index]).map(describeEvent);
+    expect(raisedSinceStart(0)).toEqual(consentEventsAtA);
+    expect(raisedSinceStart(1)).toEqual(consentEventsAtB);
   });
 });

@@ -1,6 +1,6 @@
 import { ConnectorClient } from "@nmshd/connector-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectValidDto, expectValidEventData } from "../../test/sdk-schemas.ts";
+import { expectValidDto, expectValidEventData, expectValidEvents } from "../../test/sdk-schemas.ts";
 import { WebhookReceiver } from "../../test/webhook-receiver.ts";
 import { startSimulation, type Simulation } from "../simulation.ts";
 
@@ -27,8 +27,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sim.stop();
-  await Promise.all(receivers.map((r) => r.stop()));
+  try {
+    for (const connector of sim.connectors) expectValidEvents(connector.events());
+  } finally {
+    await sim.stop();
+    await Promise.all(receivers.map((r) => r.stop()));
+  }
 });
 
 const namespaces = (index: number) => sim.connectors[index]!.events().map((e) => e.namespace);
