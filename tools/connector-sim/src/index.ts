@@ -1,6 +1,6 @@
 // Public surface of the connector-sim, for tests and for tools that embed it (local-stack).
 export { startSimulation } from "./simulation.ts";
-export type { Simulation, SimulatedConnector, SimulationOptions } from "./simulation.ts";
+export type { ScenarioOptions, Simulation, SimulatedConnector, SimulationOptions } from "./simulation.ts";
 export type { WebhooksConfig } from "./webhooks/config.ts";
 export type { DeliveryRecord } from "./webhooks/webhooks-module.ts";
 export type { Faults } from "./connector/faults.ts";

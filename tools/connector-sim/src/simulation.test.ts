@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectValidDto, expectValidEventData, expectValidEvents } from "../test/sdk-schemas.ts";
 import { WebhookReceiver } from "../test/webhook-receiver.ts";
+import type { OnboardingResult } from "./scenarios/onboarding.ts";
 import { createScenarioClient, type ScenarioClient } from "./scenarios/scenario-client.ts";
 import { startSimulation, type Simulation } from "./simulation.ts";
 
@@ -12,7 +13,7 @@ let b: ScenarioClient;
 
 beforeAll(async () => {
   await receiver.start();
-  sim = await startSimulation({ connectors: 3, logLevel: "silent" });
+  sim = await startSimulation({ connectors: 4, logLevel: "silent" });
   const [first, second] = sim.connectors;
   a = await createScenarioClient(first!.baseUrl, first!.apiKey);
   b = await createScenarioClient(second!.baseUrl, second!.apiKey);
@@ -60,6 +61,55 @@ describe("scenarios", () => {
       result: "Accepted",
     });
     expect((await admin(0, "POST", "/sim/scenarios/nope")).body.error.code).toBe("error.sim.unknownScenario");
+  });
+});
+
+describe("scenarios over /api/core/v1 (Connector 7)", () => {
+  it("onboard and ask for consent, answered in Connector 7's shapes", async () => {
+    // Connector 3 takes part only here; the other tests use 0, 1 and 2.
+    const core = { a: 1, b: 3, apiPrefix: "/api/core/v1" };
+    const onboarded = (await sim.runScenario("onboarding", core)) as OnboardingResult;
+    await expect(sim.runScenario("consent", core)).resolves.toMatchObject({
+      status: "Completed",
+      result: "Accepted",
+    });
+    const [templator, requestor] = await Promise.all(
+      [core.a, core.b].map((i) =>
+        createScenarioClient(sim.connectors[i]!.baseUrl, sim.connectors[i]!.apiKey, core.apiPrefix),
+      ),
+    );
+    for (const [client, peer] of [
+      [templator!, requestor!.address],
+      [requestor!, templator!.address],
+    ] as const) {
+      const relationships = await client.call<unknown[]>("GET", `/Relationships?peer=${peer}`);
+      const byId = await client.call("GET", `/Relationships/${onboarded.relationshipId}`);
+      expect(relationships).toEqual([byId]);
+      expect(byId).toMatchObject({ templateId: onboarded.templateId, status: "Active" });
+      expect(byId).not.toHaveProperty("template");
+
+      const template = await client.call("GET", `/RelationshipTemplates/${onboarded.templateId}`);
+      expect(template).toMatchObject({
+        reference: { truncated: expect.stringMatching(/^UkxU/), url: expect.stringMatching(/^https?:\/\//) },
+      });
+      expect(template).not.toHaveProperty("truncatedReference");
+
+      // Requests and messages are shaped alike in 6.x and 7.x, so the SDK's schemas apply.
+      const requests = [
+        ...(await client.call<unknown[]>("GET", `/Requests/Outgoing?peer=${peer}`)),
+        ...(await client.call<unknown[]>("GET", `/Requests/Incoming?peer=${peer}`)),
+      ];
+      expect(requests).toHaveLength(2); // onboarding's and consent's
+      for (const request of requests) expectValidDto("ConnectorRequest", request);
+      for (const message of await client.call<unknown[]>("GET", `/Messages?createdBy=${peer}`))
+        expectValidDto("ConnectorMessage", message);
+    }
+    const own = await templator!.call<unknown[]>(
+      "GET",
+      `/RelationshipTemplates/Own?id=${onboarded.templateId}`,
+    );
+    expect(own).toEqual([expect.objectContaining({ isOwn: true, reference: expect.any(Object) })]);
+    expect(own[0]).not.toHaveProperty("truncatedReference");
   });
 });
 

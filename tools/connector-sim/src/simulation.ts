@@ -54,11 +54,19 @@ export type SimulatedConnector = {
   stopLoad(): void;
 };
 
+export type ScenarioOptions = {
+  /** Index of Connector A (default 0) and B (default 1). */
+  a?: number;
+  b?: number;
+  /** API the scenario speaks: "/api/v2" (default, Connector 3–6) or "/api/core/v1" (Connector 7). */
+  apiPrefix?: string;
+};
+
 export type Simulation = {
   backbone: Backbone;
   connectors: SimulatedConnector[];
-  /** Runs a named scenario with Connector `a` as A and `b` as B (default 0 and 1). */
-  runScenario(name: string, options?: { a?: number; b?: number }): Promise<unknown>;
+  /** Runs a named scenario with Connector `a` as A and `b` as B. */
+  runScenario(name: string, options?: ScenarioOptions): Promise<unknown>;
   stop(): Promise<void>;
 };
 
@@ -73,7 +81,7 @@ export async function startSimulation(options: SimulationOptions = {}): Promise<
   const simulation: Simulation = {
     backbone,
     connectors: handles,
-    runScenario: (name, which) => runScenario(handles, name, which?.a ?? 0, which?.b ?? 1),
+    runScenario: (name, scenarioOptions) => runScenario(handles, name, scenarioOptions),
     stop: async () => {
       for (const stop of stoppers.reverse()) await stop();
     },
@@ -217,8 +225,7 @@ function startSyncModule(
 async function runScenario(
   handles: SimulatedConnector[],
   name: string,
-  a: number,
-  b: number,
+  { a = 0, b = 1, apiPrefix }: ScenarioOptions = {},
 ): Promise<unknown> {
   const scenario = scenarios[name];
   if (!scenario) {
@@ -237,8 +244,8 @@ async function runScenario(
       400,
     );
   }
-  const clientA = await createScenarioClient(first.baseUrl, first.apiKey);
-  const clientB = await createScenarioClient(second.baseUrl, second.apiKey);
+  const clientA = await createScenarioClient(first.baseUrl, first.apiKey, apiPrefix);
+  const clientB = await createScenarioClient(second.baseUrl, second.apiKey, apiPrefix);
   return await scenario(clientA, clientB);
 }
 

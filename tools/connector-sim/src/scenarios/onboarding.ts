@@ -2,6 +2,9 @@ import type { ScenarioClient } from "./scenario-client.ts";
 
 type Dto = Record<string, unknown> & { id: string };
 
+/** Connector 3–6 (`/api/v2`) answer `truncatedReference`, Connector 7 `reference: {truncated, url}`. */
+type TemplateDto = Dto & { truncatedReference?: string; reference?: { truncated: string } };
+
 export type OnboardingResult = { templateId: string; requestId: string; relationshipId: string };
 
 /**
@@ -10,7 +13,7 @@ export type OnboardingResult = { templateId: string; requestId: string; relation
  * relationship); A syncs and accepts; B syncs and sees it Active.
  */
 export async function runOnboarding(a: ScenarioClient, b: ScenarioClient): Promise<OnboardingResult> {
-  const template = await a.call<Dto & { truncatedReference: string }>("POST", "/RelationshipTemplates/Own", {
+  const template = await a.call<TemplateDto>("POST", "/RelationshipTemplates/Own", {
     content: {
       "@type": "RelationshipTemplateContent",
       title: "Connector Event Hub onboarding",
@@ -23,7 +26,8 @@ export async function runOnboarding(a: ScenarioClient, b: ScenarioClient): Promi
     },
     expiresAt: new Date(Date.now() + 24 * 3600 * 1000).toISOString(),
   });
-  await b.call("POST", "/RelationshipTemplates/Peer", { reference: template.truncatedReference });
+  const reference = template.truncatedReference ?? template.reference?.truncated;
+  await b.call("POST", "/RelationshipTemplates/Peer", { reference });
   const [request] = await b.call<Dto[]>("GET", `/Requests/Incoming?source.reference=${template.id}`);
   if (!request) throw new Error("B received no Request from the template");
   await b.call("PUT", `/Requests/Incoming/${request.id}/Accept`, { items: [{ accept: true }] });
