@@ -156,6 +156,14 @@ describe("error envelopes", () => {
       payload: { webhooks: [{ triggers: ["**"], target: "missing" }] },
     });
     expectError(response, 400, "error.runtime.modules.webhooks.invalidTargetReference");
+    const unknownType = await call({
+      method: "PUT",
+      url: "/sim/webhooks",
+      payload: {
+        webhooks: [{ triggers: ["**"], target: { url: "http://x", authentication: { type: "Basic" } } }],
+      },
+    });
+    expectError(unknownType, 400, "error.runtime.modules.webhooks.invalidAuthenticationConfig");
   });
 });
 

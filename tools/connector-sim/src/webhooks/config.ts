@@ -1,28 +1,22 @@
 import { Type, type Static } from "typebox";
 import { ruleViolated, type SimError } from "../errors.ts";
 
-const Authentication = Type.Union([
-  Type.Object({
-    type: Type.Literal("OAuth2"),
-    accessTokenUrl: Type.String(),
-    clientId: Type.String(),
-    clientSecret: Type.String(),
-    scope: Type.Optional(Type.String()),
-  }),
-  Type.Object({
-    type: Type.Literal("ApiKey"),
-    apiKey: Type.String(),
-    headerName: Type.Optional(Type.String()),
-  }),
-]);
+/** What a target may authenticate with, once parseWebhooksConfig has checked it. */
+type TargetAuthentication =
+  | { type: "OAuth2"; accessTokenUrl: string; clientId: string; clientSecret: string; scope?: string }
+  | { type: "ApiKey"; apiKey: string; headerName?: string };
 
 const Target = Type.Object({
   url: Type.String(),
   headers: Type.Optional(Type.Record(Type.String(), Type.String())),
-  authentication: Type.Optional(Authentication),
+  // Any object here: the ConfigParser, not a schema, judges it, so bad ones get its error codes.
+  authentication: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
-/** The Connector's `modules.webhooks` block (without `enabled`/`location`, which the sim ignores). */
+/**
+ * The Connector's `modules.webhooks` block (without `location`). `enabled: false` turns the module
+ * off; unlike the Connector's default config, a block without `enabled` counts as enabled.
+ */
 export const WebhooksConfigSchema = Type.Object({
   enabled: Type.Optional(Type.Boolean()),
   skipTlsCheck: Type.Optional(Type.Boolean()),
@@ -35,7 +29,6 @@ export const WebhooksConfigSchema = Type.Object({
 });
 
 export type WebhooksConfig = Static<typeof WebhooksConfigSchema>;
-type TargetAuthentication = Static<typeof Authentication>;
 
 export type ParsedTarget = {
   urlTemplate: string;
@@ -47,8 +40,9 @@ export type ParsedWebhooksConfig = { skipTlsCheck: boolean; webhooks: ParsedWebh
 
 /**
  * The Connector's ConfigParser rules: every URL must be http(s), a named target must exist,
- * OAuth2 needs accessTokenUrl/clientId/clientSecret, ApiKey needs apiKey. Errors carry the
- * module's codes (`error.runtime.modules.webhooks.*`); the real Connector then refuses to start.
+ * authentication is OAuth2 (accessTokenUrl, clientId, clientSecret) or ApiKey (apiKey). Errors
+ * carry the module's codes (`error.runtime.modules.webhooks.*`); the real Connector then refuses
+ * to start.
  */
 export function parseWebhooksConfig(config: WebhooksConfig): ParsedWebhooksConfig {
   const named = new Map<string, ParsedTarget>();
@@ -75,8 +69,7 @@ function parseTarget(target: Static<typeof Target>): ParsedTarget {
       `'${target.url}' is not a valid URL.`,
     );
   }
-  const authentication = target.authentication;
-  if (authentication) assertAuthentication(authentication);
+  const authentication = target.authentication && parseAuthentication(target.authentication);
   return {
     urlTemplate: target.url,
     headers: target.headers ?? {},
@@ -84,18 +77,31 @@ function parseTarget(target: Static<typeof Target>): ParsedTarget {
   };
 }
 
-function assertAuthentication(authentication: TargetAuthentication): void {
+function parseAuthentication(authentication: Record<string, unknown>): TargetAuthentication {
   const invalid = (message: string): SimError =>
     ruleViolated("error.runtime.modules.webhooks.invalidAuthenticationConfig", message);
-  if (authentication.type === "OAuth2") {
-    if (!authentication.accessTokenUrl || !authentication.clientId || !authentication.clientSecret) {
+  const { type } = authentication;
+  if (typeof type !== "string") throw invalid("'authentication.type' must be a string.");
+  if (type === "OAuth2") {
+    const { accessTokenUrl, clientId, clientSecret, scope } = authentication;
+    if (!isFilledString(accessTokenUrl) || !isFilledString(clientId) || !isFilledString(clientSecret)) {
       throw invalid(
         "'BearerToken' authentication is missing required properties. The object must contain at least 'accessTokenUrl', 'clientId' and 'clientSecret'.",
       );
     }
-  } else if (!authentication.apiKey) {
-    throw invalid("'ApiKey' authentication is missing the required property 'apiKey'.");
+    return { type, accessTokenUrl, clientId, clientSecret, ...(isFilledString(scope) ? { scope } : {}) };
   }
+  if (type === "ApiKey") {
+    const { apiKey, headerName } = authentication;
+    if (!isFilledString(apiKey))
+      throw invalid("'ApiKey' authentication is missing the required property 'apiKey'.");
+    return { type, apiKey, ...(isFilledString(headerName) ? { headerName } : {}) };
+  }
+  throw invalid(`The authentication type '${type}' is invalid. Valid types are 'OAuth2' and 'ApiKey'`);
+}
+
+function isFilledString(value: unknown): value is string {
+  return typeof value === "string" && value !== "";
 }
 
 function isHttpUrl(value: string): boolean {

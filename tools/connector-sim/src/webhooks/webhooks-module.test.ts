@@ -159,6 +159,22 @@ describe("WebhooksModule", () => {
     expect(module.currentConfig().webhooks?.[0]?.target).toEqual({ url: `${receiver.url}/new` });
   });
 
+  it("posts nothing with enabled: false, as the runtime then never loads the module", async () => {
+    const webhooks = [{ triggers: ["**"], target: { url: `${receiver.url}/on` } }];
+    // Not loaded means not parsed either: a broken target reference does not matter.
+    configure({ enabled: false, webhooks: [...webhooks, { triggers: ["**"], target: "missing" }] });
+    raise("a.b");
+    await module.stop(); // waits for any POST under way
+    expect(module.recentDeliveries()).toEqual([]);
+    expect(receiver.received).toEqual([]);
+    expect(module.currentConfig().enabled).toBe(false);
+
+    module.configure({ enabled: true, webhooks });
+    raise("a.c");
+    await receiver.waitFor((r) => r.length === 1);
+    expect(receiver.received[0]!.body.trigger).toBe("a.c");
+  });
+
   it.each([
     [{ webhooks: [{ triggers: ["**"], target: { url: "ftp://x" } }] }, "invalidUrlFormat"],
     [{ webhooks: [{ triggers: ["**"], target: "nope" }] }, "invalidTargetReference"],
@@ -174,6 +190,23 @@ describe("WebhooksModule", () => {
     configure({});
     expect(() => module.configure(config)).toThrow(
       expect.objectContaining({ code: `error.runtime.modules.webhooks.${code}` }),
+    );
+  });
+
+  it.each([
+    [
+      { type: "Basic", apiKey: "k" },
+      "The authentication type 'Basic' is invalid. Valid types are 'OAuth2' and 'ApiKey'",
+    ],
+    [{ apiKey: "k" }, "'authentication.type' must be a string."],
+  ])("rejects authentication %j with the ConfigParser's message", (authentication, message) => {
+    configure({});
+    const targets = { t: { url: "http://x", authentication } };
+    expect(() => module.configure({ targets, webhooks: [] })).toThrow(
+      expect.objectContaining({
+        code: "error.runtime.modules.webhooks.invalidAuthenticationConfig",
+        message,
+      }),
     );
   });
 });

@@ -40,11 +40,16 @@ export class WebhooksModule {
     this.options = options;
   }
 
-  /** Replaces the configuration; throws (400 `error.runtime.modules.webhooks.*`) if it is invalid. */
+  /**
+   * Replaces the configuration; throws (400 `error.runtime.modules.webhooks.*`) if it is invalid.
+   * With `enabled: false` it posts nothing and, like a module the runtime skips loading, does not
+   * parse the rest.
+   */
   configure(config: WebhooksConfig): void {
-    const parsed = parseWebhooksConfig(config);
+    const parsed = config.enabled === false ? undefined : parseWebhooksConfig(config);
     this.unsubscribeAll();
     this.config = structuredClone(config);
+    if (!parsed) return;
     for (const webhook of parsed.webhooks) {
       for (const trigger of webhook.triggers) {
         const unsubscribe = this.options.bus.subscribe(trigger, (event) =>
