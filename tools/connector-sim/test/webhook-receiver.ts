@@ -1,4 +1,11 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createTlsServer } from "node:https";
 
 export type ReceivedPost = {
   path: string;
@@ -8,32 +15,27 @@ export type ReceivedPost = {
 
 /**
  * A real local HTTP receiver, as the Connector's own tests use one: records every POST and answers
- * with `status` (changeable while it runs). `waitFor` polls until a predicate holds.
+ * with `status` (changeable while it runs). `waitFor` polls until a predicate holds. With `tls`
+ * (a key and certificate) it speaks HTTPS.
  */
 export class WebhookReceiver {
   readonly received: ReceivedPost[] = [];
   status = 200;
   private server: Server | undefined;
+  private readonly tls: { key: string; cert: string } | undefined;
   url = "";
 
+  constructor(options: { tls?: { key: string; cert: string } } = {}) {
+    this.tls = options.tls;
+  }
+
   async start(): Promise<this> {
-    this.server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on("data", (chunk: Buffer) => chunks.push(chunk));
-      request.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        this.received.push({
-          path: request.url ?? "",
-          headers: request.headers,
-          body: JSON.parse(text || "{}"),
-        });
-        response.statusCode = this.status;
-        response.end();
-      });
-    });
+    const handle = (request: IncomingMessage, response: ServerResponse) => this.record(request, response);
+    this.server = this.tls ? createTlsServer(this.tls, handle) : createServer(handle);
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
     const address = this.server.address();
-    this.url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    const port = typeof address === "object" && address ? address.port : 0;
+    this.url = `${this.tls ? "https" : "http"}://127.0.0.1:${port}`;
     return this;
   }
 
@@ -48,6 +50,21 @@ export class WebhookReceiver {
         throw new Error(`webhook receiver: condition not met; got ${this.triggers().join(", ")}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+  }
+
+  private record(request: IncomingMessage, response: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const text = Buffer.concat(chunks).toString("utf8");
+      this.received.push({
+        path: request.url ?? "",
+        headers: request.headers,
+        body: JSON.parse(text || "{}"),
+      });
+      response.statusCode = this.status;
+      response.end();
+    });
   }
 
   async stop(): Promise<void> {

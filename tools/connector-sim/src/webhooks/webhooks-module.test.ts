@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { makeSelfSignedCertificate } from "../../test/self-signed-certificate.ts";
 import { WebhookReceiver } from "../../test/webhook-receiver.ts";
 import { EventBus } from "../event-bus.ts";
 import { createLogger } from "../logger.ts";
@@ -173,6 +174,30 @@ describe("WebhooksModule", () => {
     raise("a.c");
     await receiver.waitFor((r) => r.length === 1);
     expect(receiver.received[0]!.body.trigger).toBe("a.c");
+  });
+
+  it("reaches an https target with a self-signed certificate only with skipTlsCheck", async (context) => {
+    const certificate = makeSelfSignedCertificate();
+    if ("unavailable" in certificate) return context.skip(certificate.unavailable);
+    const tlsReceiver = await new WebhookReceiver({ tls: certificate }).start();
+    try {
+      const webhooks = [{ triggers: ["**"], target: { url: `${tlsReceiver.url}/hook` } }];
+      configure({ webhooks });
+      raise("a.b");
+      await module.stop(); // waits for the POST
+      expect(module.recentDeliveries()).toEqual([
+        expect.objectContaining({ trigger: "a.b", error: expect.stringMatching(/self-signed certificate/) }),
+      ]);
+      expect(tlsReceiver.received).toEqual([]);
+
+      configure({ skipTlsCheck: true, webhooks });
+      raise("a.c");
+      await tlsReceiver.waitFor((r) => r.length === 1);
+      expect(tlsReceiver.received[0]!.body).toEqual({ data: { id: "X" }, trigger: "a.c" });
+    } finally {
+      await module.stop();
+      await tlsReceiver.stop();
+    }
   });
 
   it.each([
