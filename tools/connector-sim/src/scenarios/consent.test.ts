@@ -208,3 +208,60 @@ describe("consent flow rejected by B, driven by @nmshd/connector-sdk", () => {
     expect(raisedSinceStart(1)).toEqual(consentEventsAtB);
   });
 });
+
+describe("correlation ids of syncs", () => {
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  const mailToB = async () => {
+    const addressB = sim.connectors[1]!.address;
+    await a.messages.sendMessage({
+      recipients: [addressB],
+      content: { "@type": "Mail", to: [addressB], subject: "Hi", body: "Sync me" },
+    });
+  };
+
+  it("gives the events a sync delivers the x-correlation-id of its POST Account/Sync, also on their POSTs", async () => {
+    await mailToB();
+    const { baseUrl, apiKey } = sim.connectors[1]!;
+    const before = sim.connectors[1]!.connector.bus.lastSeq;
+    const response = await fetch(`${baseUrl}/api/v2/Account/Sync`, {
+      method: "POST",
+      headers: { "x-api-key": apiKey, "x-correlation-id": "sync-corr-1" },
+    });
+    expect(response.status).toBe(204);
+    const delivered = sim.connectors[1]!.events(before);
+    expect(delivered.map((e) => `${e.namespace} ${e.correlationId}`)).toEqual([
+      "transport.messageReceived sync-corr-1",
+      "consumption.messageProcessed sync-corr-1",
+    ]);
+    const postedWithIt = () =>
+      receivers[1]!.received.filter((post) => post.headers["x-correlation-id"] === "sync-corr-1");
+    await receivers[1]!.waitFor(() => postedWithIt().length === delivered.length);
+    expect(
+      postedWithIt()
+        .map((post) => post.body.trigger)
+        .sort(),
+    ).toEqual(delivered.map((e) => e.namespace).sort());
+  });
+
+  it("gives each sync without the header a fresh correlation id of its own", async () => {
+    const syncIds: string[] = [];
+    for (let round = 0; round < 2; round++) {
+      await mailToB();
+      const before = sim.connectors[1]!.connector.bus.lastSeq;
+      await b.account.sync();
+      const delivered = sim.connectors[1]!.events(before);
+      expect(delivered).toHaveLength(2);
+      expect(new Set(delivered.map((e) => e.correlationId)).size).toBe(1);
+      syncIds.push(delivered[0]!.correlationId!);
+    }
+    expect(syncIds[0]).toMatch(uuid);
+    expect(syncIds[1]).toMatch(uuid);
+    expect(syncIds[1]).not.toBe(syncIds[0]);
+    // …and not the id of the call that sent the message either.
+    const sentIds = sim.connectors[0]!.events()
+      .filter((e) => e.namespace === "transport.messageSent")
+      .map((e) => e.correlationId);
+    expect(sentIds).not.toContain(syncIds[0]);
+    expect(sentIds).not.toContain(syncIds[1]);
+  });
+});
