@@ -3,7 +3,7 @@ import type { SimConnector } from "./connector/connector.ts";
 import { toMessageDto, toRelationshipDto, toRequestDto } from "./connector/dto.ts";
 import { invalidPropertyValue } from "./errors.ts";
 import { newCoreId } from "./ids.ts";
-import type { LocalRequestRecord, MessageRecord } from "./records.ts";
+import type { JsonObject, LocalRequestRecord, MessageRecord } from "./records.ts";
 
 export type LoadOptions = {
   eventsPerSecond: number;
@@ -34,7 +34,19 @@ const generators: Record<string, Generator> = {
       );
     return toRelationshipDto(relationship, c.dtoContext(), c.eventDialect);
   },
-  "consumption.outgoingRequestCreated": (c) => toRequestDto(storeDraftRequest(c)),
+  "consumption.outgoingRequestCreated": (c) => toRequestDto(storeOutgoingRequest(c, "Draft")),
+  // The status changes the consent flow raises first on each side (connector-events.md §4.3).
+  "consumption.outgoingRequestStatusChanged": (c) => ({
+    request: toRequestDto(storeOutgoingRequest(c, "Open")),
+    oldStatus: "Draft",
+    newStatus: "Open",
+  }),
+  "consumption.incomingRequestReceived": (c) => toRequestDto(storeIncomingRequest(c, "Open")),
+  "consumption.incomingRequestStatusChanged": (c) => ({
+    request: toRequestDto(storeIncomingRequest(c, "DecisionRequired")),
+    oldStatus: "Open",
+    newStatus: "DecisionRequired",
+  }),
 };
 
 export const loadNamespaces = Object.keys(generators);
@@ -93,7 +105,11 @@ function peerOf(connector: SimConnector): { address: string; relationshipId: str
   return { address, relationshipId: relationship.id };
 }
 
-function storeMail(connector: SimConnector, direction: "sent" | "received"): MessageRecord {
+function storeMail(
+  connector: SimConnector,
+  direction: "sent" | "received",
+  content?: (to: string) => JsonObject,
+): MessageRecord {
   const peer = peerOf(connector);
   const from = direction === "sent" ? connector.address : peer.address;
   const to = direction === "sent" ? peer.address : connector.address;
@@ -110,27 +126,57 @@ function storeMail(connector: SimConnector, direction: "sent" | "received"): Mes
         ...(direction === "received" ? { receivedAt: now, receivedByDevice: connector.deviceId } : {}),
       },
     ],
-    content: { "@type": "Mail", to: [to], subject: "Load test", body: `synthetic ${direction} message` },
+    content: content?.(to) ?? {
+      "@type": "Mail",
+      to: [to],
+      subject: "Load test",
+      body: `synthetic ${direction} message`,
+    },
     attachments: [],
   };
   connector.store.messages.set(message.id, message);
   return message;
 }
 
-function storeDraftRequest(connector: SimConnector): LocalRequestRecord {
+/** A consent Request of this Connector's (Draft), or one sent in a stored Message (Open). */
+function storeOutgoingRequest(connector: SimConnector, status: "Draft" | "Open"): LocalRequestRecord {
+  const request = newConsentRequest(peerOf(connector).address, true, status);
+  if (status === "Open") {
+    const message = storeMail(connector, "sent", () => request.content);
+    request.source = { type: "Message", reference: message.id };
+  }
+  connector.store.requests.set(request.id, request);
+  return request;
+}
+
+/** A consent Request received in a stored Message, as the RequestModule records it. */
+function storeIncomingRequest(
+  connector: SimConnector,
+  status: "Open" | "DecisionRequired",
+): LocalRequestRecord {
+  const request = newConsentRequest(peerOf(connector).address, false, status);
+  const message = storeMail(connector, "received", () => request.content);
+  request.source = { type: "Message", reference: message.id };
+  connector.store.requests.set(request.id, request);
+  return request;
+}
+
+function newConsentRequest(
+  peer: string,
+  isOwn: boolean,
+  status: LocalRequestRecord["status"],
+): LocalRequestRecord {
   const id = newCoreId("REQ");
-  const request: LocalRequestRecord = {
+  return {
     id,
-    isOwn: true,
-    peer: peerOf(connector).address,
+    isOwn,
+    peer,
     createdAt: new Date().toISOString(),
-    status: "Draft",
+    status,
     content: {
       "@type": "Request",
       id,
       items: [{ "@type": "ConsentRequestItem", mustBeAccepted: true, consent: "Load test" }],
     },
   };
-  connector.store.requests.set(id, request);
-  return request;
 }

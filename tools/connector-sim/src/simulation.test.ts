@@ -250,6 +250,30 @@ describe("load", () => {
     expect(new Set(raised.map((e) => e.namespace)).size).toBe(3);
   });
 
+  it.each([
+    "consumption.outgoingRequestStatusChanged",
+    "consumption.incomingRequestReceived",
+    "consumption.incomingRequestStatusChanged",
+  ])("synthesizes %s with valid data and stored records", async (namespace) => {
+    const target = sim.connectors[0]!;
+    const before = target.connector.bus.lastSeq;
+    // 100/s for 0.05 s is exactly 5 events, however the timer ticks.
+    target.startLoad({ eventsPerSecond: 100, mix: { [namespace]: 1 }, durationSeconds: 0.05 });
+    await expect.poll(() => target.events(before).length, { timeout: 5_000 }).toBe(5);
+    for (const event of target.events(before)) {
+      expect(event.namespace).toBe(namespace);
+      expectValidEventData(namespace, event.data);
+      const data = event.data as { id?: string; request?: { id: string } };
+      const requestId = data.request?.id ?? data.id!;
+      const direction = namespace.startsWith("consumption.outgoing") ? "Outgoing" : "Incoming";
+      const stored = await a.call<{ source: { reference: string } }>(
+        "GET",
+        `/Requests/${direction}/${requestId}`,
+      );
+      await a.call("GET", `/Messages/${stored.source.reference}`);
+    }
+  });
+
   it("refuses a namespace it cannot synthesize", async () => {
     const response = await admin(0, "POST", "/sim/load", {
       eventsPerSecond: 1,
