@@ -1,7 +1,10 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { startChild } from "./child-process.ts";
 
 const node = process.execPath;
+const sleeperArgs = ["-e", "setInterval(() => {}, 1000)"];
 
 describe("startChild", () => {
   it("keeps the tail of the child's output and reports its exit", async () => {
@@ -41,12 +44,61 @@ describe("startChild", () => {
     expect(child.outputTail()).toContain("ignoring");
   });
 
+  it.runIf(process.platform === "linux")(
+    "runs the child in a process group of its own, so a terminal's Ctrl-C reaches only its parent",
+    async () => {
+      const child = await startChild({ name: "sleeper", command: node, args: sleeperArgs });
+      try {
+        expect(readProcessGroup(child.pid)).toBe(child.pid);
+        expect(readProcessGroup(process.pid)).not.toBe(child.pid);
+      } finally {
+        await child.stop();
+      }
+    },
+  );
+
+  it.runIf(process.platform === "linux")(
+    "ends the child when its parent is killed with SIGKILL",
+    async () => {
+      const script = [
+        `import { startChild } from ${JSON.stringify(new URL("./child-process.ts", import.meta.url).href)};`,
+        `const child = await startChild({ name: "sleeper", command: process.execPath, args: ${JSON.stringify(sleeperArgs)} });`,
+        "console.log(child.pid);",
+        "setInterval(() => {}, 1000);",
+      ].join("\n");
+      const parent = spawn(node, ["--input-type=module", "-e", script], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const childPid = await new Promise<number>((resolve) =>
+        parent.stdout.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
+      );
+      expect(isAlive(childPid)).toBe(true);
+      parent.kill("SIGKILL");
+      await waitFor(() => !isAlive(childPid));
+    },
+  );
+
   it("refuses a command that does not exist, in one line", async () => {
     await expect(startChild({ name: "missing", command: "no-such-command-here", args: [] })).rejects.toThrow(
       "could not start missing: no-such-command-here is not an executable on PATH",
     );
   });
 });
+
+/** The process group of `pid` (Linux: the fifth field of /proc/<pid>/stat). */
+function readProcessGroup(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function waitFor(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));

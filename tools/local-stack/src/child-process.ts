@@ -10,6 +10,9 @@ import { findExecutable, isExecutable } from "./find-executable.ts";
  * - on SIGINT/SIGTERM/SIGHUP, when no one else handles the signal, every child is stopped and the
  *   signal is raised again so this process still dies of it; a program that handles the signal
  *   itself (up.ts, vitest) stops its children in its own order;
+ * - each child runs in a process group (and session) of its own, so a terminal's Ctrl-C reaches
+ *   only this process, which stops its children in its own order: services drain before the
+ *   emulator they flush to goes, and no child takes our SIGTERM for an impatient second signal;
  * - on Linux the child is started through `setpriv --pdeathsig TERM` (util-linux; it execs, so the
  *   pid is the child's own): the kernel sends SIGTERM to the child even when this process is killed
  *   with SIGKILL and no hook runs. (The signal follows the spawning *thread*: children started from a
@@ -66,6 +69,7 @@ export async function startChild(options: StartChildOptions): Promise<Child> {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true, // its own process group: see above
   });
   await new Promise<void>((resolve, reject) => {
     process_.once("spawn", resolve);

@@ -44,7 +44,7 @@ export type RunningServices = {
   urls: { apiGateway: string; syncWorker: string; webhookDispatcher: string };
   ports: ServicePorts;
   children(): Record<ServiceName, Child>;
-  /** Stops every service (SIGTERM, SIGKILL after 5 s), in reverse order. */
+  /** Stops every service (SIGTERM, SIGKILL once its shutdown budget is over), in reverse order. */
   stop(): Promise<void>;
   /** Sends `signal` to one service, e.g. to test what happens when it crashes. */
   kill(name: ServiceName, signal?: NodeJS.Signals): void;
@@ -59,6 +59,9 @@ const DEFAULT_PORTS: ServicePorts = {
 };
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const STOP_ORDER: readonly ServiceName[] = ["api-gateway", "webhook-dispatcher", "sync-worker"];
+/** The services' default SHUTDOWN_TIMEOUT_MS (shared/src/config.ts), and time to exit after it. */
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 8000;
+const STOP_MARGIN_MS = 2000;
 
 export async function startServices(options: StartServicesOptions): Promise<RunningServices> {
   const ports = await choosePorts(options.ports);
@@ -129,7 +132,14 @@ function spawnService(
     cwd: options.rootDir ?? REPO_ROOT,
     env,
     output: outputFor(name, options),
+    stopTimeoutMs: stopTimeoutMs(env),
   });
+}
+
+/** A SIGKILL only after the service's own shutdown budget (SHUTDOWN_TIMEOUT_MS) had its chance. */
+function stopTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const budgetMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
+  return (Number.isFinite(budgetMs) ? budgetMs : DEFAULT_SHUTDOWN_TIMEOUT_MS) + STOP_MARGIN_MS;
 }
 
 async function waitUntilHealthy(
