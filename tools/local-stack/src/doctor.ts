@@ -60,7 +60,8 @@ if (problems.length > 0) {
 
 function choosePubSub(): string {
   if (process.env.PUBSUB_EMULATOR_HOST) return `PUBSUB_EMULATOR_HOST=${process.env.PUBSUB_EMULATOR_HOST}`;
-  if (jar.isFound && java.isFound) return "the local emulator jar (tests: a free port; make up: 8085)";
+  if (jar.isFound && java.isFound)
+    return "the local emulator jar (tests: a free port; make up: 8085, or MAKE_UP_BASE_PORT + 5)";
   if (docker.isAnswering) return "testcontainers PubSubEmulatorContainer";
   problems.push(
     "a Pub/Sub emulator: sudo apt-get install google-cloud-cli-pubsub-emulator default-jre-headless " +

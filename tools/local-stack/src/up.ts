@@ -1,6 +1,7 @@
 // `make up`: the whole hub on this machine. Pub/Sub emulator (port 8085), Postgres database
-// `event_hub`, migrations, the three services, simulated Connectors, then a list of URLs. Ctrl-C or
-// SIGTERM stops everything in reverse order; a second Ctrl-C kills what is left at once.
+// `event_hub` (kept between runs; DATABASE_URL names another), migrations, the three services,
+// simulated Connectors, then a list of URLs. Ports move with MAKE_UP_BASE_PORT (up-ports.ts).
+// Ctrl-C or SIGTERM stops everything in reverse order; a second Ctrl-C kills what is left at once.
 import { join, relative } from "node:path";
 import { killAllChildren, startChild, stopAllChildren } from "./child-process.ts";
 import { startConnectorSims } from "./connector-sims.ts";
@@ -8,9 +9,9 @@ import { loadLocalSecrets } from "./local-secrets.ts";
 import { redactPassword, startPostgres } from "./postgres.ts";
 import { startPubSub } from "./pubsub-emulator.ts";
 import { REPO_ROOT, startServices, type RunningServices, type StackEnv } from "./services.ts";
+import { readUpPorts } from "./up-ports.ts";
 import { describeExit } from "./wait-for-http.ts";
 
-const EMULATOR_PORT = 8085;
 const DATABASE_NAME = "event_hub";
 const LOCAL_DIR = join(REPO_ROOT, ".local");
 const LOG_DIR = join(LOCAL_DIR, "logs");
@@ -19,6 +20,8 @@ const MIGRATE_CLI = join("shared", "src", "db", "migrate-cli.ts");
 type Stoppable = { name: string; stop: () => Promise<void> };
 const started: Stoppable[] = [];
 let isStopping = false;
+/** Something failed to start, crashed, or did not stop cleanly: make up exits 1, not 0. */
+let hasFailed = false;
 
 process.on("SIGINT", () => void shutDown(130));
 process.on("SIGTERM", () => void shutDown(143));
@@ -27,12 +30,14 @@ try {
   await up();
 } catch (error) {
   console.error(`\nmake up failed: ${(error as Error).message}`);
+  hasFailed = true;
   await shutDown(1);
 }
 
 async function up(): Promise<void> {
+  const ports = readUpPorts();
   const pubsub = await startPubSub({
-    port: EMULATOR_PORT,
+    port: ports.emulator,
     output: { kind: "file", path: join(LOG_DIR, "pubsub-emulator.log") },
   });
   started.push({ name: "Pub/Sub emulator", stop: pubsub.stop });
@@ -51,11 +56,11 @@ async function up(): Promise<void> {
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
   };
   console.log("starting sync-worker, webhook-dispatcher and api-gateway ...");
-  const services = await startServices({ env });
+  const services = await startServices({ env, ports: ports.services });
   started.push({ name: "services", stop: services.stop });
-  reportCrashes(services);
+  reportExits(services);
 
-  const sims = await startConnectorSims({ env, services, logDir: LOG_DIR });
+  const sims = await startConnectorSims({ env, services, logDir: LOG_DIR, basePort: ports.connectorSims });
   started.push({ name: "simulated Connectors", stop: sims.stop });
 
   const simLines = sims.endpoints.map(({ label, url }) => [label, url] as const);
@@ -88,6 +93,9 @@ async function migrate(databaseUrl: string): Promise<void> {
 }
 
 function readSecrets(): Pick<StackEnv, "SECRETS_KEY" | "ADMIN_API_KEY"> {
+  const { SECRETS_KEY, ADMIN_API_KEY } = process.env;
+  // Both given (as the test of make up does): the developer's secrets file is neither read nor made.
+  if (SECRETS_KEY && ADMIN_API_KEY) return { SECRETS_KEY, ADMIN_API_KEY };
   const path = join(LOCAL_DIR, "secrets.env");
   const { secrets, isNew } = loadLocalSecrets(path);
   if (isNew) console.log(`generated SECRETS_KEY and ADMIN_API_KEY in ${relative(process.cwd(), path)}`);
@@ -97,11 +105,17 @@ function readSecrets(): Pick<StackEnv, "SECRETS_KEY" | "ADMIN_API_KEY"> {
   };
 }
 
-function reportCrashes(services: RunningServices): void {
+/** A crash is reported at once; while stopping, each exit is reported too (code 0 = drained cleanly). */
+function reportExits(services: RunningServices): void {
   for (const child of Object.values(services.children())) {
     void child.exited.then((exit) => {
-      if (!isStopping)
-        console.error(`\n${child.name} ${describeExit(exit)}; its output is above. Ctrl-C stops the rest.`);
+      if (isStopping) {
+        console.log(`${child.name} ${describeExit(exit)}`);
+        if (exit.code !== 0) hasFailed = true;
+        return;
+      }
+      hasFailed = true;
+      console.error(`\n${child.name} ${describeExit(exit)}; its output is above. Ctrl-C stops the rest.`);
     });
   }
 }
@@ -117,7 +131,7 @@ function printSummary(
   const lines: Array<readonly [string, string]> = [
     ["API", apiGateway],
     ["API docs", `${apiGateway}/docs`],
-    ["admin API key", `${env.ADMIN_API_KEY}  (kept in .local/secrets.env)`],
+    ["admin API key", `${env.ADMIN_API_KEY}  (${describeAdminKeySource()})`],
     ...[
       ["api-gateway", apiGateway],
       ["sync-worker", syncWorker],
@@ -137,21 +151,30 @@ function printSummary(
   console.log("");
 }
 
-async function shutDown(exitCode: number): Promise<void> {
+/** Stops in reverse order of start; exits 0 when everything stopped cleanly, else 1. */
+async function shutDown(exitCodeIfKilled: number): Promise<void> {
   if (isStopping) {
     console.log("\nkilling what is left");
     killAllChildren();
-    process.exit(exitCode);
+    process.exit(exitCodeIfKilled);
   }
   isStopping = true;
   if (started.length > 0) console.log("\nstopping ...");
   for (const { name, stop } of started.reverse()) {
-    await stop().catch((error: unknown) =>
-      console.error(`stopping ${name} failed: ${(error as Error).message}`),
+    await stop().then(
+      () => console.log(`stopped ${name}`),
+      (error: unknown) => {
+        hasFailed = true;
+        console.error(`stopping ${name} failed: ${(error as Error).message}`);
+      },
     );
   }
   await stopAllChildren(); // anything still starting when the signal came
-  process.exit(exitCode);
+  process.exit(hasFailed ? 1 : 0);
+}
+
+function describeAdminKeySource(): string {
+  return process.env.ADMIN_API_KEY ? "from ADMIN_API_KEY" : "kept in .local/secrets.env";
 }
 
 function describeSource(source: string): string {
