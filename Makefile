@@ -1,7 +1,8 @@
 # Connector Event Hub — every command a developer or CI needs.
-# The project runs on Node 24 LTS. A host whose node is older than 22 gets Node 24 from the npm
-# registry's `node` package, installed into .tools/ (git-ignored) and put first on PATH for every
-# recipe below; the system's Node is never touched.
+# The project runs on Node 24 LTS. A host whose node is older than 22.18 (the first to run .ts files
+# without a flag; package.json `engines`) gets Node 24 from the npm registry's `node` package,
+# installed into .tools/ (git-ignored) and put first on PATH for every recipe below; the system's
+# Node is never touched.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -12,15 +13,19 @@ NODE_PACKAGE ?= node@24.21.0
 TOOLS_DIR := $(CURDIR)/.tools
 HOST_NODE := $(shell command -v node 2>/dev/null)
 HOST_NODE_VERSION := $(shell node -p 'process.versions.node' 2>/dev/null || echo none)
-HOST_NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+MIN_HOST_NODE := 22.18
+# major.minor compared as numbers ("yes" or "no"); no node at all is "no".
+HOST_NODE_IS_RECENT := $(shell node -p 'var v = process.versions.node.split(".").map(Number), m = "$(MIN_HOST_NODE)".split(".").map(Number); v[0] > m[0] || (v[0] === m[0] && v[1] >= m[1]) ? "yes" : "no"' 2>/dev/null || echo no)
 
-ifeq ($(shell [ "$(HOST_NODE_MAJOR)" -lt 22 ] && echo local),local)
+ifeq ($(HOST_NODE_IS_RECENT),no)
+NODE_CHOICE := $(NODE_PACKAGE) in .tools/, because the host node ($(HOST_NODE_VERSION)) is not $(MIN_HOST_NODE) or newer, the first to run .ts files without a flag
 LOCAL_NODE_DIR := $(TOOLS_DIR)/node
 LOCAL_NODE_BIN := $(LOCAL_NODE_DIR)/node_modules/node/bin
 # A stamp per pinned version, so bumping NODE_PACKAGE reinstalls.
 NODE_TOOLCHAIN := $(LOCAL_NODE_DIR)/installed-$(NODE_PACKAGE)
 export PATH := $(LOCAL_NODE_BIN):$(PATH)
 else
+NODE_CHOICE := the host's, because it is $(MIN_HOST_NODE) or newer
 NODE_TOOLCHAIN :=
 endif
 
@@ -49,6 +54,7 @@ install: $(INSTALL_STAMP) ## install Node 24 (if needed) and every dependency
 doctor: $(INSTALL_STAMP) ## print which Node, npm and local services are found and used
 	@echo "host node:      $(or $(HOST_NODE),not found) ($(HOST_NODE_VERSION))"
 	@echo "node used:      $$(command -v node) ($$(node --version))"
+	@echo "why:            $(NODE_CHOICE)"
 	@echo "npm used:       $$(command -v npm) ($$(npm --version 2>/dev/null))"
 	@node tools/local-stack/src/doctor.ts
 
