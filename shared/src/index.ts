@@ -74,7 +74,7 @@ export type { LoggerOptions } from "./logger.ts";
 export { createShutdown, onSignals } from "./shutdown.ts";
 export type { Shutdown, ShutdownLogger, ShutdownStep } from "./shutdown.ts";
 export { registerCorrelationId, CORRELATION_HEADER } from "./http/correlation-id.ts";
-export { registerRequestLogging } from "./http/request-logging.ts";
+export { createQuietLogController, registerRequestLogging } from "./http/request-logging.ts";
 export { createMetricsRegistry, registerOpsRoutes } from "./http/ops-routes.ts";
 export type { OpsRoutesOptions, ReadinessCheck } from "./http/ops-routes.ts";
 export { StartupError, openDatabase, openPubSub, runService } from "./service-startup.ts";

@@ -1,4 +1,5 @@
 import {
+  createQuietLogController,
   registerCorrelationId,
   registerErrorHandling,
   registerOpsRoutes,
@@ -58,7 +59,7 @@ declare module "fastify" {
 export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true, // registerRequestLogging writes one line per request instead
+    logController: createQuietLogController(), // registerRequestLogging writes one line per request instead
     // Unknown properties are an error the caller should see, not something to drop silently.
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();

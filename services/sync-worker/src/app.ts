@@ -1,4 +1,5 @@
 import {
+  createQuietLogController,
   MAX_EVENT_DATA_BYTES,
   isValidTrigger,
   registerCorrelationId,
@@ -32,7 +33,7 @@ const IngestBody = Type.Object({
 export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true, // registerRequestLogging writes one line per request instead
+    logController: createQuietLogController(), // registerRequestLogging writes one line per request instead
     bodyLimit: MAX_EVENT_DATA_BYTES,
   }).withTypeProvider<TypeBoxTypeProvider>();
   // The Connector posts JSON only; anything else is a 415 the sender can read, not a 400 about shape.

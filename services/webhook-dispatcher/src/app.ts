@@ -1,4 +1,5 @@
 import {
+  createQuietLogController,
   registerErrorHandling,
   registerOpsRoutes,
   registerRequestLogging,
@@ -17,7 +18,10 @@ export type DispatcherHttpDeps = {
 
 /** The dispatcher serves only /health, /ready and /metrics; its work comes from Pub/Sub and Postgres. */
 export function buildApp(deps: DispatcherHttpDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: createQuietLogController(), // registerRequestLogging writes one line per request instead
+  });
   registerRequestLogging(app);
   registerErrorHandling(app);
   registerOpsRoutes(app, {

@@ -1,8 +1,8 @@
 import { Writable } from "node:stream";
 import fastify from "fastify";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createLogger } from "../logger.ts";
-import { registerRequestLogging } from "./request-logging.ts";
+import { createQuietLogController, registerRequestLogging } from "./request-logging.ts";
 
 type Line = { severity: string; message: string; httpRequest?: Record<string, unknown> };
 
@@ -16,7 +16,7 @@ async function logsOf(url: string, level: "info" | "debug" = "info"): Promise<Li
   });
   const app = fastify({
     loggerInstance: createLogger({ service: "test", level }, stream),
-    disableRequestLogging: true,
+    logController: createQuietLogController(),
   });
   registerRequestLogging(app);
   app.get("/health", async () => ({ ok: true }));
@@ -54,5 +54,19 @@ describe("registerRequestLogging", () => {
   it("raises the level with the status: 4xx WARNING, 5xx ERROR", async () => {
     expect((await logsOf("/missing")).map((line) => line.severity)).toEqual(["WARNING"]);
     expect((await logsOf("/broken")).map((line) => line.severity)).toEqual(["ERROR"]);
+  });
+});
+
+describe("createQuietLogController", () => {
+  it("turns fastify's own request lines off without its deprecation warning (FSTDEP023)", async () => {
+    const emitWarning = vi.spyOn(process, "emitWarning");
+    try {
+      // A 404 would add fastify's "Route … not found" line, a 200 its "incoming request".
+      expect(await logsOf("/missing")).toHaveLength(1);
+      expect(await logsOf("/v1/things")).toHaveLength(1);
+      expect(JSON.stringify(emitWarning.mock.calls)).not.toContain("FSTDEP023");
+    } finally {
+      emitWarning.mockRestore();
+    }
   });
 });

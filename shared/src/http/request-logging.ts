@@ -1,3 +1,4 @@
+import { LogController } from "fastify";
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest, FastifyTypeProvider } from "fastify";
 import type { AnyFastifyApp } from "./any-fastify-app.ts";
 
@@ -7,7 +8,7 @@ const OPS_PATHS = new Set(["/health", "/ready", "/metrics"]);
 /**
  * One line per request when its response is sent (instead of fastify's two), with Cloud Logging's
  * `httpRequest` fields so the log viewer shows it as a request. Level by outcome: 5xx error, 4xx
- * warn, else info (debug for probes and scrapes). Pair with `disableRequestLogging: true`.
+ * warn, else info (debug for probes and scrapes). Pair with `logController: createQuietLogController()`.
  */
 export function registerRequestLogging<
   Logger extends FastifyBaseLogger,
@@ -17,6 +18,15 @@ export function registerRequestLogging<
     const level = levelOf(request, reply);
     request.log[level]({ httpRequest: httpRequestOf(request, reply) }, "request completed");
   });
+}
+
+/**
+ * Fastify's own per-request lines ("incoming request", "request completed", "Route … not found")
+ * turned off, since registerRequestLogging writes one line instead. Fastify 5 deprecates the
+ * top-level `disableRequestLogging` option (FSTDEP023, warned at every app built) for this.
+ */
+export function createQuietLogController(): LogController {
+  return new LogController({ disableRequestLogging: true });
 }
 
 function levelOf(request: FastifyRequest, reply: FastifyReply): "error" | "warn" | "info" | "debug" {
