@@ -14,7 +14,7 @@ export type UpPorts = {
   connectorSims: number;
 };
 
-export const BASE_PORT_VARIABLE = "MAKE_UP_BASE_PORT";
+const BASE_PORT_VARIABLE = "MAKE_UP_BASE_PORT";
 const DEFAULT_BASE_PORT = 8080;
 const OFFSETS = {
   "api-gateway": 0,
