@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { configOf, readYaml, SERVICES } from "./deploy-files.ts";
 import { validateManifest } from "./manifest-schemas.ts";
 import { mainContainer, podTemplate } from "./pod-spec.ts";
-import { opsRoutes } from "./served-routes.ts";
+import { READINESS_PATHS, servedBy } from "./served-routes.ts";
 
 // Cloud Run's service YAML is Knative Serving v1 plus run.googleapis.com annotations.
 describe.each(SERVICES)("deploy/cloudrun/%s.yaml", (service) => {
@@ -26,8 +26,17 @@ describe.each(SERVICES)("deploy/cloudrun/%s.yaml", (service) => {
       "PORT is reserved on Cloud Run",
     ).not.toContain("PORT");
     for (const probe of [container.startupProbe, container.livenessProbe]) {
-      expect(opsRoutes()).toContain(probe?.httpGet?.path);
+      expect(servedBy(service, probe?.httpGet?.path), probe?.httpGet?.path).toBe(true);
       expect(probe?.httpGet?.port).toBe(8080);
+    }
+  });
+
+  it("checks dependencies only on its readiness route (sync-worker: /ready/ingest), if at all", () => {
+    // Startup and liveness stay on /health: a dependency outage must not restart the instances.
+    expect(container.startupProbe?.httpGet?.path).toBe("/health");
+    expect(container.livenessProbe?.httpGet?.path).toBe("/health");
+    if (container.readinessProbe) {
+      expect(container.readinessProbe.httpGet?.path).toBe(READINESS_PATHS[service]);
     }
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { configOf, listFiles, readText, readYaml, SERVICES, type Manifest } from "./deploy-files.ts";
 import { validateManifest } from "./manifest-schemas.ts";
 import { mainContainer, podTemplate, probePort } from "./pod-spec.ts";
-import { opsRoutes, registersOpsRoutes, routesOf } from "./served-routes.ts";
+import { READINESS_PATHS, registersOpsRoutes, routesOf, servedBy } from "./served-routes.ts";
 import { attribute, nestedBlock, resourceBlock, variableDefaults } from "./terraform-names.ts";
 
 const BASE = "deploy/k8s/base";
@@ -66,12 +66,11 @@ describe.each(SERVICES)("%s in the kustomize base", (service) => {
     const port = container.ports?.find((candidate) => candidate.name === "http")?.containerPort;
     expect(String(port)).toBe(config.PORT);
     expect(registersOpsRoutes(service)).toBe(true);
-    const served = opsRoutes();
     expect(container.livenessProbe?.httpGet?.path).toBe("/health");
     expect(container.startupProbe?.httpGet?.path).toBe("/health");
-    expect(container.readinessProbe?.httpGet?.path).toBe("/ready");
+    expect(container.readinessProbe?.httpGet?.path).toBe(READINESS_PATHS[service]);
     for (const probe of [container.livenessProbe, container.readinessProbe, container.startupProbe]) {
-      expect(served).toContain(probe?.httpGet?.path);
+      expect(servedBy(service, probe?.httpGet?.path), probe?.httpGet?.path).toBe(true);
       expect(probePort(container, probe)).toBe(port);
     }
   });
@@ -139,14 +138,47 @@ describe("Services and Ingress", () => {
     const ingest = backends.find((p) => p.backend.service.name === "sync-worker");
     expect(routesOf("sync-worker").some((route) => route.startsWith(`${ingest?.path}/`))).toBe(true);
     expect(backends.map((p) => p.backend.service.name).sort()).toEqual(["api-gateway", "sync-worker"]);
-    const health = (
-      readYaml(`${GKE}/backend-config.yaml`)[0]?.spec as {
-        healthCheck: { requestPath: string; port: number };
-      }
-    ).healthCheck;
-    expect(health).toMatchObject({ requestPath: "/ready", port: 8080 });
+  });
+
+  it.each(["api-gateway", "sync-worker"] as const)(
+    "health-checks %s's load balancer backend on its readiness route",
+    (service) => {
+      const config = gkeBackendConfigOf(service);
+      const health = (config.spec as { healthCheck: { requestPath: string; port: number } }).healthCheck;
+      expect(health).toMatchObject({ requestPath: READINESS_PATHS[service], port: 8080 });
+      expect(servedBy(service, health.requestPath)).toBe(true);
+    },
+  );
+
+  it("keeps sync-worker's ingest in the load balancer while Postgres or Pub/Sub answers", () => {
+    // The probe and the health check on /ready/ingest, served by sync-worker's own route (not /ready).
+    const container = mainContainer(find("Deployment", "sync-worker"), "sync-worker");
+    expect(container.readinessProbe?.httpGet?.path).toBe("/ready/ingest");
+    expect(routesOf("sync-worker")).toContain("/ready/ingest");
+    const health = gkeBackendConfigOf("sync-worker").spec as { healthCheck: { requestPath: string } };
+    expect(health.healthCheck.requestPath).toBe("/ready/ingest");
   });
 });
+
+/**
+ * The BackendConfig a Service of the gke overlay names: the Service's own patch if it has one, else
+ * the default every Service gets (neg-backend.patch.yaml).
+ */
+function gkeBackendConfigOf(service: string): Manifest {
+  const patches = (kustomization(GKE).patches ?? []).flatMap((patch) =>
+    readYaml(`${GKE}/${patch.path}`).map((doc) => ({ patch, doc })),
+  );
+  const own = patches.find(({ doc }) => doc.kind === "Service" && doc.metadata.name === service);
+  const generic = patches.find(({ patch }) => patch.target?.kind === "Service");
+  const annotation = (own ?? generic)?.doc.metadata.annotations?.["cloud.google.com/backend-config"];
+  const name = (JSON.parse(annotation ?? "{}") as { default?: string }).default;
+  const config = listFiles(GKE, ".yaml")
+    .filter((path) => !path.endsWith(".patch.yaml"))
+    .flatMap((path) => readYaml(path))
+    .find((m) => m.kind === "BackendConfig" && m.metadata.name === name);
+  if (!config) throw new Error(`${service}: no BackendConfig named ${String(name)}`);
+  return config;
+}
 
 describe("the gke overlay", () => {
   const overlay = kustomization(GKE);

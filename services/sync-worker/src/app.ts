@@ -13,6 +13,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import { Type } from "typebox";
+import { registerIngestReadiness } from "./ingest-readiness.ts";
 import { ingestEvent, type IngestDeps } from "./ingest.ts";
 
 export type SyncWorkerDeps = IngestDeps & {
@@ -47,6 +48,7 @@ export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
     registry: deps.metricsRegistry,
     isShuttingDown: deps.isShuttingDown,
   });
+  registerIngestReadiness(app, { checks: deps.readiness, isShuttingDown: deps.isShuttingDown });
 
   app.post(
     "/v1/ingest/:connectorId",

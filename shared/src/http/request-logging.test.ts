@@ -20,6 +20,7 @@ async function logsOf(url: string, level: "info" | "debug" = "info"): Promise<Li
   });
   registerRequestLogging(app);
   app.get("/health", async () => ({ ok: true }));
+  app.get("/ready/ingest", async () => ({ ok: true }));
   app.get("/v1/things", async () => ({ result: [] }));
   app.get("/broken", async (_request, reply) => reply.code(503).send({ error: "down" }));
   await app.inject({ method: "GET", url, headers: { "user-agent": "probe/1", "x-api-key": "k-secret" } });
@@ -49,6 +50,7 @@ describe("registerRequestLogging", () => {
   it("keeps probes out of INFO", async () => {
     expect(await logsOf("/health")).toEqual([]);
     expect((await logsOf("/health", "debug")).map((line) => line.severity)).toEqual(["DEBUG"]);
+    expect(await logsOf("/ready/ingest")).toEqual([]);
   });
 
   it("raises the level with the status: 4xx WARNING, 5xx ERROR", async () => {

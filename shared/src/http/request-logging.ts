@@ -2,8 +2,15 @@ import { LogController } from "fastify";
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest, FastifyTypeProvider } from "fastify";
 import type { AnyFastifyApp } from "./any-fastify-app.ts";
 
-/** Probe and scrape paths: logged at debug, or every kubelet probe would be an INFO line. */
+/**
+ * Probe and scrape paths: logged at debug, or every kubelet probe would be an INFO line. `/ready/…`
+ * covers a service's own readiness variants (sync-worker's `/ready/ingest`).
+ */
 const OPS_PATHS = new Set(["/health", "/ready", "/metrics"]);
+
+function isOpsPath(path: string): boolean {
+  return OPS_PATHS.has(path) || path.startsWith("/ready/");
+}
 
 /**
  * One line per request when its response is sent (instead of fastify's two), with Cloud Logging's
@@ -32,7 +39,7 @@ export function createQuietLogController(): LogController {
 function levelOf(request: FastifyRequest, reply: FastifyReply): "error" | "warn" | "info" | "debug" {
   if (reply.statusCode >= 500) return "error";
   if (reply.statusCode >= 400) return "warn";
-  return OPS_PATHS.has(request.url.split("?")[0] ?? "") ? "debug" : "info";
+  return isOpsPath(request.url.split("?")[0] ?? "") ? "debug" : "info";
 }
 
 /** Cloud Logging's HttpRequest (latency as a "1.234s" duration string). */
