@@ -68,7 +68,25 @@ variable "gke_namespace" {
 variable "enable_gke" {
   type        = bool
   default     = true
-  description = "Bind the Kubernetes service accounts to the Google ones (needs a GKE cluster with Workload Identity)."
+  description = "Workload Identity bindings for the services and the cluster add-ons, node pull access (needs a GKE cluster with Workload Identity in the project first)."
+}
+
+variable "artifact_repository" {
+  type        = string
+  default     = "event-hub"
+  description = "Artifact Registry Docker repository the images are pushed to (skaffold --default-repo)."
+}
+
+variable "gke_node_service_account" {
+  type        = string
+  default     = ""
+  description = "Service account the GKE nodes run as (pull images); empty: the Compute Engine default service account."
+}
+
+variable "external_secrets_namespace" {
+  type        = string
+  default     = "external-secrets"
+  description = "Namespace External Secrets Operator is installed in (its Workload Identity binding)."
 }
 
 variable "create_secret_values" {

@@ -118,6 +118,51 @@ describe("deploy/terraform", () => {
     expect(names.gke_namespace).toBe(overlay.namespace);
   });
 
+  it("lets External Secrets Operator read exactly the secrets the gke overlay's ExternalSecrets name", () => {
+    const remoteKeys = listFiles("deploy/k8s/overlays/gke", ".external-secret.yaml")
+      .flatMap((path) => readYaml(path))
+      .flatMap((m) => (m.spec as { data: { remoteRef: { key: string } }[] }).data)
+      .map((entry) => entry.remoteRef.key);
+    const listed = /gke_secrets = \[([^\]]*)\]/.exec(hcl)?.[1] ?? "";
+    const gkeSecrets = [...listed.matchAll(/"([\w-]+)"/g)].map((m) => m[1]);
+    expect([...new Set(remoteKeys)].sort()).toEqual([...gkeSecrets].sort());
+    const access = resourceBlock(hcl, "google_secret_manager_secret_iam_member", "external_secrets");
+    expect(attribute(access, "for_each")).toBe("var.enable_gke ? toset(local.gke_secrets) : toset([])");
+    expect(attribute(access, "role")).toBe("roles/secretmanager.secretAccessor");
+    expect(attribute(access, "member")).toBe("google_service_account.external_secrets[0].member");
+    const account = resourceBlock(hcl, "google_service_account", "external_secrets");
+    expect(attribute(account, "count")).toBe("var.enable_gke ? 1 : 0");
+    const binding = resourceBlock(
+      hcl,
+      "google_service_account_iam_member",
+      "external_secrets_workload_identity",
+    );
+    expect(attribute(binding, "count")).toBe("var.enable_gke ? 1 : 0");
+    expect(attribute(binding, "role")).toBe("roles/iam.workloadIdentityUser");
+    expect(attribute(binding, "member")).toBe(
+      "serviceAccount:${var.project_id}.svc.id.goog[${var.external_secrets_namespace}/external-secrets]",
+    );
+  });
+
+  it("lets the Custom Metrics Stackdriver Adapter read Cloud Monitoring, and GKE nodes pull images", () => {
+    const adapter = resourceBlock(hcl, "google_project_iam_member", "custom_metrics_adapter");
+    expect(attribute(adapter, "count")).toBe("var.enable_gke ? 1 : 0");
+    expect(attribute(adapter, "role")).toBe("roles/monitoring.viewer");
+    expect(attribute(adapter, "member")).toMatch(
+      /^principal:\/\/iam\.googleapis\.com\/projects\/\$\{data\.google_project\.this\.number\}\/locations\/global\/workloadIdentityPools\/\$\{var\.project_id\}\.svc\.id\.goog\/subject\/ns\/custom-metrics\/sa\/custom-metrics-stackdriver-adapter$/,
+    );
+    const repository = resourceBlock(hcl, "google_artifact_registry_repository", "images");
+    expect(attribute(repository, "format")).toBe("DOCKER");
+    expect(names.artifact_repository).toBe("event-hub");
+    const pull = resourceBlock(hcl, "google_artifact_registry_repository_iam_member", "gke_nodes");
+    expect(attribute(pull, "count")).toBe("var.enable_gke ? 1 : 0");
+    expect(attribute(pull, "role")).toBe("roles/artifactregistry.reader");
+    // The README's skaffold --default-repo is this repository.
+    expect(readText("deploy/README.md")).toContain(
+      `--default-repo=$REGION-docker.pkg.dev/$PROJECT_ID/${names.artifact_repository}`,
+    );
+  });
+
   it("uses provider features that exist in the versions it allows", () => {
     const versions = readText("deploy/terraform/versions.tf");
     const random = nestedBlock(versions, "random") ?? "";
