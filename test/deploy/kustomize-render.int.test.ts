@@ -1,0 +1,70 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { findExecutable } from "../../tools/local-stack/src/find-executable.ts";
+import { ROOT, type Manifest } from "./deploy-files.ts";
+import { validateManifest } from "./manifest-schemas.ts";
+import { mainContainer, podTemplate } from "./pod-spec.ts";
+
+// The base and the gke overlay as kustomize merges them (patches applied, namespace and labels set),
+// validated like the files themselves. Runs where kubectl (built-in kustomize) or kustomize is on
+// PATH; offline, no cluster needed.
+const kubectl = findExecutable("kubectl");
+const kustomize = kubectl ? undefined : findExecutable("kustomize");
+const reason = "skipped without kubectl or kustomize on PATH";
+
+async function render(dir: string): Promise<Manifest[]> {
+  const [command, args] = kubectl
+    ? [kubectl, ["kustomize", dir]]
+    : [kustomize ?? "kustomize", ["build", dir]];
+  const { stdout } = await promisify(execFile)(command, args, { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+  return parseAllDocuments(stdout).map((document) => {
+    if (document.errors.length > 0) throw new Error(`${dir}: ${document.errors[0]?.message}`);
+    return document.toJS() as Manifest;
+  });
+}
+
+/** CRDs without bundled schemas; kubernetes.test.ts checks their fields structurally. */
+const CRD_GROUPS = /^(external-secrets\.io|cloud\.google\.com|networking\.gke\.io)\//;
+
+describe.skipIf(!kubectl && !kustomize)(`kustomize-rendered manifests (${reason})`, () => {
+  it.each(["deploy/k8s/base", "deploy/k8s/overlays/gke"])(
+    "%s renders, and every object validates strictly against the bundled schemas",
+    async (dir) => {
+      const objects = await render(join(ROOT, dir));
+      expect(objects.length).toBeGreaterThan(0);
+      for (const object of objects) {
+        const where = `${dir}: ${object.kind} ${object.metadata.name}`;
+        let validated: boolean;
+        try {
+          validated = validateManifest(object);
+        } catch (error) {
+          throw new Error(`${where}: ${String(error)}`, { cause: error });
+        }
+        if (!validated) expect(object.apiVersion, where).toMatch(CRD_GROUPS);
+      }
+    },
+  );
+
+  it("merges the gke overlay's patches into the base's objects", async () => {
+    const objects = await render(join(ROOT, "deploy/k8s/overlays/gke"));
+    const find = (kind: string, name: string) => {
+      const found = objects.find((m) => m.kind === kind && m.metadata.name === name);
+      if (!found) throw new Error(`no ${kind} ${name} rendered`);
+      return found;
+    };
+    for (const service of ["sync-worker", "webhook-dispatcher", "api-gateway"]) {
+      const deployment = find("Deployment", service);
+      expect(deployment.metadata).toMatchObject({ namespace: "event-hub" });
+      expect(podTemplate(deployment).spec.initContainers?.map((c) => c.name)).toEqual(["cloud-sql-proxy"]);
+      expect(mainContainer(deployment, service).envFrom?.[0]?.configMapRef?.name).toBe(service);
+      expect(find("ConfigMap", service).data?.PUBSUB_PROVISION).toBe("false");
+    }
+    const backendConfig = (name: string) =>
+      JSON.parse(find("Service", name).metadata.annotations?.["cloud.google.com/backend-config"] ?? "{}");
+    expect(backendConfig("sync-worker")).toEqual({ default: "sync-worker" });
+    expect(backendConfig("api-gateway")).toEqual({ default: "event-hub" });
+  });
+});
