@@ -117,6 +117,12 @@ describe.each(SERVICES)("%s in the kustomize base", (service) => {
     };
     expect(hpa.scaleTargetRef).toMatchObject({ kind: "Deployment", name: service });
   });
+
+  it("leaves the replica count to its HPA (a count here would reset a scaled-out Deployment)", () => {
+    expect(deployment.spec).not.toHaveProperty("replicas");
+    const hpa = find("HorizontalPodAutoscaler", service).spec as { minReplicas?: number };
+    expect(hpa.minReplicas).toBeGreaterThanOrEqual(2);
+  });
 });
 
 describe("Services and Ingress", () => {
@@ -185,6 +191,14 @@ describe("the gke overlay", () => {
   const overlayObjects = (overlay.resources ?? [])
     .filter((file) => !file.startsWith("../"))
     .flatMap((file) => readYaml(`${GKE}/${file}`));
+
+  it("sets no replica count on a Deployment (the HPAs own it)", () => {
+    for (const patch of overlay.patches ?? []) {
+      for (const doc of readYaml(`${GKE}/${patch.path}`)) {
+        if (doc.kind === "Deployment") expect(doc.spec ?? {}, patch.path).not.toHaveProperty("replicas");
+      }
+    }
+  });
 
   it("patches only objects the base has", () => {
     for (const patch of overlay.patches ?? []) {

@@ -62,6 +62,11 @@ describe.skipIf(!kubectl && !kustomize)(`kustomize-rendered manifests (${reason}
       expect(mainContainer(deployment, service).envFrom?.[0]?.configMapRef?.name).toBe(service);
       expect(find("ConfigMap", service).data?.PUBSUB_PROVISION).toBe("false");
     }
+    // HPA-managed Deployments carry no replica count after the merge either.
+    for (const hpa of objects.filter((m) => m.kind === "HorizontalPodAutoscaler")) {
+      const target = (hpa.spec as { scaleTargetRef: { kind: string; name: string } }).scaleTargetRef;
+      expect(find(target.kind, target.name).spec).not.toHaveProperty("replicas");
+    }
     const backendConfig = (name: string) =>
       JSON.parse(find("Service", name).metadata.annotations?.["cloud.google.com/backend-config"] ?? "{}");
     expect(backendConfig("sync-worker")).toEqual({ default: "sync-worker" });
