@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { configOf, listFiles, readText, readYaml, SERVICES, type Manifest } from "./deploy-files.ts";
 import { validateManifest } from "./manifest-schemas.ts";
 import { mainContainer, podTemplate, probePort } from "./pod-spec.ts";
-import { READINESS_PATHS, registersOpsRoutes, routesOf, servedBy } from "./served-routes.ts";
+import { opsRoutes, READINESS_PATHS, registersOpsRoutes, routesOf, servedBy } from "./served-routes.ts";
 import { attribute, nestedBlock, resourceBlock, variableDefaults } from "./terraform-names.ts";
 
 const BASE = "deploy/k8s/base";
@@ -136,14 +136,35 @@ describe("Services and Ingress", () => {
     }
   });
 
-  it("routes the public hosts to api-gateway and to sync-worker's ingest route only", () => {
+  type IngressPath = { path: string; pathType: string; backend: { service: { name: string } } };
+  const ingressPaths = () => {
     const ingress = readYaml(`${GKE}/ingress.yaml`)[0];
-    type Rule = { http: { paths: { path: string; backend: { service: { name: string } } }[] } };
-    const rules = (ingress?.spec as { rules: Rule[] }).rules;
-    const backends = rules.flatMap((rule) => rule.http.paths);
-    const ingest = backends.find((p) => p.backend.service.name === "sync-worker");
-    expect(routesOf("sync-worker").some((route) => route.startsWith(`${ingest?.path}/`))).toBe(true);
-    expect(backends.map((p) => p.backend.service.name).sort()).toEqual(["api-gateway", "sync-worker"]);
+    const rules = (ingress?.spec as { rules: { http: { paths: IngressPath[] } }[] }).rules;
+    return rules.flatMap((rule) => rule.http.paths);
+  };
+
+  it("routes the public hosts to api-gateway's API and docs and to sync-worker's ingest only", () => {
+    const paths = ingressPaths();
+    const ingest = paths.filter((p) => p.backend.service.name === "sync-worker").map((p) => p.path);
+    expect(ingest).toEqual(["/v1/ingest"]);
+    expect(routesOf("sync-worker").some((route) => route.startsWith("/v1/ingest/"))).toBe(true);
+    const api = paths.filter((p) => p.backend.service.name === "api-gateway").map((p) => p.path);
+    expect(api.sort()).toEqual(["/docs", "/v1"]);
+    expect(routesOf("api-gateway").some((route) => route.startsWith("/v1/"))).toBe(true);
+  });
+
+  it("keeps /health, /ready and /metrics off the public load balancer", () => {
+    const opsPaths = [...opsRoutes(), ...routesOf("sync-worker").filter((r) => r.startsWith("/ready"))];
+    for (const { path, pathType } of ingressPaths()) {
+      // Prefix matches whole path elements (GKE: /p and /p/*); "/" or a prefix of an ops route leaks it.
+      expect(pathType).toBe("Prefix");
+      for (const route of opsPaths) {
+        expect(
+          route === path || route.startsWith(path === "/" ? "/" : `${path}/`),
+          `${path} exposes ${route}`,
+        ).toBe(false);
+      }
+    }
   });
 
   it.each(["api-gateway", "sync-worker"] as const)(
