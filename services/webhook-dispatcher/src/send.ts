@@ -1,7 +1,9 @@
 import http from "node:http";
 import https from "node:https";
+import { StringDecoder } from "node:string_decoder";
 import fetch, { type RequestInit } from "node-fetch";
-import { MAX_RESPONSE_BODY_BYTES, type SendFailure, type SendResult } from "./send-result.ts";
+import { failureClassOf } from "./send-failure-class.ts";
+import { MAX_RESPONSE_BODY_BYTES, type SendResult } from "./send-result.ts";
 import { guardedLookup, literalAddressRefusal, type SsrfPolicy } from "./ssrf-guard.ts";
 
 /** One HTTP POST, ready to go. */
@@ -52,7 +54,7 @@ export function createSender(policy: SsrfPolicy): Sender {
       } catch (error) {
         return {
           kind: "failure",
-          failure: failureClass(error),
+          failure: failureClassOf(error),
           message: (error as Error).message,
           durationMs: elapsed(),
         };
@@ -66,6 +68,11 @@ export function createSender(policy: SsrfPolicy): Sender {
   };
 }
 
+/**
+ * At most `limit` bytes of the body, as text (the attempt log keeps 16 KiB). A character cut at the
+ * limit is left out, and bytes that are not UTF-8 (each read as a 3-byte U+FFFD) cannot take the
+ * text past the limit either.
+ */
 async function readLimited(body: NodeJS.ReadableStream | null, limit: number): Promise<string> {
   if (!body) return "";
   const chunks: Buffer[] = [];
@@ -76,17 +83,15 @@ async function readLimited(body: NodeJS.ReadableStream | null, limit: number): P
     size += buffer.length;
     if (size >= limit) break;
   }
-  return Buffer.concat(chunks).toString("utf8");
+  const text = completeCharacters(Buffer.concat(chunks));
+  const bytes = Buffer.byteLength(text);
+  return bytes <= limit ? text : completeCharacters(Buffer.from(text).subarray(0, limit));
 }
 
-function failureClass(error: unknown): SendFailure {
-  const err = error as { name?: string; code?: string; type?: string; cause?: { code?: string } };
-  const code = err.code ?? err.cause?.code ?? "";
-  if (err.name === "AbortError" || err.name === "TimeoutError" || code === "ETIMEDOUT") return "timeout";
-  if (code === "ERR_SSRF_BLOCKED") return "ssrf_blocked";
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "dns";
-  if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EHOSTUNREACH" || code === "ENETUNREACH")
-    return "connect";
-  if (code.startsWith("ERR_TLS") || code.includes("CERT") || code.startsWith("SSL")) return "tls";
-  return "network";
+/**
+ * UTF-8 text of `bytes` without a character cut at the end, and without NUL characters: Postgres
+ * text cannot hold them, and one would make the attempt impossible to record.
+ */
+function completeCharacters(bytes: Buffer): string {
+  return new StringDecoder("utf8").write(bytes).replaceAll("\0", "");
 }
