@@ -67,20 +67,49 @@ function decodeOrDrop(message: Message, logger: Logger): HubEvent | undefined {
  */
 async function storeBatch(batch: Received[], deps: ConsumerDeps): Promise<void> {
   try {
-    const created = await withTransaction(deps.db, (client) => storeEvents(client, batch));
-    for (const { message } of batch) message.ack();
-    deps.logger.debug({ events: batch.length, deliveries: created }, "events stored");
-    if (created > 0) deps.onDeliveriesStored();
+    await storeTogether(batch, deps);
   } catch (error) {
-    if (batch.length > 1) {
-      deps.logger.warn({ err: error, events: batch.length }, "storing a batch failed; storing one by one");
-      for (const received of batch) await storeBatch([received], deps);
-      return;
-    }
-    const eventId = batch[0]?.event.id;
-    deps.logger.error({ err: error, eventId }, "storing the event failed; nacked for redelivery");
-    for (const { message } of batch) message.nack();
+    const [first] = batch;
+    if (batch.length === 1 && first) return nackUnstored(first, error, deps.logger);
+    deps.logger.warn({ err: error, events: batch.length }, "storing a batch failed; storing one by one");
+    await storeOneByOne(batch, deps);
   }
+}
+
+async function storeTogether(batch: Received[], deps: ConsumerDeps): Promise<void> {
+  const created = await withTransaction(deps.db, (client) => storeEvents(client, batch));
+  for (const { message } of batch) message.ack();
+  deps.logger.debug({ events: batch.length, deliveries: created }, "events stored");
+  if (created > 0) deps.onDeliveriesStored();
+}
+
+/**
+ * Once an event of a Connector could not be stored, its later events in the batch are nacked too:
+ * stored, they would take lane places (`deliveries.seq`) ahead of it. Pub/Sub redelivers them after
+ * the nacked one (same ordering key).
+ */
+async function storeOneByOne(batch: Received[], deps: ConsumerDeps): Promise<void> {
+  const heldConnectors = new Set<string>();
+  for (const received of batch) {
+    const { connectorId, id: eventId } = received.event;
+    if (heldConnectors.has(connectorId)) {
+      deps.logger.warn({ eventId, connectorId }, "an earlier event of its Connector was not stored; nacked");
+      received.message.nack();
+      continue;
+    }
+    try {
+      await storeTogether([received], deps);
+    } catch (error) {
+      nackUnstored(received, error, deps.logger);
+      heldConnectors.add(connectorId);
+    }
+  }
+}
+
+function nackUnstored(received: Received, error: unknown, logger: Logger): void {
+  const { id: eventId, connectorId } = received.event;
+  logger.error({ err: error, eventId, connectorId }, "storing the event failed; nacked for redelivery");
+  received.message.nack();
 }
 
 /** Destinations looked up once for the batch, matched per event, then stored. */
