@@ -1,0 +1,129 @@
+import type { Pool } from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  createHookReceivers,
+  insertBacklog,
+  insertDestination,
+  logger,
+  openTestDatabase,
+  secrets,
+} from "../test/harness.ts";
+import { startDeliveryLoop } from "./delivery-loop.ts";
+import { createTokenCache } from "./oauth2-token-cache.ts";
+import { createSender } from "./send.ts";
+import { createSsrfPolicy } from "./ssrf-guard.ts";
+
+// Claims by several workers over one database (as several replicas would), and leases of a worker
+// that died, against real Postgres and a local receiver.
+describe("claiming across workers", () => {
+  let db: Pool;
+  const receivers = createHookReceivers();
+  const stops: (() => Promise<void>)[] = [];
+
+  /** A delivery loop of its own (own lease owner, sender and pool use); counts its attempts. */
+  const startWorker = (owner: string) => {
+    const sender = createSender(createSsrfPolicy(["127.0.0.0/8"]));
+    const worker = { attempts: 0 };
+    const loop = startDeliveryLoop(
+      {
+        db,
+        logger,
+        secrets,
+        sender,
+        tokens: createTokenCache(sender),
+        metrics: { attempt: () => void (worker.attempts += 1), deliveryFailed: () => {} },
+      },
+      {
+        owner,
+        concurrency: 10,
+        pollIntervalMs: 50,
+        leaseSeconds: 30,
+        breaker: { failureThreshold: 5, cooldownMs: 500, autoDisableAfterMs: 3_600_000 },
+      },
+    );
+    stops.push(async () => {
+      await loop.stop();
+      sender.close();
+    });
+    return worker;
+  };
+  const statuses = async (destinationId: string) =>
+    (
+      await db.query<{ status: string; attempt_count: number; n: number }>(
+        `SELECT status, attempt_count, count(*)::int AS n FROM deliveries
+          WHERE destination_id = $1 GROUP BY status, attempt_count ORDER BY status, attempt_count`,
+        [destinationId],
+      )
+    ).rows;
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+  });
+
+  afterEach(async () => {
+    for (const stop of stops.splice(0)) await stop();
+  });
+
+  afterAll(async () => {
+    await receivers.closeAll();
+    await db?.end();
+  });
+
+  it("two workers never send a delivery twice and keep the destination's in-flight limit together", async () => {
+    const receiver = await receivers.start();
+    receiver.answer(() => ({ status: 200, delayMs: 10 }));
+    const destinationId = await insertDestination(db, { config: { url: receiver.url }, maxInFlight: 4 });
+    await insertBacklog(db, destinationId, 200, "two-workers");
+    const first = startWorker("worker-a");
+    const second = startWorker("worker-b");
+
+    await expect
+      .poll(() => statuses(destinationId), { timeout: 60_000 })
+      .toStrictEqual([{ status: "delivered", attempt_count: 1, n: 200 }]);
+    const ids = receiver.received.map((r) => String(r.headers["webhook-id"]));
+    expect(ids).toHaveLength(200);
+    expect(new Set(ids).size).toBe(200);
+    // Each worker may start 10; the destination allows 4 across both.
+    expect(receiver.maxConcurrent()).toBeLessThanOrEqual(4);
+    expect(first.attempts + second.attempts).toBe(200);
+    expect(first.attempts).toBeGreaterThan(0);
+    expect(second.attempts).toBeGreaterThan(0);
+    console.log(`claims: worker-a sent ${first.attempts}, worker-b ${second.attempts} of 200`);
+  });
+
+  it("delivers what a dead worker leased once its lease has expired, and leaves a live lease alone", async () => {
+    const receiver = await receivers.start();
+    const destinationId = await insertDestination(db, { config: { url: receiver.url } });
+    await insertBacklog(db, destinationId, 2, "dead-worker");
+    const [expired, live] = (
+      await db.query<{ id: string; event_id: string }>(
+        "SELECT id, event_id FROM deliveries WHERE destination_id = $1 ORDER BY id",
+        [destinationId],
+      )
+    ).rows;
+    // The lease is the owner plus next_attempt_at at the lease's end (store/deliveries.ts).
+    await db.query(
+      `UPDATE deliveries SET lease_owner = 'dead-worker',
+              next_attempt_at = CASE WHEN id = $1 THEN now() - interval '1 second' ELSE now() + interval '1 hour' END
+        WHERE destination_id = $2`,
+      [expired!.id, destinationId],
+    );
+    startWorker("survivor");
+
+    await receiver.waitUntil((r) => r.length >= 1);
+    await expect
+      .poll(
+        async () =>
+          (
+            await db.query("SELECT status, attempt_count, lease_owner FROM deliveries WHERE id = $1", [
+              expired!.id,
+            ])
+          ).rows,
+      )
+      .toStrictEqual([{ status: "delivered", attempt_count: 1, lease_owner: null }]);
+    expect(receiver.received.map((r) => r.headers["webhook-id"])).toStrictEqual([expired!.event_id]);
+    expect(
+      (await db.query("SELECT status, lease_owner FROM deliveries WHERE id = $1", [live!.id])).rows,
+    ).toStrictEqual([{ status: "pending", lease_owner: "dead-worker" }]);
+  });
+});
