@@ -174,7 +174,13 @@ describe("delivery isolation", () => {
       connectorIds: ["busy"],
       retryScheduleSeconds: [0, 0],
     });
-    await dispatcher.publish({ connectorId: "busy", trigger: "transport.messageReceived" });
+    // Deliveries waiting for a retry far away: the 410 parks them too.
+    await insertBacklog(db, destinationId, 4, "busy");
+    await db.query(
+      "UPDATE deliveries SET attempt_count = 1, next_attempt_at = now() + interval '1 hour' WHERE destination_id = $1",
+      [destinationId],
+    );
+    const eventId = await dispatcher.publish({ connectorId: "busy", trigger: "transport.messageReceived" });
     await expect
       .poll(
         async () =>
@@ -188,16 +194,20 @@ describe("delivery isolation", () => {
       .toStrictEqual({ enabled: false, disabled_reason: "receiver answered 410 Gone" });
     const attempts = await query<{ started_at: Date; next_attempt_at: Date | null }>(
       `SELECT a.started_at, a.next_attempt_at FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
-        WHERE d.destination_id = $1 ORDER BY a.attempt_number`,
-      [destinationId],
+        WHERE d.event_id = $1 ORDER BY a.attempt_number`,
+      [eventId],
     );
     expect(attempts).toHaveLength(2);
     const [first, second] = attempts;
     expect(second!.started_at.getTime() - first!.started_at.getTime()).toBeGreaterThanOrEqual(1900);
     expect(
-      (await query("SELECT status FROM deliveries WHERE destination_id = $1", [destinationId]))[0],
-    ).toStrictEqual({
-      status: "parked",
-    });
+      await query(
+        "SELECT status, count(*)::int AS n FROM deliveries WHERE destination_id = $1 GROUP BY status",
+        [destinationId],
+      ),
+    ).toStrictEqual([{ status: "parked", n: 5 }]);
+    expect(operatorEvents.filter((e) => e.destinationId === destinationId)).toMatchObject([
+      { type: "destination.disabled", reason: "receiver answered 410 Gone" },
+    ]);
   });
 });
