@@ -8,6 +8,7 @@ import {
   openTestDatabase,
   secrets,
 } from "../test/harness.ts";
+import type { HoldReason } from "./delivery-allowance.ts";
 import { startDeliveryLoop } from "./delivery-loop.ts";
 import { createTokenCache } from "./oauth2-token-cache.ts";
 import { createSender } from "./send.ts";
@@ -23,7 +24,7 @@ describe("claiming across workers", () => {
   /** A delivery loop of its own (own lease owner, sender and pool use); counts its attempts. */
   const startWorker = (owner: string) => {
     const sender = createSender(createSsrfPolicy(["127.0.0.0/8"]));
-    const worker = { attempts: 0 };
+    const worker = { attempts: 0, holds: [] as HoldReason[] };
     const loop = startDeliveryLoop(
       {
         db,
@@ -31,7 +32,11 @@ describe("claiming across workers", () => {
         secrets,
         sender,
         tokens: createTokenCache(sender),
-        metrics: { attempt: () => void (worker.attempts += 1), deliveryFailed: () => {} },
+        metrics: {
+          attempt: () => void (worker.attempts += 1),
+          deliveryFailed: () => {},
+          held: (reason) => void worker.holds.push(reason),
+        },
       },
       {
         owner,
@@ -89,6 +94,41 @@ describe("claiming across workers", () => {
     expect(first.attempts).toBeGreaterThan(0);
     expect(second.attempts).toBeGreaterThan(0);
     console.log(`claims: worker-a sent ${first.attempts}, worker-b ${second.attempts} of 200`);
+  });
+
+  it("counts held destinations by reason (breaker open, in-flight limit, rate limit), spending no attempt", async () => {
+    const receiver = await receivers.start();
+    receiver.answer((request) => ({ status: 200, delayMs: request.headers["x-slow"] ? 300 : 0 }));
+    const openId = await insertDestination(db, { config: { url: receiver.url } });
+    await db.query(
+      `INSERT INTO destination_health (destination_id, consecutive_failures, breaker_open_until)
+       VALUES ($1, 5, now() + interval '1 hour')`,
+      [openId],
+    );
+    const limitedId = await insertDestination(db, {
+      config: { url: receiver.url, headers: { "x-slow": "1" } },
+      maxInFlight: 1,
+    });
+    const ratedId = await insertDestination(db, { config: { url: receiver.url }, rateLimitPerSecond: 0.5 });
+    await insertBacklog(db, openId, 3, "held-open");
+    await insertBacklog(db, limitedId, 3, "held-limited");
+    await insertBacklog(db, ratedId, 2, "held-rated");
+    const worker = startWorker("holder");
+
+    // One at a time (300 ms each) and one every 2 s: the loop, polling every 50 ms, finds them held.
+    for (const id of [limitedId, ratedId])
+      await expect
+        .poll(() => statuses(id), { timeout: 30_000 })
+        .toContainEqual(expect.objectContaining({ status: "delivered", attempt_count: 1 }));
+    await expect
+      .poll(async () => [...(await statuses(limitedId)), ...(await statuses(ratedId))], { timeout: 30_000 })
+      .toStrictEqual([
+        { status: "delivered", attempt_count: 1, n: 3 },
+        { status: "delivered", attempt_count: 1, n: 2 },
+      ]);
+    expect(new Set(worker.holds)).toStrictEqual(new Set(["circuit_open", "in_flight_limit", "rate_limited"]));
+    expect(await statuses(openId)).toStrictEqual([{ status: "pending", attempt_count: 0, n: 3 }]);
+    expect(worker.attempts).toBe(5);
   });
 
   it("delivers what a dead worker leased once its lease has expired, and leaves a live lease alone", async () => {

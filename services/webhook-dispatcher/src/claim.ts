@@ -1,6 +1,6 @@
 import { withTransaction } from "@event-hub/shared";
 import type { Pool } from "pg";
-import { destinationAllowance, shareSlots } from "./delivery-allowance.ts";
+import { destinationAllowance, shareSlots, type HoldReason } from "./delivery-allowance.ts";
 import {
   leaseDeliveries,
   lockDestinationsWithDueWork,
@@ -18,14 +18,17 @@ export type ClaimOptions = {
   breakerThreshold: number;
 };
 
+/** The leased deliveries, and one hold per destination with due work that could start nothing. */
+export type Claim = { deliveries: ClaimedDelivery[]; holds: HoldReason[] };
+
 /**
  * Claims due work in one transaction: lock the destinations that have due work (skipping those
- * another replica is claiming for, and those whose breaker is open), work out each one's allowance
- * (in-flight limit, probe, rate limit), share this process's free slots round-robin, pick due
- * deliveries (lane heads for ordered destinations), and lease them. A rate-limited delivery simply
- * stays due: waiting costs it no attempt.
+ * another replica is claiming for), work out each one's allowance (breaker, in-flight limit, probe,
+ * rate limit), share this process's free slots round-robin, pick due deliveries (lane heads for
+ * ordered destinations), and lease them. A held delivery (rate limited, breaker open, limit reached)
+ * simply stays due: waiting costs it no attempt.
  */
-export async function claimDeliveries(db: Pool, options: ClaimOptions): Promise<ClaimedDelivery[]> {
+export async function claimDeliveries(db: Pool, options: ClaimOptions): Promise<Claim> {
   return withTransaction(db, async (client) => {
     const loads = await lockDestinationsWithDueWork(client, options.breakerThreshold);
     const allowances = loads.map(destinationAllowance);
@@ -42,6 +45,11 @@ export async function claimDeliveries(db: Pool, options: ClaimOptions): Promise<
       if (tokensNow !== undefined)
         await storeRateTokens(client, load.destinationId, tokensNow - picked.length);
     }
-    return leaseDeliveries(client, { ids, owner: options.owner, leaseSeconds: options.leaseSeconds });
+    const deliveries = await leaseDeliveries(client, {
+      ids,
+      owner: options.owner,
+      leaseSeconds: options.leaseSeconds,
+    });
+    return { deliveries, holds: allowances.flatMap(({ heldBy }) => (heldBy ? [heldBy] : [])) };
   });
 }

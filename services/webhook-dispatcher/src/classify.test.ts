@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classify, parseRetryAfter } from "./classify.ts";
+import { classify, FAILURE_ACTIONS, parseRetryAfter } from "./classify.ts";
 import type { SendFailure, SendResult } from "./send-result.ts";
 
 const now = new Date("2026-01-01T00:00:00Z");
@@ -37,6 +37,9 @@ describe("classify", () => {
     [failure("network"), "retry"],
     [failure("auth"), "retry"],
     [failure("broker"), "retry"],
+    [failure("broker_unreachable"), "retry"],
+    [failure("broker_nack"), "retry"],
+    [failure("exchange_not_found"), "retry"],
     [failure("ssrf_blocked"), "failed"],
     [failure("config"), "failed"],
   ])("%o is %s", (result, kind) => {
@@ -66,6 +69,35 @@ describe("classify", () => {
     expect(classify(failure("timeout"), now)).toStrictEqual({ kind: "retry", outcome: "timeout" });
     expect(classify(failure("ssrf_blocked"), now)).toMatchObject({ kind: "failed", outcome: "ssrf_blocked" });
   });
+});
+
+describe("FAILURE_ACTIONS", () => {
+  it("is the whole table: every failure class and what it does", () => {
+    expect(FAILURE_ACTIONS).toStrictEqual({
+      timeout: "retry",
+      dns: "retry",
+      connect: "retry",
+      tls: "retry",
+      network: "retry",
+      auth: "retry",
+      broker: "retry",
+      broker_unreachable: "retry",
+      broker_nack: "retry",
+      exchange_not_found: "retry",
+      ssrf_blocked: "fail",
+      config: "fail",
+    });
+  });
+
+  it.each(Object.entries(FAILURE_ACTIONS) as [SendFailure, "retry" | "fail"][])(
+    "classify follows it for %s (%s)",
+    (kind, action) => {
+      expect(classify(failure(kind), now)).toMatchObject({
+        kind: action === "retry" ? "retry" : "failed",
+        outcome: kind,
+      });
+    },
+  );
 });
 
 describe("parseRetryAfter", () => {

@@ -16,7 +16,7 @@ export type ClassifyOptions = {
  * Failures that prevented a response. An SSRF refusal cannot get better by waiting, so it fails
  * the delivery at once; everything else is transient.
  */
-const FAILURE_ACTIONS: Record<SendFailure, "retry" | "fail"> = {
+export const FAILURE_ACTIONS: Readonly<Record<SendFailure, "retry" | "fail">> = {
   timeout: "retry",
   dns: "retry",
   connect: "retry",

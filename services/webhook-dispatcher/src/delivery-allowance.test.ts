@@ -4,6 +4,7 @@ import { destinationAllowance, shareSlots, type DestinationLoad } from "./delive
 const load = (over: Partial<DestinationLoad> = {}): DestinationLoad => ({
   destinationId: "whk_a",
   maxInFlight: 10,
+  isBreakerOpen: false,
   leased: 0,
   isProbing: false,
   ratePerSecond: null,
@@ -26,6 +27,22 @@ describe("destinationAllowance", () => {
     [load({ ratePerSecond: 100, leased: 7 }), 3],
   ])("%o allows %i", (input, expected) => {
     expect(destinationAllowance(input).allowance).toBe(expected);
+  });
+
+  it.each([
+    [load(), undefined],
+    [load({ isBreakerOpen: true }), "circuit_open"],
+    [load({ isBreakerOpen: true, isProbing: true }), "circuit_open"],
+    [load({ isProbing: true, leased: 1 }), "circuit_open"],
+    [load({ isProbing: true }), undefined],
+    [load({ leased: 10 }), "in_flight_limit"],
+    [load({ leased: 10, ratePerSecond: 0.5, rateTokens: 0, rateElapsedSeconds: 0 }), "in_flight_limit"],
+    [load({ ratePerSecond: 0.5, rateTokens: 0, rateElapsedSeconds: 1 }), "rate_limited"],
+    [load({ ratePerSecond: 5, rateTokens: 0, rateElapsedSeconds: 0.5 }), undefined],
+  ])("%o is held by %s", (input, expected) => {
+    const allowance = destinationAllowance(input);
+    expect(allowance.heldBy).toBe(expected);
+    expect(allowance.allowance === 0).toBe(expected !== undefined);
   });
 });
 

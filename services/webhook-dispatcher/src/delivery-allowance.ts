@@ -8,6 +8,8 @@ import { tokenLevel } from "@event-hub/shared";
 export type DestinationLoad = {
   destinationId: string;
   maxInFlight: number;
+  /** Breaker open, cool-down not over: nothing may go. */
+  isBreakerOpen: boolean;
   /** Deliveries of this destination leased right now, by any replica. */
   leased: number;
   /** Breaker cool-down over but not yet closed: one probe at a time. */
@@ -19,24 +21,36 @@ export type DestinationLoad = {
   rateElapsedSeconds: number | null;
 };
 
+/** Why a destination with due work may start nothing now; none of these costs an attempt. */
+export type HoldReason = "circuit_open" | "in_flight_limit" | "rate_limited";
+
 export type Allowance = {
   destinationId: string;
   allowance: number;
   /** Tokens in the bucket now, before claiming; undefined when not rate limited. */
   tokensNow?: number;
+  /** Set when the allowance is 0. */
+  heldBy?: HoldReason;
 };
 
-/** Capacity left under the in-flight limit (one while probing), capped by the rate limit's tokens. */
+/**
+ * Capacity left under the in-flight limit (one while probing), capped by the rate limit's tokens;
+ * nothing while the breaker is open.
+ */
 export function destinationAllowance(load: DestinationLoad): Allowance {
+  const { destinationId } = load;
+  if (load.isBreakerOpen) return { destinationId, allowance: 0, heldBy: "circuit_open" };
   const limit = load.isProbing ? 1 : load.maxInFlight;
   const free = Math.max(0, limit - load.leased);
-  if (load.ratePerSecond === null) return { destinationId: load.destinationId, allowance: free };
+  // Half-open with its probe in flight: held by the breaker, not by the in-flight limit.
+  if (free === 0)
+    return { destinationId, allowance: 0, heldBy: load.isProbing ? "circuit_open" : "in_flight_limit" };
+  if (load.ratePerSecond === null) return { destinationId, allowance: free };
   const tokensNow = tokenLevel(load.ratePerSecond, load.rateTokens, load.rateElapsedSeconds);
-  return {
-    destinationId: load.destinationId,
-    allowance: Math.min(free, Math.floor(tokensNow)),
-    tokensNow,
-  };
+  const allowance = Math.min(free, Math.floor(tokensNow));
+  return allowance === 0
+    ? { destinationId, allowance, tokensNow, heldBy: "rate_limited" }
+    : { destinationId, allowance, tokensNow };
 }
 
 /**

@@ -86,12 +86,14 @@ async function claim(
   free: number,
 ): Promise<ClaimedDelivery[]> {
   try {
-    return await claimDeliveries(deps.db, {
+    const { deliveries, holds } = await claimDeliveries(deps.db, {
       owner: options.owner,
       free,
       leaseSeconds: options.leaseSeconds,
       breakerThreshold: options.breaker.failureThreshold,
     });
+    for (const reason of holds) deps.metrics?.held(reason);
+    return deliveries;
   } catch (error) {
     deps.logger.error({ err: error }, "claiming due deliveries failed");
     return [];

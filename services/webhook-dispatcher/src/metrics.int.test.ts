@@ -28,7 +28,7 @@ describe("/metrics", () => {
     await own?.close();
   });
 
-  it("exposes latency, attempts by outcome, failures, due backlog and its age, and breaker states", async () => {
+  it("exposes latency, attempts by outcome, failures, due backlog and its age, breaker states and holds", async () => {
     const healthy = await receivers.start();
     const refusing = await receivers.start();
     refusing.answer(() => ({ status: 400 }));
@@ -110,5 +110,7 @@ describe("/metrics", () => {
     expect(value("hub_dispatch_breakers", 'state="half_open"')).toBe(1);
     // healthy, and refusing: one client error with retries off fails the delivery, not the breaker
     expect(value("hub_dispatch_breakers", 'state="closed"')).toBe(2);
+    // The open breaker held its due backlog at every claim (counted per claim, not per delivery).
+    expect(value("hub_dispatch_held_total", 'reason="circuit_open"')).toBeGreaterThanOrEqual(1);
   });
 });

@@ -1,5 +1,6 @@
 import type { Pool } from "pg";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { HoldReason } from "./delivery-allowance.ts";
 import { measureDueBacklog } from "./store/deliveries.ts";
 import { countBreakers } from "./store/health.ts";
 
@@ -7,6 +8,8 @@ export type DispatchMetrics = {
   /** One attempt ended with `outcome`; `firstAttemptLatencySeconds` when it was a delivery's first. */
   attempt(outcome: string, firstAttemptLatencySeconds?: number): void;
   deliveryFailed(): void;
+  /** A claim found a destination with due deliveries that could start none (no attempt is made). */
+  held(reason: HoldReason): void;
 };
 
 /**
@@ -34,6 +37,12 @@ export function createDispatchMetrics(
   const failed = new Counter({
     name: "hub_dispatch_deliveries_failed_total",
     help: "Deliveries that ended failed (attempts used up or a final error).",
+    registers: [registry],
+  });
+  const held = new Counter({
+    name: "hub_dispatch_held_total",
+    help: "Claims that found a destination with due deliveries and could start none, by reason (rate_limited, circuit_open, in_flight_limit); held deliveries spend no attempt.",
+    labelNames: ["reason"],
     registers: [registry],
   });
   new Gauge({
@@ -68,6 +77,7 @@ export function createDispatchMetrics(
       if (firstAttemptLatencySeconds !== undefined) latency.observe(firstAttemptLatencySeconds);
     },
     deliveryFailed: () => failed.inc(),
+    held: (reason) => held.inc({ reason }),
   };
 }
 

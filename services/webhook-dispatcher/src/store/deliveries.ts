@@ -16,7 +16,11 @@ export type ClaimedDelivery = {
   occurredAt: Date;
 };
 
-/** Destinations with due work that this transaction locked, with what limits them. */
+/**
+ * Destinations with due work that this transaction locked, with what limits them. Those whose
+ * breaker is open are locked and returned too (one row each, whatever their backlog), so the claim
+ * can count them as held.
+ */
 export async function lockDestinationsWithDueWork(
   client: PoolClient,
   breakerThreshold: number,
@@ -30,12 +34,14 @@ export async function lockDestinationsWithDueWork(
     max_in_flight: number;
     rate_limit_per_second: number | null;
     is_probing: boolean;
+    is_breaker_open: boolean;
     leased: number;
     rate_tokens: number | null;
     rate_elapsed_s: number | null;
   }>(
     `SELECT d.id, d.ordered, d.max_in_flight, d.rate_limit_per_second,
             COALESCE(h.consecutive_failures >= $1, false) AS is_probing,
+            COALESCE(h.breaker_open_until > now(), false) AS is_breaker_open,
             (SELECT count(*) FROM deliveries l
               WHERE l.destination_id = d.id AND l.status = 'pending'
                 AND l.lease_owner IS NOT NULL AND l.next_attempt_at > now())::int AS leased,
@@ -43,7 +49,6 @@ export async function lockDestinationsWithDueWork(
        FROM destinations d
        LEFT JOIN destination_health h ON h.destination_id = d.id
       WHERE d.enabled AND d.type <> 'batch'
-        AND (h.breaker_open_until IS NULL OR h.breaker_open_until <= now())
         AND EXISTS (SELECT 1 FROM deliveries w
                      WHERE w.destination_id = d.id AND w.status = 'pending' AND w.next_attempt_at <= now())
       ORDER BY random()
@@ -56,6 +61,7 @@ export async function lockDestinationsWithDueWork(
     maxInFlight: row.max_in_flight,
     leased: row.leased,
     isProbing: row.is_probing,
+    isBreakerOpen: row.is_breaker_open,
     ratePerSecond: row.rate_limit_per_second,
     rateTokens: row.rate_tokens,
     rateElapsedSeconds: row.rate_elapsed_s,
