@@ -82,6 +82,8 @@ describe("dispatch recovery", () => {
     dispatcher?.kill("SIGKILL");
     await dispatcher?.exited;
     const atKill = slow.received.length;
+    // The kill must land mid-run, or the test would not test recovery.
+    expect(atKill).toBeLessThan(1000);
     dispatcher = await startDispatcher();
 
     await slow.waitUntil((r) => new Set(r.map((x) => x.headers["webhook-id"])).size >= 1000, 90_000);

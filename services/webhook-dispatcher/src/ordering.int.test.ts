@@ -1,5 +1,5 @@
 import type { Pool } from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   insertDestination,
   openTestDatabase,
@@ -13,24 +13,70 @@ import {
 // holds only its own lane.
 describe("ordered destination", () => {
   let db: Pool;
-  let dispatcher: TestDispatcher;
+  let dispatcher: TestDispatcher | undefined;
   let receiver: HookReceiver;
 
   beforeAll(async () => {
     db = await openTestDatabase();
-    dispatcher = await startTestDispatcher(db, { breaker: { failureThreshold: 1000 } });
     receiver = await startHookReceiver();
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await dispatcher?.stop();
+    dispatcher = undefined;
+    receiver.received.length = 0;
+  });
+
+  afterAll(async () => {
     await receiver?.close();
     await db?.end();
   });
 
-  it("delivers 200 events of one Connector in order despite random failures, other lanes alongside", async () => {
-    let seed = 42; // deterministic "random" failures: about one request in four fails
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  /** A deterministic "random" draw in [0, 1). */
+  const randomFrom = (seed: number) => () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+
+  it("delivers 200 events of ONE Connector in order despite random failures, with the default breaker", async () => {
+    // Breaker as the service's default threshold (5; the harness shortens the cool-down): about one
+    // request in four fails, and requests 31-36 fail in a row, so the breaker opens at least once.
+    const running = await startTestDispatcher(db);
+    dispatcher = running;
+    const random = randomFrom(7);
+    let requests = 0;
+    receiver.answer(() => {
+      requests += 1;
+      const fails = (requests > 30 && requests <= 36) || random() < 0.25;
+      return { status: fails ? 500 : 200, delayMs: 2 };
+    });
+    await insertDestination(db, {
+      config: { url: receiver.url },
+      connectorIds: ["single-lane"],
+      ordered: true,
+      retryScheduleSeconds: Array.from({ length: 60 }, () => 0),
+    });
+    // Publish calls of one ordering key are sequenced by the client, in call order.
+    const published = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        running.publish({ connectorId: "single-lane", trigger: "transport.messageReceived", data: { i } }),
+      ),
+    );
+    const ok = (r: { status: number }) => r.status === 200;
+    await receiver.waitUntil((r) => r.filter(ok).length >= 200, 90_000);
+
+    const delivered = receiver.received.filter(ok).map((r) => String(r.headers["webhook-id"]));
+    expect(delivered).toStrictEqual(published);
+    const statuses = receiver.received.map((r) => r.status);
+    expect(statuses.slice(30, 36)).toStrictEqual([500, 500, 500, 500, 500, 500]);
+    // One lane: never two requests at once, through failures, breaker and probe.
+    expect(receiver.maxConcurrent()).toBe(1);
+    console.log(
+      `ordering: 200 events of one Connector in order after ${statuses.filter((s) => s === 500).length} failed requests`,
+    );
+  });
+
+  it("delivers 200 events over two Connectors in order per Connector despite random failures", async () => {
+    const running = await startTestDispatcher(db, { breaker: { failureThreshold: 1000 } });
+    dispatcher = running;
+    const random = randomFrom(42); // about one request in four fails
     receiver.answer(() => ({ status: random() < 0.25 ? 500 : 200, delayMs: 2 }));
     await insertDestination(db, {
       config: { url: receiver.url },
@@ -45,7 +91,7 @@ describe("ordered destination", () => {
       const connectorId = i % 4 === 3 ? "lane-b" : "lane-a";
       const event = { connectorId, trigger: "transport.messageReceived", data: { i } };
       // Publish calls of one ordering key are sequenced by the client, in call order.
-      publishes.push(dispatcher.publish(event).then((id) => void published[connectorId]!.push(id)));
+      publishes.push(running.publish(event).then((id) => void published[connectorId]!.push(id)));
     }
     await Promise.all(publishes);
     const ok = (r: { status: number }) => r.status === 200;
