@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { SecretBox } from "@event-hub/shared";
-import pg from "pg";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { SyncWorkerMetrics } from "./metrics.ts";
 import { nextSyncDelayMs, type SchedulePolicy } from "./sync-schedule.ts";
+import { startSyncNowListener, type SyncNowListener } from "./sync-now-listener.ts";
 import { requestSync, type SyncResult } from "./sync-request.ts";
 import {
   claimLeases,
@@ -18,9 +18,6 @@ import {
   renewLeases,
   type SyncTarget,
 } from "./store/sync-state.ts";
-
-/** api-gateway's "sync now": NOTIFY on this channel with the Connector id as payload. */
-export const SYNC_REQUESTED_CHANNEL = "connector_sync_requested";
 
 export type SyncSchedulerOptions = SchedulePolicy & {
   db: Pool;
@@ -57,7 +54,7 @@ export function createSyncScheduler(options: SyncSchedulerOptions): SyncSchedule
   let timer: NodeJS.Timeout | undefined;
   let stopped = true;
   let ticking: Promise<void> = Promise.resolve();
-  let listener: pg.Client | undefined;
+  let listener: SyncNowListener | undefined;
 
   const tick = async (): Promise<void> => {
     const liveReplicas = await heartbeatReplica(db, options.replicaId, options.leaseSeconds);
@@ -99,21 +96,10 @@ export function createSyncScheduler(options: SyncSchedulerOptions): SyncSchedule
     if (!stopped) void ticking.then(() => schedule(0));
   };
 
-  const listen = async () => {
-    listener = new pg.Client({ connectionString: options.databaseUrl });
-    listener.on("notification", wake);
-    listener.on("error", (error) => {
-      logger.warn({ err: error }, "LISTEN connection lost; sync-now requests wait for the next tick");
-      listener = undefined;
-    });
-    await listener.connect();
-    await listener.query(`LISTEN ${SYNC_REQUESTED_CHANNEL}`);
-  };
-
   return {
     async start() {
       stopped = false;
-      await listen().catch((error: unknown) => logger.warn({ err: error }, "LISTEN failed"));
+      listener = await startSyncNowListener({ databaseUrl: options.databaseUrl, logger, onRequest: wake });
       schedule(0);
     },
     async stop() {
@@ -121,7 +107,7 @@ export function createSyncScheduler(options: SyncSchedulerOptions): SyncSchedule
       clearTimeout(timer);
       await ticking;
       await Promise.allSettled(running.values());
-      await listener?.end().catch(() => undefined);
+      await listener?.stop();
       await releaseLeases(db, options.replicaId, [...owned]).catch(() => undefined);
       await removeReplica(db, options.replicaId).catch(() => undefined);
     },
