@@ -4,6 +4,7 @@ export type { ScenarioOptions, Simulation, SimulatedConnector, SimulationOptions
 export type { WebhooksConfig } from "./webhooks/config.ts";
 export type { DeliveryRecord } from "./webhooks/webhooks-module.ts";
 export type { Faults } from "./connector/faults.ts";
+export type { InFlightCounts } from "./connector/in-flight-gauge.ts";
 export type { SimEvent } from "./event-bus.ts";
 export type { LoadOptions } from "./load.ts";
 export { loadNamespaces } from "./load.ts";

@@ -283,3 +283,31 @@ describe("load", () => {
     expect(response.status).toBe(400);
   });
 });
+
+describe("sync requests in flight", () => {
+  it("counts open POST …/Account/Sync until answered or abandoned, and keeps the most at once", async () => {
+    const third = sim.connectors[2]!;
+    third.setFaults({ sync: "hang" });
+    const abandoned = new AbortController();
+    const post = (signal?: AbortSignal) =>
+      fetch(`${third.baseUrl}/api/v2/Account/Sync`, {
+        method: "POST",
+        headers: { "x-api-key": third.apiKey },
+        signal,
+      });
+    const first = post(abandoned.signal).catch(() => undefined);
+    const second = post();
+    await expect.poll(() => third.syncRequests().inFlight).toBe(2);
+    abandoned.abort();
+    await first;
+    await expect.poll(() => third.syncRequests().inFlight).toBe(1);
+    third.clearFaults();
+    expect((await second).status).toBe(204); // released by clearing the fault
+    await expect.poll(() => third.syncRequests()).toStrictEqual({ inFlight: 0, maxInFlight: 2 });
+    expect((await admin(2, "GET", "/sim/info")).body.result.syncRequests).toStrictEqual({
+      inFlight: 0,
+      maxInFlight: 2,
+    });
+    expect(sim.syncRequests().maxInFlight).toBeGreaterThanOrEqual(2);
+  });
+});

@@ -5,6 +5,7 @@ import { Backbone } from "./backbone.ts";
 import { SimConnector } from "./connector/connector.ts";
 import type { DtoDialect } from "./connector/dto.ts";
 import { noFaults, type Faults } from "./connector/faults.ts";
+import { InFlightGauge, type InFlightCounts } from "./connector/in-flight-gauge.ts";
 import { startRequestModule } from "./connector/request-module.ts";
 import { releaseHangingSyncs, syncEverything } from "./connector/sync.ts";
 import { SimError } from "./errors.ts";
@@ -48,6 +49,8 @@ export type SimulatedConnector = {
   setFaults(faults: Partial<Faults>): Faults;
   clearFaults(): void;
   events(afterSeq?: number): SimEvent[];
+  /** Its `POST …/Account/Sync` requests open now and the most at once. */
+  syncRequests(): InFlightCounts;
   /** Syncs as `POST …/Account/Sync` would (faults apply). */
   sync(): Promise<void>;
   startLoad(options: LoadOptions): void;
@@ -67,6 +70,8 @@ export type Simulation = {
   connectors: SimulatedConnector[];
   /** Runs a named scenario with Connector `a` as A and `b` as B. */
   runScenario(name: string, options?: ScenarioOptions): Promise<unknown>;
+  /** `POST …/Account/Sync` requests open now over all Connectors, and the most at once. */
+  syncRequests(): InFlightCounts;
   stop(): Promise<void>;
 };
 
@@ -78,17 +83,27 @@ export async function startSimulation(options: SimulationOptions = {}): Promise<
   const count = options.connectors ?? 2;
   const stoppers: (() => Promise<void>)[] = [];
   const handles: SimulatedConnector[] = [];
+  const allSyncRequests = new InFlightGauge();
   const simulation: Simulation = {
     backbone,
     connectors: handles,
     runScenario: (name, scenarioOptions) => runScenario(handles, name, scenarioOptions),
+    syncRequests: () => allSyncRequests.counts(),
     stop: async () => {
       for (const stop of stoppers.reverse()) await stop();
     },
   };
   try {
     for (let index = 0; index < count; index++) {
-      const started = await startConnector({ index, options, backbone, logger, deadOrigin, simulation });
+      const started = await startConnector({
+        index,
+        options,
+        backbone,
+        logger,
+        deadOrigin,
+        simulation,
+        allSyncRequests,
+      });
       handles.push(started.handle);
       stoppers.push(started.stop);
     }
@@ -106,6 +121,7 @@ type StartContext = {
   logger: Logger;
   deadOrigin: string;
   simulation: Simulation;
+  allSyncRequests: InFlightGauge;
 };
 
 async function startConnector(
@@ -121,6 +137,7 @@ async function startConnector(
     backbone: context.backbone,
     logger,
     eventDialect: options.eventDialect ?? "v6",
+    allSyncRequests: context.allSyncRequests,
   });
   const webhooks = new WebhooksModule({
     bus: connector.bus,
@@ -191,6 +208,7 @@ function toHandle(
     setFaults: control.setFaults,
     clearFaults: () => control.setFaults(noFaults()),
     events: (afterSeq) => connector.bus.events(afterSeq),
+    syncRequests: () => connector.syncRequests.counts(),
     sync: () => connector.withCorrelationId(undefined, () => syncEverything(connector)),
     startLoad: control.startLoad,
     stopLoad: control.stopLoad,

@@ -14,6 +14,7 @@ import type {
 } from "../records.ts";
 import type { DtoContext, DtoDialect } from "./dto.ts";
 import { noFaults, type Faults } from "./faults.ts";
+import { InFlightGauge } from "./in-flight-gauge.ts";
 
 export type LocalStore = {
   messages: Map<string, MessageRecord>;
@@ -29,6 +30,8 @@ export type SimConnectorOptions = {
   logger: Logger;
   /** Shape of event data: "v6" (default, what connector-sdk 6.x describes) or "v7". */
   eventDialect?: DtoDialect;
+  /** Also counts this Connector's `POST …/Account/Sync` requests, summed with other Connectors'. */
+  allSyncRequests?: InFlightGauge;
 };
 
 /**
@@ -52,6 +55,8 @@ export class SimConnector {
     requests: new Map(),
   };
   faults: Faults = noFaults();
+  /** `POST …/Account/Sync` requests open now and the most at once (sim-only, for tests). */
+  readonly syncRequests: InFlightGauge;
   lastSyncCompletedAt: string | undefined;
   private readonly correlation = new AsyncLocalStorage<string>();
 
@@ -63,6 +68,7 @@ export class SimConnector {
     this.eventDialect = options.eventDialect ?? "v6";
     this.identity = options.backbone.createIdentity();
     this.bus = new EventBus(options.logger);
+    this.syncRequests = new InFlightGauge(options.allSyncRequests);
   }
 
   get address(): string {

@@ -7,6 +7,8 @@ export const accountRoutes: FastifyPluginAsync<ApiRouteOptions> = async (app, { 
 
   // Since Connector 5 the sync answers 204 without a body (connector PR #223).
   app.post("/Account/Sync", async (request, reply) => {
+    // Open until answered or until the caller gives up (a timed-out client closes the socket).
+    reply.raw.once("close", connector.syncRequests.enter());
     await inRequestContext(connector, request, () => syncEverything(connector));
     return reply.status(204).send();
   });

@@ -43,6 +43,7 @@ export const adminRoutes: FastifyPluginAsync<{ control: AdminControl }> = async 
       name: control.connector.name,
       address: control.connector.address,
       faults: control.connector.faults,
+      syncRequests: control.connector.syncRequests.counts(),
     }),
   );
   app.get("/sim/webhooks", async () => ok(control.webhooks.currentConfig()));
