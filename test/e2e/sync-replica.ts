@@ -2,6 +2,15 @@ import { randomBytes } from "node:crypto";
 import type { Child } from "../../tools/local-stack/src/child-process.ts";
 import { startSyncWorkerProcess } from "../../services/sync-worker/test/sync-worker-process.ts";
 
+/** The replicas' sync settings, so tests derive their bounds from them. */
+export const REPLICA_SYNC = {
+  tickMs: 200,
+  leaseSeconds: 3,
+  timeoutMs: 2000,
+  /** sync-worker's default SYNC_JITTER_RATIO, which the replicas keep. */
+  jitterRatio: 0.1,
+};
+
 /**
  * One sync-worker replica of several over the run's database, with a short tick and a 3 s lease so
  * a takeover shows within a test. `env` adds to (or overrides) these settings.
@@ -20,9 +29,10 @@ export async function startSyncReplica(options: {
       SECRETS_KEY: options.secretsKey ?? randomBytes(32).toString("base64"),
       PUBSUB_TOPIC: options.topic,
       SYNC_REPLICA_ID: options.replicaId,
-      SYNC_TICK_MS: "200",
-      SYNC_LEASE_SECONDS: "3",
-      SYNC_TIMEOUT_MS: "2000",
+      SYNC_TICK_MS: String(REPLICA_SYNC.tickMs),
+      SYNC_LEASE_SECONDS: String(REPLICA_SYNC.leaseSeconds),
+      SYNC_TIMEOUT_MS: String(REPLICA_SYNC.timeoutMs),
+      SYNC_JITTER_RATIO: String(REPLICA_SYNC.jitterRatio),
       ...options.env,
     },
   });

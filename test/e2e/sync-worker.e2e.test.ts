@@ -12,7 +12,10 @@ import {
   type PublishedEvent as Received,
   type PublishedEventsSubscription,
 } from "../../services/sync-worker/test/published-events.ts";
-import { startSyncReplica } from "./sync-replica.ts";
+import { REPLICA_SYNC, startSyncReplica } from "./sync-replica.ts";
+
+/** B's interval; the others sync every second. */
+const B_INTERVAL_SECONDS = 2;
 
 // Two sync-worker processes over one Postgres and the emulator, syncing simulated Connectors whose
 // webhooks module posts to the hub's ingest.
@@ -62,6 +65,9 @@ describe("sync-worker replicas", () => {
         ],
       }),
     });
+    // A and B share a relationship before the hub knows them: the scenario's own syncs never
+    // overlap the hub's, so the sim's in-flight sync counts show the replicas alone.
+    await sim.runScenario("onboarding", { a: 0, b: 1 });
     // Migrations run when the first replica starts; wait for the table before registering.
     replicas = await Promise.all(
       ports.map((port, i) =>
@@ -79,7 +85,7 @@ describe("sync-worker replicas", () => {
           createHash("sha256")
             .update(ingestKeys[index] ?? "")
             .digest("hex"),
-          index === 1 ? 3600 : 1, // B syncs once at start, then only when asked
+          index === 1 ? B_INTERVAL_SECONDS : 1,
         ],
       );
     }
@@ -101,8 +107,10 @@ describe("sync-worker replicas", () => {
         last_succeeded_at: Date | null;
         last_started_at: Date | null;
         last_correlation_id: string | null;
+        sync_requested_at: Date | null;
       }>(
-        `SELECT connector_id, lease_owner, last_succeeded_at, last_started_at, last_correlation_id
+        `SELECT connector_id, lease_owner, last_succeeded_at, last_started_at, last_correlation_id,
+                sync_requested_at
            FROM connector_sync_state WHERE connector_id = ANY($1::text[]) ORDER BY connector_id`,
         [ids],
       )
@@ -120,7 +128,9 @@ describe("sync-worker replicas", () => {
   it("publishes the events a scheduled sync raises, with the sync's correlation id", async () => {
     const [a, b] = sim.connectors;
     if (!a || !b) throw new Error("two simulated Connectors expected");
-    await sim.runScenario("onboarding", { a: 0, b: 1 });
+    // No sync-now: B's own schedule picks the message up. Every sync of B from now on is noted, so
+    // the event's correlation id can be matched to the sync that raised it.
+    const bSyncs = watchSyncsOf(ids[1] ?? "");
     const sent = await fetch(`${a.baseUrl}/api/v2/Messages`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-api-key": a.apiKey },
@@ -131,14 +141,11 @@ describe("sync-worker replicas", () => {
     });
     expect(sent.status).toBe(201);
     const messageId = ((await sent.json()) as { result: { id: string } }).result.id;
-    await db.query(`UPDATE connector_sync_state SET sync_requested_at = now() WHERE connector_id = $1`, [
-      ids[1],
-    ]);
-    await db.query(`SELECT pg_notify('connector_sync_requested', $1)`, [ids[1]]);
 
     const isIt = (r: Received) =>
       r.event.trigger === "transport.messageReceived" && (r.event.data as { id?: string }).id === messageId;
     await expect.poll(() => received.some(isIt), { timeout: 20_000 }).toBe(true);
+    const seen = await bSyncs.stop();
     const got = received.find(isIt) as Received;
     const raised = b
       .events()
@@ -152,10 +159,32 @@ describe("sync-worker replicas", () => {
       "ce-source": `connectors/${ids[1]}`,
       namespace: "transport.messageReceived",
     });
-    const state = (await states()).find((s) => s.connector_id === ids[1]);
-    expect(got.event.correlationId).toBe(state?.last_correlation_id);
-    expect(raised?.correlationId).toBe(state?.last_correlation_id);
+    expect(seen.wasSyncRequested).toBe(false);
+    expect(seen.correlationIds).toContain(got.event.correlationId);
+    expect(raised?.correlationId).toBe(got.event.correlationId);
   });
+
+  /** Notes every sync of a Connector (its correlation id, read from sync state) until stopped. */
+  const watchSyncsOf = (connectorId: string) => {
+    const correlationIds = new Set<string>();
+    let wasSyncRequested = false;
+    let isWatching = true;
+    const watching = (async () => {
+      while (isWatching) {
+        const state = (await states()).find((s) => s.connector_id === connectorId);
+        if (state?.last_correlation_id) correlationIds.add(state.last_correlation_id);
+        if (state?.sync_requested_at) wasSyncRequested = true;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    return {
+      async stop() {
+        isWatching = false;
+        await watching;
+        return { correlationIds: [...correlationIds], wasSyncRequested };
+      },
+    };
+  };
 
   it("keeps each Connector's events in the order the Connector posted them", async () => {
     const post = async (index: number, n: number) => {
@@ -186,21 +215,35 @@ describe("sync-worker replicas", () => {
     const survivor = replicaIds[1 - victim];
     replicas[victim]?.kill("SIGKILL");
     const killedAt = Date.now();
+    let ownedAllAt: number | undefined;
     await expect
       .poll(
         async () => {
           const all = await states();
+          if (all.every((s) => s.lease_owner === survivor)) ownedAllAt ??= Date.now();
           return all.every(
-            (s) =>
-              s.lease_owner === survivor &&
-              (s.connector_id === ids[1] || (s.last_started_at?.getTime() ?? 0) > killedAt),
+            (s) => s.lease_owner === survivor && (s.last_started_at?.getTime() ?? 0) > killedAt,
           );
         },
         { timeout: 30_000, interval: 100 },
       )
       .toBe(true);
-    console.log(
-      `takeover: all Connectors synced by the survivor ${Date.now() - killedAt} ms after SIGKILL (lease 3 s)`,
-    );
+    const syncedAllAt = Date.now();
+
+    // The victim's leases run out at most a lease after its last renewal; the survivor claims them
+    // on its next tick and syncs each once it is due (at most one jittered interval later). The
+    // margin of one more lease is for a noisy machine, not a speed claim.
+    const { leaseSeconds, tickMs, jitterRatio } = REPLICA_SYNC;
+    const marginMs = leaseSeconds * 1000;
+    const takeoverBoundMs = leaseSeconds * 1000 + 2 * tickMs + marginMs;
+    const longestWaitMs = B_INTERVAL_SECONDS * 1000 * (1 + jitterRatio);
+    expect((ownedAllAt ?? Infinity) - killedAt).toBeLessThan(takeoverBoundMs);
+    expect(syncedAllAt - killedAt).toBeLessThan(takeoverBoundMs + longestWaitMs + tickMs);
+
+    // Exclusivity: never two Account/Sync requests open at once on one Connector, over both
+    // replicas and the whole run (the scenario's own syncs ran before the hub knew the Connectors).
+    for (const connector of sim.connectors) {
+      expect(connector.syncRequests().maxInFlight, connector.name).toBe(1);
+    }
   });
 });
