@@ -26,7 +26,20 @@ type StateRow = {
   sync_requested_at: Date | null;
 };
 
-// One scheduler against simulated Connectors: healthy, failing, hanging, slow, and one synced on request.
+/** The scheduler's settings; the hanging Connector's timeout is long beside the interval. */
+const SETTINGS = {
+  tickMs: 200,
+  leaseSeconds: 10,
+  timeoutMs: 5000,
+  concurrency: 3,
+  jitterRatio: 0,
+  backoffMaxSeconds: 4,
+};
+const INTERVAL_MS = 1000;
+const SLOW_SYNC_MS = 300;
+
+// One scheduler against simulated Connectors: healthy, failing, hanging, three slow ones (more due
+// at once than it may run), and one synced on request.
 describe("sync scheduler", () => {
   const secretBox = createSecretBox({ key: generateSecretsKey() });
   let sim: Simulation;
@@ -37,16 +50,16 @@ describe("sync scheduler", () => {
   beforeAll(async () => {
     db = createTestPool();
     await runMigrations(db);
-    sim = await startSimulation({ connectors: 5, logLevel: "silent" });
-    const [, failing, hanging, slow] = sim.connectors;
+    sim = await startSimulation({ connectors: 7, logLevel: "silent" });
+    const [, failing, hanging, ...others] = sim.connectors;
     failing?.setFaults({ sync: "error" });
     hanging?.setFaults({ sync: "hang" });
-    slow?.setFaults({ syncDelayMs: 300 });
+    for (const slow of [others[0], others[2], others[3]]) slow?.setFaults({ syncDelayMs: SLOW_SYNC_MS });
     for (const [index, simulated] of sim.connectors.entries()) {
       const connector = newTestConnector({
         baseUrl: simulated.baseUrl,
         apiKeySealed: secretBox.seal(simulated.apiKey),
-        syncIntervalSeconds: index === 4 ? 3600 : 1, // the last one syncs only when asked
+        syncIntervalSeconds: index === 4 ? 3600 : INTERVAL_MS / 1000, // 4 syncs only when asked
       });
       await insertConnector(db, connector);
       connectors.push(connector);
@@ -58,12 +71,7 @@ describe("sync scheduler", () => {
       logger: silentLogger(),
       metrics: createSyncWorkerMetrics(createMetricsRegistry("sync-worker-test")),
       replicaId: "scheduler-test",
-      tickMs: 200,
-      leaseSeconds: 10,
-      timeoutMs: 1000,
-      concurrency: 3,
-      jitterRatio: 0,
-      backoffMaxSeconds: 4,
+      ...SETTINGS,
     });
     await scheduler.start();
   });
@@ -91,9 +99,20 @@ describe("sync scheduler", () => {
           const hanging = await state(2);
           return successes.size >= 4 && hanging.consecutive_failures >= 2;
         },
-        { timeout: 30_000, interval: 100 },
+        { timeout: 60_000, interval: 50 },
       )
       .toBe(true);
+
+    // While the hanging one held a slot for its whole timeout, twice, the healthy one kept its
+    // rhythm: each next success within an interval, a tick, a slow sync's wait for a slot and a
+    // generous margin, far below the hanging timeout it would otherwise have waited behind.
+    const times = [...successes].sort((x, y) => x - y);
+    const gaps = times.slice(1).map((time, i) => time - (times[i] ?? 0));
+    const boundMs = INTERVAL_MS + SETTINGS.tickMs + SLOW_SYNC_MS + 1500;
+    expect(boundMs).toBeLessThan(SETTINGS.timeoutMs);
+    expect(Math.max(...gaps)).toBeLessThan(boundMs);
+    // More Connectors were due at once than the scheduler may sync: it ran exactly that many.
+    expect(sim.syncRequests().maxInFlight).toBe(SETTINGS.concurrency);
 
     const failing = await state(1);
     expect(failing.last_error).toContain("HTTP 500 error.platform.unexpected");
@@ -102,7 +121,7 @@ describe("sync scheduler", () => {
     // Backed off: the next run waits 2^failures × the interval (capped), not the interval.
     const waitMs = failing.next_sync_at.getTime() - (failing.last_failed_at?.getTime() ?? 0);
     expect(waitMs).toBeGreaterThanOrEqual(Math.min(4, 2 ** failing.consecutive_failures) * 1000 - 50);
-    expect((await state(2)).last_error).toContain("no answer within 1000 ms");
+    expect((await state(2)).last_error).toContain(`no answer within ${SETTINGS.timeoutMs} ms`);
     expect((await state(3)).last_succeeded_at).not.toBeNull();
     expect((await state(0)).last_correlation_id).toMatch(/^[0-9a-f-]{36}$/);
   });
