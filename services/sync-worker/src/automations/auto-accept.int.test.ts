@@ -40,6 +40,7 @@ describe("autoAcceptPendingRelationships", () => {
   const automations = { autoAcceptPendingRelationships: true };
   const connectorA = newTestConnector({ automations });
   const connectorB = newTestConnector({ automations });
+  const connectorC = newTestConnector({ automations });
   const metricsRegistry = createMetricsRegistry("sync-worker-test");
   let sim: Simulation;
   let db: Pool;
@@ -48,6 +49,7 @@ describe("autoAcceptPendingRelationships", () => {
   let consumer: { stop(): Promise<void> };
   let a: ScenarioClient;
   let b: ScenarioClient;
+  let c: ScenarioClient;
 
   beforeAll(async () => {
     db = createTestPool();
@@ -60,9 +62,9 @@ describe("autoAcceptPendingRelationships", () => {
     await ensureSubscription(pubsub, topicName, subscriptionName);
     app = await buildApp(buildDeps({ db, publisher: createEventPublisher(pubsub, topicName) }));
     const ingestUrl = await app.listen({ port: 0, host: "127.0.0.1" });
-    const hubConnectors = [connectorA, connectorB];
+    const hubConnectors = [connectorA, connectorB, connectorC];
     sim = await startSimulation({
-      connectors: 2,
+      connectors: 3,
       logLevel: "silent",
       webhooks: (index) => ({
         webhooks: [
@@ -91,6 +93,7 @@ describe("autoAcceptPendingRelationships", () => {
     });
     a = await createScenarioClient(sim.connectors[0]?.baseUrl ?? "", sim.connectors[0]?.apiKey ?? "");
     b = await createScenarioClient(sim.connectors[1]?.baseUrl ?? "", sim.connectors[1]?.apiKey ?? "");
+    c = await createScenarioClient(sim.connectors[2]?.baseUrl ?? "", sim.connectors[2]?.apiKey ?? "");
   });
 
   afterAll(async () => {
@@ -105,7 +108,7 @@ describe("autoAcceptPendingRelationships", () => {
     (
       await db.query<{ connector_id: string; outcome: string | null }>(
         `SELECT connector_id, outcome FROM auto_accepted_relationships WHERE connector_id = ANY($1::text[])`,
-        [[connectorA.id, connectorB.id]],
+        [[connectorA.id, connectorB.id, connectorC.id]],
       )
     ).rows;
   const counted = async (outcome: string) =>
@@ -115,9 +118,9 @@ describe("autoAcceptPendingRelationships", () => {
       .map((line) => Number(line.split(" ").at(-1)))
       .reduce((sum, n) => sum + n, 0);
 
-  it("accepts the peer's pending relationship once, and never the Connector's own", async () => {
-    // A offers a template; B loads it and accepts its Request, which creates the Pending relationship.
-    const template = await a.call<Dto & { truncatedReference: string }>(
+  /** `owner` offers a template; `peer` loads it and accepts its Request: a Pending relationship. */
+  const requestRelationship = async (owner: ScenarioClient, peer: ScenarioClient) => {
+    const template = await owner.call<Dto & { truncatedReference: string }>(
       "POST",
       "/RelationshipTemplates/Own",
       {
@@ -131,12 +134,16 @@ describe("autoAcceptPendingRelationships", () => {
         expiresAt: new Date(Date.now() + 3600_000).toISOString(),
       },
     );
-    await b.call("POST", "/RelationshipTemplates/Peer", { reference: template.truncatedReference });
-    const [request] = await b.call<Dto[]>("GET", `/Requests/Incoming?source.reference=${template.id}`);
-    await b.call("PUT", `/Requests/Incoming/${request?.id}/Accept`, { items: [{ accept: true }] });
-    await a.call("POST", "/Account/Sync"); // A now sees the Pending relationship B created
+    await peer.call("POST", "/RelationshipTemplates/Peer", { reference: template.truncatedReference });
+    const [request] = await peer.call<Dto[]>("GET", `/Requests/Incoming?source.reference=${template.id}`);
+    await peer.call("PUT", `/Requests/Incoming/${request?.id}/Accept`, { items: [{ accept: true }] });
+    await owner.call("POST", "/Account/Sync"); // the owner now sees the Pending relationship
+    const [relationship] = await owner.call<Dto[]>("GET", `/Relationships?peer=${peer.address}`);
+    return relationship;
+  };
 
-    const [relationship] = await a.call<Dto[]>("GET", `/Relationships?peer=${b.address}`);
+  it("accepts the peer's pending relationship once, and never the Connector's own", async () => {
+    const relationship = await requestRelationship(a, b);
     await expect
       .poll(async () => (await a.call<Dto>("GET", `/Relationships/${relationship?.id}`)).status, {
         timeout: 20_000,
@@ -145,6 +152,7 @@ describe("autoAcceptPendingRelationships", () => {
     await b.call("POST", "/Account/Sync");
     expect((await b.call<Dto>("GET", `/Relationships/${relationship?.id}`)).status).toBe("Active");
     expect(await outcomes()).toStrictEqual([{ connector_id: connectorA.id, outcome: "accepted" }]);
+    const acceptedBefore = await counted("accepted");
 
     // The same Pending event once more (a redelivery or a repeated POST) accepts nothing.
     const pendingEvent = sim.connectors[0]
@@ -158,6 +166,26 @@ describe("autoAcceptPendingRelationships", () => {
     });
     expect(again.statusCode).toBe(202);
     await expect.poll(() => counted("alreadyHandled"), { timeout: 20_000 }).toBe(1);
-    expect(await counted("accepted")).toBe(1);
+    expect(await counted("accepted")).toBe(acceptedBefore);
+  });
+
+  it("retries an Accept that failed transiently, and accepts exactly once", async () => {
+    const failures = 2;
+    const acceptedBefore = await counted("accepted");
+    const retriedBefore = await counted("retry");
+    sim.connectors[2]?.setFaults({ acceptFailures: failures });
+    const relationship = await requestRelationship(c, b);
+
+    await expect
+      .poll(async () => (await c.call<Dto>("GET", `/Relationships/${relationship?.id}`)).status, {
+        timeout: 20_000,
+      })
+      .toBe("Active");
+    expect(sim.connectors[2]?.connector.faults.acceptFailures).toBe(0); // every failure was met
+    expect((await counted("retry")) - retriedBefore).toBe(failures);
+    expect((await counted("accepted")) - acceptedBefore).toBe(1);
+    expect((await outcomes()).filter((row) => row.connector_id === connectorC.id)).toStrictEqual([
+      { connector_id: connectorC.id, outcome: "accepted" },
+    ]);
   });
 });

@@ -6,8 +6,17 @@ export type Faults = {
   syncDelayMs: number;
   /** Webhook POSTs go to a closed local port instead of their target (and fail, unretried). */
   webhooksToDeadPort: boolean;
+  /** The next this many `PUT …/Relationships/{id}/Accept` answer 500 and change nothing. */
+  acceptFailures: number;
 };
 
 export function noFaults(): Faults {
-  return { sync: "ok", syncDelayMs: 0, webhooksToDeadPort: false };
+  return { sync: "ok", syncDelayMs: 0, webhooksToDeadPort: false, acceptFailures: 0 };
+}
+
+/** Uses up one of the `acceptFailures`: true when this Accept must fail. */
+export function takeAcceptFailure(faults: Faults): boolean {
+  if (faults.acceptFailures <= 0) return false;
+  faults.acceptFailures--;
+  return true;
 }

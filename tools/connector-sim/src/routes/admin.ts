@@ -22,6 +22,7 @@ const FaultsBody = Type.Object(
     sync: Type.Optional(Type.Union([Type.Literal("ok"), Type.Literal("error"), Type.Literal("hang")])),
     syncDelayMs: Type.Optional(Type.Integer({ minimum: 0 })),
     webhooksToDeadPort: Type.Optional(Type.Boolean()),
+    acceptFailures: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false },
 );

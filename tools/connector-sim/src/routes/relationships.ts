@@ -6,6 +6,8 @@ import {
   createRelationship,
   type RelationshipAction,
 } from "../connector/relationships.ts";
+import { takeAcceptFailure } from "../connector/faults.ts";
+import { httpErrors } from "../errors.ts";
 import type { RelationshipRecord } from "../records.ts";
 import { matchesQuery } from "./query-filter.ts";
 import { inRequestContext, ok, type ApiRouteOptions } from "./route-context.ts";
@@ -46,6 +48,7 @@ export const relationshipRoutes: FastifyPluginAsync<ApiRouteOptions> = async (
 
   for (const action of actions) {
     app.put<{ Params: { id: string } }>(`/Relationships/:id/${action}`, async (request) => {
+      if (action === "Accept" && takeAcceptFailure(connector.faults)) throw httpErrors.unexpected();
       const relationship = inRequestContext(connector, request, () =>
         changeRelationship(connector, request.params.id, action),
       );
