@@ -1,10 +1,10 @@
-import { decodeEvent, withTransaction, type HubEvent, type SecretBox } from "@event-hub/shared";
+import { decodeEvent, type HubEvent, type SecretBox } from "@event-hub/shared";
 import type { Message, PubSub, Subscription } from "@google-cloud/pubsub";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { SyncWorkerMetrics } from "../metrics.ts";
-import { findConnectorApi } from "../store/connectors.ts";
-import { claimRelationship, recordOutcome } from "../store/auto-accepted-relationships.ts";
+import { findConnectorApi, type ConnectorApiRow } from "../store/connectors.ts";
+import { claimRelationship, recordOutcome, releaseClaim } from "../store/auto-accepted-relationships.ts";
 import { acceptRelationship } from "./accept-relationship.ts";
 import { decideAutoAccept } from "./auto-accept-decision.ts";
 
@@ -56,33 +56,44 @@ async function runAutoAccept(deps: AutomationsDeps, event: HubEvent): Promise<bo
   if (connector?.automations.autoAcceptPendingRelationships !== true || !connector.api_key_sealed)
     return true;
   const apiKey = deps.secretBox.open(connector.api_key_sealed);
-  return await withTransaction(deps.db, async (client) => {
-    if (!(await claimRelationship(client, connector.id, decision.relationshipId))) {
-      count(deps, "alreadyHandled");
-      return true;
-    }
-    const result = await acceptRelationship({
-      baseUrl: connector.base_url,
-      apiPrefix: connector.api_prefix,
-      apiKey,
-      relationshipId: decision.relationshipId,
-      correlationId: event.correlationId,
-      timeoutMs: deps.requestTimeoutMs,
-    });
-    if (result.kind === "transient") {
-      count(deps, "retry");
-      deps.logger.warn({ connectorId: connector.id, error: result.error }, "auto-accept will be retried");
-      return false;
-    }
-    const outcome = result.kind === "accepted" ? "accepted" : result.outcome;
-    await recordOutcome(client, connector.id, decision.relationshipId, outcome);
-    count(deps, result.kind === "accepted" ? "accepted" : "refused");
-    deps.logger.info(
-      { connectorId: connector.id, relationshipId: decision.relationshipId, outcome },
-      "autoAcceptPendingRelationships",
-    );
-    return true;
+  // Claim, call, record: each step commits on its own, so no pooled connection waits on the
+  // Connector (up to requestTimeoutMs) while ingest needs one. The claim keeps "never accept
+  // twice": a second delivery finds it and waits; a claim whose holder died goes stale after two
+  // request timeouts, and the retry then finds the relationship no longer Pending if it was accepted.
+  const staleSeconds = Math.ceil((2 * deps.requestTimeoutMs) / 1000);
+  const claim = await claimRelationship(deps.db, connector.id, decision.relationshipId, staleSeconds);
+  if (claim.kind !== "claimed") {
+    count(deps, claim.kind === "done" ? "alreadyHandled" : "inProgress");
+    return claim.kind === "done";
+  }
+  const claimed = { connector, apiKey, relationshipId: decision.relationshipId, event };
+  return await acceptClaimed(deps, claimed, claim.token);
+}
+
+type Claimed = { connector: ConnectorApiRow; apiKey: string; relationshipId: string; event: HubEvent };
+
+/** Calls `PUT …/Accept` under our claim; records the outcome, or releases the claim to retry. */
+async function acceptClaimed(deps: AutomationsDeps, claimed: Claimed, token: string): Promise<boolean> {
+  const { connector, relationshipId } = claimed;
+  const result = await acceptRelationship({
+    baseUrl: connector.base_url,
+    apiPrefix: connector.api_prefix,
+    apiKey: claimed.apiKey,
+    relationshipId,
+    correlationId: claimed.event.correlationId,
+    timeoutMs: deps.requestTimeoutMs,
   });
+  if (result.kind === "transient") {
+    count(deps, "retry");
+    deps.logger.warn({ connectorId: connector.id, error: result.error }, "auto-accept will be retried");
+    await releaseClaim(deps.db, connector.id, relationshipId, token);
+    return false;
+  }
+  const outcome = result.kind === "accepted" ? "accepted" : result.outcome;
+  await recordOutcome(deps.db, connector.id, relationshipId, outcome);
+  count(deps, result.kind === "accepted" ? "accepted" : "refused");
+  deps.logger.info({ connectorId: connector.id, relationshipId, outcome }, "autoAcceptPendingRelationships");
+  return true;
 }
 
 function count(deps: AutomationsDeps, outcome: string): void {
