@@ -2,7 +2,9 @@
  * `make bench-ingest`: N concurrent clients post events to a real sync-worker process (emulator +
  * Postgres), each client as its own Connector, each waiting for its 2xx before the next post (as a
  * Connector's webhooks module waits per POST). Prints events/s and p50/p99 ingest latency beside
- * the raw emulator publish rate measured in the same run with the same payload.
+ * the raw emulator publish rate measured in the same run with the same payload, and how many
+ * events went to Pub/Sub at once vs the outbox (from the worker's /metrics): a run where any
+ * went to the outbox measured the fallback too, so it is flagged and exits non-zero.
  * Options: --clients <n> (default 16), --events <n> (default 4000), --payload-bytes <n> (default 1000).
  */
 import { createHash, randomBytes } from "node:crypto";
@@ -54,8 +56,11 @@ try {
   cleanups.unshift(() => worker.stop());
   const baseUrl = `http://127.0.0.1:${port}`;
   await runClients(baseUrl, connectors.slice(0, 1), clients); // warm-up
+  const before = await ingestedByPath(baseUrl);
   const result = await runClients(baseUrl, connectors, totalEvents);
+  const after = await ingestedByPath(baseUrl);
   print(raw, result);
+  printPaths({ pubsub: after.pubsub - before.pubsub, outbox: after.outbox - before.outbox });
 } finally {
   for (const cleanup of cleanups) await cleanup().catch(() => undefined);
 }
@@ -160,6 +165,29 @@ async function runClients(
     latenciesMs,
     failures,
   };
+}
+
+type IngestedByPath = { pubsub: number; outbox: number };
+
+/** hub_events_ingested_total summed per path, from the worker's /metrics. */
+async function ingestedByPath(baseUrl: string): Promise<IngestedByPath> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const counts: IngestedByPath = { pubsub: 0, outbox: 0 };
+  for (const line of text.split("\n")) {
+    const match = /^hub_events_ingested_total\{.*path="(pubsub|outbox)".*\} (\S+)$/.exec(line);
+    if (match) counts[match[1] as keyof IngestedByPath] += Number(match[2]);
+  }
+  return counts;
+}
+
+function printPaths(paths: IngestedByPath): void {
+  say(`accepted via Pub/Sub at once: ${paths.pubsub}   via the outbox: ${paths.outbox}`);
+  if (paths.outbox > 0) {
+    say(
+      `FLAGGED: ${paths.outbox} events fell back to the outbox (Pub/Sub failed or exceeded PUBLISH_TIMEOUT_MS); the figures above include the fallback path`,
+    );
+    process.exitCode = 1;
+  }
 }
 
 function say(line: string): void {
