@@ -1,12 +1,17 @@
 /**
  * When a Connector syncs next (pure). After a success: the interval, counted from the end of the
  * run. After failures: the interval doubled per consecutive failure, capped. Both jittered, so
- * Connectors registered together drift apart instead of syncing in lockstep.
+ * Connectors registered together drift apart instead of syncing in lockstep — but jitter never
+ * takes a wait below the 1 s minimum interval nor above the cap (or the interval, when that is
+ * longer than the cap: the cap never makes a Connector sync sooner than its interval).
  */
 export type SchedulePolicy = {
   jitterRatio: number;
   backoffMaxSeconds: number;
 };
+
+/** The minimum sync interval, also the shortest wait jitter may produce. */
+const MIN_SYNC_DELAY_MS = 1000;
 
 export function nextSyncDelayMs(
   policy: SchedulePolicy,
@@ -19,5 +24,7 @@ export function nextSyncDelayMs(
       ? intervalSeconds
       : Math.min(policy.backoffMaxSeconds, intervalSeconds * 2 ** Math.min(consecutiveFailures, 30));
   const factor = 1 + policy.jitterRatio * (2 * random() - 1);
-  return Math.round(Math.max(intervalSeconds, baseSeconds) * 1000 * factor);
+  const jitteredMs = Math.round(Math.max(intervalSeconds, baseSeconds) * 1000 * factor);
+  const ceilingMs = Math.max(policy.backoffMaxSeconds, intervalSeconds) * 1000;
+  return Math.min(ceilingMs, Math.max(MIN_SYNC_DELAY_MS, jitteredMs));
 }
