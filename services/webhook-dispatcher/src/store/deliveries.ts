@@ -28,44 +28,58 @@ export async function lockDestinationsWithDueWork(
   // Locking the destination row (SKIP LOCKED) makes one replica at a time claim for a destination,
   // so in-flight limits, rate limits and lanes hold across replicas. NO KEY UPDATE does not block
   // the consumer's foreign-key checks when it inserts deliveries.
-  const result = await client.query<{
+  const locked = await client.query<{
     id: string;
     ordered: boolean;
     max_in_flight: number;
     rate_limit_per_second: number | null;
+  }>(
+    `SELECT d.id, d.ordered, d.max_in_flight, d.rate_limit_per_second
+       FROM destinations d
+      WHERE d.enabled AND d.type <> 'batch'
+        AND EXISTS (SELECT 1 FROM deliveries w
+                     WHERE w.destination_id = d.id AND w.status = 'pending' AND w.next_attempt_at <= now())
+      ORDER BY random()
+        FOR NO KEY UPDATE OF d SKIP LOCKED`,
+  );
+  if (locked.rows.length === 0) return [];
+  // Leases and the token bucket are read in a second statement, whose snapshot is taken after the
+  // locks are held: the first statement's snapshot predates them and can miss what another replica
+  // leased and committed while we waited for its lock, letting both exceed the limits together.
+  const loads = await client.query<{
+    id: string;
     is_probing: boolean;
     is_breaker_open: boolean;
     leased: number;
     rate_tokens: number | null;
     rate_elapsed_s: number | null;
   }>(
-    `SELECT d.id, d.ordered, d.max_in_flight, d.rate_limit_per_second,
-            COALESCE(h.consecutive_failures >= $1, false) AS is_probing,
+    `SELECT d.id,
+            COALESCE(h.consecutive_failures >= $2, false) AS is_probing,
             COALESCE(h.breaker_open_until > now(), false) AS is_breaker_open,
             (SELECT count(*) FROM deliveries l
               WHERE l.destination_id = d.id AND l.status = 'pending'
                 AND l.lease_owner IS NOT NULL AND l.next_attempt_at > now())::int AS leased,
             h.rate_tokens, extract(epoch FROM now() - h.rate_updated_at)::float8 AS rate_elapsed_s
-       FROM destinations d
-       LEFT JOIN destination_health h ON h.destination_id = d.id
-      WHERE d.enabled AND d.type <> 'batch'
-        AND EXISTS (SELECT 1 FROM deliveries w
-                     WHERE w.destination_id = d.id AND w.status = 'pending' AND w.next_attempt_at <= now())
-      ORDER BY random()
-        FOR NO KEY UPDATE OF d SKIP LOCKED`,
-    [breakerThreshold],
+       FROM unnest($1::text[]) AS d(id)
+       LEFT JOIN destination_health h ON h.destination_id = d.id`,
+    [locked.rows.map((row) => row.id), breakerThreshold],
   );
-  return result.rows.map((row) => ({
-    destinationId: row.id,
-    ordered: row.ordered,
-    maxInFlight: row.max_in_flight,
-    leased: row.leased,
-    isProbing: row.is_probing,
-    isBreakerOpen: row.is_breaker_open,
-    ratePerSecond: row.rate_limit_per_second,
-    rateTokens: row.rate_tokens,
-    rateElapsedSeconds: row.rate_elapsed_s,
-  }));
+  const loadOf = new Map(loads.rows.map((row) => [row.id, row]));
+  return locked.rows.map((row) => {
+    const load = loadOf.get(row.id);
+    return {
+      destinationId: row.id,
+      ordered: row.ordered,
+      maxInFlight: row.max_in_flight,
+      leased: load?.leased ?? 0,
+      isProbing: load?.is_probing ?? false,
+      isBreakerOpen: load?.is_breaker_open ?? false,
+      ratePerSecond: row.rate_limit_per_second,
+      rateTokens: load?.rate_tokens ?? null,
+      rateElapsedSeconds: load?.rate_elapsed_s ?? null,
+    };
+  });
 }
 
 /** Ids of up to `limit` due deliveries of one unordered destination, oldest due first. */
