@@ -3,6 +3,7 @@ import { AppError, newId } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { hashApiKey, type Principal } from "./auth/api-key-auth.ts";
 import { hasScope, isValidScopePattern } from "./auth/scopes.ts";
+import { parseOptionalDateTime } from "./http/date-time-input.ts";
 import { insertApiKey, type ApiKeyRow } from "./store/api-keys.ts";
 
 export type ApiKeyInput = { name: string; scopes: string[]; expiresAt?: string };
@@ -24,7 +25,7 @@ export async function createApiKey(
       throw new AppError("error.hub.forbidden", `this API key cannot grant the scope ${scope}`, 403);
     }
   });
-  const expiresAt = input.expiresAt === undefined ? null : new Date(input.expiresAt);
+  const expiresAt = parseOptionalDateTime(input.expiresAt, "body/expiresAt") ?? null;
   if (expiresAt && expiresAt.getTime() <= Date.now()) {
     throw new AppError("error.hub.validation", "body/expiresAt must be in the future", 400);
   }

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Pool } from "pg";
 import { Type } from "typebox";
 import { explainWait, WAIT_REASONS } from "../delivery-wait.ts";
+import { parseOptionalDateTime } from "../http/date-time-input.ts";
 import { resendDelivery } from "../requeue-deliveries.ts";
 import {
   findDelivery,
@@ -94,7 +95,11 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (ap
       const rows = await listDeliveries(
         db,
         { limit, before: cursor },
-        { ...filter, since: since ? new Date(since) : undefined, until: until ? new Date(until) : undefined },
+        {
+          ...filter,
+          since: parseOptionalDateTime(since, "querystring/since"),
+          until: parseOptionalDateTime(until, "querystring/until"),
+        },
       );
       const last = rows.at(-1);
       return { result: rows.map(toDelivery), nextCursor: rows.length === limit && last ? last.id : null };

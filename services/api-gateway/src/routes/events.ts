@@ -2,6 +2,7 @@ import { AppError, isValidTriggerPattern } from "@event-hub/shared";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Pool } from "pg";
 import { Type } from "typebox";
+import { parseOptionalDateTime } from "../http/date-time-input.ts";
 import { redeliverEvent } from "../requeue-deliveries.ts";
 import { listDeliveriesOfEvent } from "../store/deliveries.ts";
 import { findEvent, listEvents, type EventRow } from "../store/events.ts";
@@ -63,8 +64,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, 
         {
           ...filter,
           triggerRegex: trigger === undefined ? undefined : triggerPatternRegex(trigger),
-          since: since ? new Date(since) : undefined,
-          until: until ? new Date(until) : undefined,
+          since: parseOptionalDateTime(since, "querystring/since"),
+          until: parseOptionalDateTime(until, "querystring/until"),
         },
       );
       const last = rows.at(-1);

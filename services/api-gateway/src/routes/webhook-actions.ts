@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Pool } from "pg";
 import { Type } from "typebox";
 import { createDestinations } from "../create-webhook.ts";
+import { parseDateTime, parseOptionalDateTime } from "../http/date-time-input.ts";
 import { destinationsFromWebhooksConfig } from "../import-webhooks-config.ts";
 import { recoverFailedDeliveries } from "../requeue-deliveries.ts";
 import { sendTestEvent } from "../send-test-event.ts";
@@ -200,8 +201,8 @@ export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, 
     async (request, reply) => {
       const { since, until, limit } = request.body;
       const result = await recoverFailedDeliveries(deps.db, request.params.id, {
-        since: new Date(since),
-        until: until ? new Date(until) : new Date(),
+        since: parseDateTime(since, "body/since"),
+        until: parseOptionalDateTime(until, "body/until") ?? new Date(),
         limit: limit ?? 1000,
       });
       return reply.code(202).send({ result });

@@ -44,14 +44,38 @@ describe("write routes under random input", () => {
     },
     { requiredKeys: [] },
   );
-  const anyJson = fc.oneof(fc.jsonValue(), webhookBody);
+  // `date-time` values, including leap seconds (valid to the schema, not representable as a Date).
+  const dateTimes = fc.oneof(
+    fc
+      .date({
+        min: new Date("0001-01-01T00:00:00Z"),
+        max: new Date("9999-12-31T23:59:59Z"),
+        noInvalidDate: true,
+      })
+      .map((date) => date.toISOString()),
+    fc.constantFrom(
+      "2016-12-31T23:59:60Z",
+      "2999-12-31T23:59:60Z",
+      "2016-12-31T22:59:60.5-01:00",
+      "2025-13-01T00:00:00Z",
+    ),
+  );
+  const keyBody = fc.record(
+    {
+      name: fc.string({ maxLength: 5 }),
+      scopes: fc.array(fc.constantFrom("events:read", "**", "bad scope", "core:**"), { maxLength: 2 }),
+      expiresAt: dateTimes,
+    },
+    { requiredKeys: [] },
+  );
+  const anyJson = fc.oneof(fc.jsonValue(), webhookBody, keyBody);
   const headers = fc.dictionary(
     fc.constantFrom("x-correlation-id", "idempotency-key", "content-type", "x-extra"),
     fc.string({ maxLength: 20 }).filter((value) => !/[\r\n]/.test(value) && /^[\x20-\x7e]*$/.test(value)),
   );
   const query = fc.dictionary(
-    fc.constantFrom("limit", "cursor", "type", "enabled", "x"),
-    fc.string({ maxLength: 8 }),
+    fc.constantFrom("limit", "cursor", "type", "enabled", "x", "since", "until"),
+    fc.oneof(fc.string({ maxLength: 8 }), dateTimes),
   );
 
   it("POST /v1/webhooks, /v1/webhooks/import, /v1/connectors, /v1/keys, /v1/subscriptions answer 2xx or 4xx", async () => {
@@ -106,6 +130,16 @@ describe("write routes under random input", () => {
         expect(response.statusCode, response.body).toBeLessThan(500);
         const { rows } = await harness.db.query("SELECT type, config FROM destinations WHERE id = $1", [id]);
         expect(parseDestinationConfig(rows[0].type, rows[0].config).ok).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("GET /v1/deliveries and /v1/events take any since/until without a 500", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom("/v1/deliveries", "/v1/events"), query, async (url, params) => {
+        const response = await harness.call({ url: `${url}?${new URLSearchParams(params).toString()}` });
+        expect(response.statusCode, response.body).toBeLessThan(500);
       }),
       { numRuns: 100 },
     );
