@@ -39,7 +39,17 @@ export const ConnectorInput = Type.Object(
     automations: Type.Optional(Type.Partial(Automations)),
     brokerSubscription: Type.Optional(BrokerSubscription),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        id: "acme",
+        name: "ACME Connector",
+        baseUrl: "http://connector-a:8080",
+        apiKey: "the-connectors-key",
+      },
+    ],
+  },
 );
 
 export const ConnectorPatch = Type.Object(
@@ -57,7 +67,7 @@ export const ConnectorPatch = Type.Object(
     automations: Type.Optional(Type.Partial(Automations)),
     brokerSubscription: Type.Optional(Type.Union([BrokerSubscription, Type.Null()])),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, examples: [{ syncIntervalSeconds: 30 }] },
 );
 
 const Timestamp = Type.Union([Type.String({ format: "date-time" }), Type.Null()]);

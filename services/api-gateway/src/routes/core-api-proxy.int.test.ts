@@ -104,6 +104,25 @@ describe("/v1/connectors/{id}/api/* (Core API proxy)", () => {
     expect(JSON.stringify(seen?.headers)).not.toContain(key);
   });
 
+  it.each(["PUT", "PATCH", "DELETE"] as const)(
+    "forwards %s with its body and answers the upstream's",
+    async (method) => {
+      const key = await harness.keyWith("core:attributes");
+      const body = method === "DELETE" ? "" : JSON.stringify({ method });
+      const response = await harness.call({
+        method,
+        url: `/v1/connectors/${echoId}/api/v2/Attributes/ATT1`,
+        key,
+        headers: body ? { "content-type": "application/json" } : {},
+        ...(body ? { payload: body } : {}),
+      });
+      expect(response.statusCode, response.body).toBe(201);
+      expect(response.json()).toEqual({ result: { ok: true } });
+      expect(upstream.seen.at(-1)).toMatchObject({ method, url: "/api/v2/Attributes/ATT1", body });
+      expect(upstream.seen.at(-1)?.headers["x-api-key"]).toBe("echo-connector-key-000000000000");
+    },
+  );
+
   it("needs the Connector's scope for the path", async () => {
     const key = await harness.keyWith("core:messages");
     expect((await harness.call({ url: `/v1/connectors/${echoId}/api/v2/Messages`, key })).statusCode).toBe(

@@ -21,7 +21,10 @@ const ApiKeyInput = Type.Object(
     }),
     expiresAt: Type.Optional(Type.String({ format: "date-time" })),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ name: "billing back end", scopes: ["webhooks:*", "deliveries:read"] }],
+  },
 );
 
 const ApiKey = Type.Object({

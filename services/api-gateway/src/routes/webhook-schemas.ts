@@ -125,7 +125,7 @@ export const DestinationInput = Type.Object(
 
 export const DestinationPatch = Type.Object(
   { type: Type.Optional(DestinationType), triggers: Type.Optional(Triggers), ...destinationProperties },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, examples: [{ description: "billing", timeoutMs: 5000 }] },
 );
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
