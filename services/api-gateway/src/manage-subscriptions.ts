@@ -24,6 +24,7 @@ export type SubscriptionInput = {
 type Deps = { db: Pool; pubsub: PubSub; topicName: string };
 
 // gRPC status codes the Pub/Sub client reports.
+const INVALID_ARGUMENT = 3;
 const NOT_FOUND = 5;
 const ALREADY_EXISTS = 6;
 const grpcCode = (error: unknown) => (error as { code?: unknown } | null)?.code;
@@ -53,7 +54,11 @@ export async function createSubscription(
     deadLetter: input.deadLetter ?? null,
     pushEndpoint: input.pushEndpoint ?? null,
   };
-  if (settings.deadLetter) await ensureTopic(deps.pubsub, settings.deadLetter.topic);
+  if (settings.deadLetter) {
+    await ensureTopic(deps.pubsub, settings.deadLetter.topic).catch((error: unknown) => {
+      throw provisioningError(error, "body/deadLetter/topic");
+    });
+  }
   try {
     await deps.pubsub
       .topic(deps.topicName)
@@ -66,7 +71,7 @@ export async function createSubscription(
         409,
       );
     }
-    throw error;
+    throw provisioningError(error, "body");
   }
   try {
     const row = await insertSubscription(deps.db, {
@@ -99,10 +104,23 @@ export async function deleteSubscription(deps: Deps, id: string): Promise<void> 
   await deleteSubscriptionRow(deps.db, id);
 }
 
+/**
+ * Pub/Sub refused what it was asked (INVALID_ARGUMENT: the caller's 400, naming the input and
+ * Pub/Sub's reason) or failed otherwise (502, the documented answer, not a 500).
+ */
+function provisioningError(error: unknown, field: string): AppError {
+  if (grpcCode(error) !== INVALID_ARGUMENT) return pubsubUnavailable(error);
+  return new AppError("error.hub.validation", `${field}: Pub/Sub refused it: ${errorText(error)}`, 400, {
+    cause: error,
+  });
+}
+
+const errorText = (error: unknown) => String((error as Error | null)?.message ?? error);
+
 /** Pub/Sub refused or did not answer: the caller sees 502 with the reason kept for the log. */
 function pubsubUnavailable(error: unknown): AppError {
   return new AppError("error.hub.pubsubUnavailable", "Pub/Sub did not complete the request", 502, {
-    details: String((error as Error)?.message ?? error),
+    details: errorText(error),
     cause: error,
   });
 }

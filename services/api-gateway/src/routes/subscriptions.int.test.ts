@@ -64,6 +64,20 @@ describe("/v1/subscriptions", () => {
     expect((await harness.call({ url: `/v1/subscriptions/${result.id}` })).statusCode).toBe(404);
   });
 
+  it("gives Pub/Sub the push endpoint (the emulator keeps the pushConfig)", async () => {
+    const name = uniqueName("pushed");
+    const pushEndpoint = "https://backend.example.com/pubsub/push";
+    const response = await harness.call({
+      method: "POST",
+      url: "/v1/subscriptions",
+      payload: { name, triggers: ["transport.**"], pushEndpoint },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    expect(response.json().result.pushEndpoint).toBe(pushEndpoint);
+    const [metadata] = await harness.pubsub.subscription(name).getMetadata();
+    expect(metadata.pushConfig?.pushEndpoint).toBe(pushEndpoint);
+  });
+
   it.each([
     [{ triggers: ["a"] }, "name"],
     [{ name: "goog-x", triggers: ["a"] }, "name"],
