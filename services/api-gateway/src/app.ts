@@ -16,6 +16,7 @@ import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { registerApiKeyAuth } from "./auth/api-key-auth.ts";
+import { registerDocumentedHeaders } from "./http/documented-headers.ts";
 import { registerIdempotency } from "./http/idempotency.ts";
 import { registerOptionalBody } from "./http/optional-body.ts";
 import { registerRateLimit } from "./http/rate-limit.ts";
@@ -106,6 +107,7 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
     inProgressSeconds: deps.idempotencyInProgressSeconds,
   });
   registerOptionalBody(app);
+  registerDocumentedHeaders(app);
 
   await app.register(keyRoutes, { db: deps.db });
   await app.register(connectorRoutes, deps);

@@ -41,6 +41,34 @@ describe("OpenAPI document and the route contract", () => {
     expect((await harness.app.inject({ url: "/docs" })).statusCode).toBeLessThan(400);
   });
 
+  it("documents x-correlation-id (request and response), Idempotency-Key and Retry-After", async () => {
+    const document = (await harness.app.inject({ url: "/docs/json" })).json();
+    type Operation = {
+      parameters?: { in: string; name: string }[];
+      responses: Record<string, { headers?: Record<string, unknown> }>;
+    };
+    const headerNames = (operation: Operation) =>
+      (operation.parameters ?? []).filter((p) => p.in === "header").map((p) => p.name);
+    for (const route of v1Routes) {
+      const path = route.url.replace(/:([A-Za-z]+)/g, "{$1}").replace(/\*$/, "{*}");
+      const operation: Operation = document.paths[path][route.method.toLowerCase()];
+      const name = `${route.method} ${path}`;
+      expect(headerNames(operation), name).toContain("x-correlation-id");
+      for (const [status, response] of Object.entries(operation.responses)) {
+        expect(Object.keys(response.headers ?? {}), `${name} ${status}`).toContain("x-correlation-id");
+      }
+      expect(Object.keys(operation.responses["429"]?.headers ?? {}), name).toContain("retry-after");
+    }
+    const idempotent = harness.app.registeredRoutes.filter((route) => route.config?.idempotent);
+    expect(idempotent.length).toBeGreaterThan(3);
+    for (const route of idempotent) {
+      expect(
+        headerNames(document.paths[route.url.replace(/:([A-Za-z]+)/g, "{$1}")].post),
+        route.url,
+      ).toContain("idempotency-key");
+    }
+  });
+
   const concrete = (url: string) =>
     url.replace(":id", "whk_01J9ZQ3V4K6X8B2N5M7P9R1T3W").replace(/\*$/, "v2/Messages");
 
