@@ -18,6 +18,7 @@ import type { Registry } from "prom-client";
 import { registerApiKeyAuth } from "./auth/api-key-auth.ts";
 import { registerDocumentedHeaders } from "./http/documented-headers.ts";
 import { registerIdempotency } from "./http/idempotency.ts";
+import { withOpenApi30Examples } from "./http/openapi-examples.ts";
 import { registerOptionalBody } from "./http/optional-body.ts";
 import { registerRateLimit } from "./http/rate-limit.ts";
 import { coreApiProxyRoutes } from "./routes/core-api-proxy.ts";
@@ -90,6 +91,8 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
       },
       security: [{ ApiKey: [] }],
     },
+    transformObject: (document) =>
+      withOpenApi30Examples("openapiObject" in document ? document.openapiObject : document.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
 

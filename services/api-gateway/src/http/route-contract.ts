@@ -1,6 +1,9 @@
 /**
  * What every /v1 route must declare, so the OpenAPI document is complete and auth fails closed:
- * tags and a summary, a success and the error responses its inputs can cause, and a scope.
+ * tags and a summary, a success (with an example when it has a body) and the error responses its
+ * inputs can cause, a scope, and a body schema on every POST, PUT and PATCH (a route without one
+ * would accept any body unchecked) — except a wildcard route such as the Core API proxy, whose
+ * bodies stream through unparsed.
  * Checked over every registered route by `openapi.int.test.ts`.
  */
 export type RouteDeclaration = {
@@ -29,7 +32,15 @@ export function routeContractProblems(route: RouteDeclaration): string[] {
   if (!schema.summary) problems.push(`${name} has no summary`);
   if (route.config?.scope === undefined) problems.push(`${name} declares no scope`);
   const statuses = Object.keys(schema.response ?? {});
-  if (!statuses.some((status) => status.startsWith("2"))) problems.push(`${name} has no success response`);
+  const successes = statuses.filter((status) => status.startsWith("2"));
+  if (successes.length === 0) problems.push(`${name} has no success response`);
+  for (const status of successes) {
+    const response = schema.response?.[status] as ResponseSchema | undefined;
+    if (response?.type !== "null" && !hasExample(response))
+      problems.push(`${name} has no example for ${status}`);
+  }
+  const writes = [route.method].flat().some((method) => ["POST", "PUT", "PATCH"].includes(method));
+  if (writes && !schema.body && !route.url.endsWith("*")) problems.push(`${name} has no body schema`);
   const needed = ["401", "403", "429"];
   if (schema.params || schema.querystring || schema.body) needed.push("400");
   if (schema.params) needed.push("404");
@@ -37,4 +48,10 @@ export function routeContractProblems(route: RouteDeclaration): string[] {
     if (!statuses.includes(status)) problems.push(`${name} does not document ${status}`);
   }
   return problems;
+}
+
+type ResponseSchema = { type?: unknown; examples?: unknown; example?: unknown };
+
+function hasExample(schema: ResponseSchema | undefined): boolean {
+  return (Array.isArray(schema?.examples) && schema.examples.length > 0) || schema?.example !== undefined;
 }

@@ -88,27 +88,77 @@ const SyncStatus = Type.Object(
   { description: "sync-worker's record; all null before its first sync" },
 );
 
-export const Connector = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  baseUrl: Type.String(),
-  apiPrefix: Type.String(),
-  hasApiKey: Type.Boolean(),
-  syncIntervalSeconds: Type.Integer(),
-  enabled: Type.Boolean(),
-  automations: Automations,
-  brokerSubscription: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String({ format: "date-time" }),
-  updatedAt: Type.String({ format: "date-time" }),
+const connectorExample = {
+  id: "acme",
+  name: "ACME Connector",
+  baseUrl: "http://connector-a:8080",
+  apiPrefix: "/api/v2",
+  hasApiKey: true,
+  syncIntervalSeconds: 60,
+  enabled: true,
+  automations: { autoAcceptPendingRelationships: false },
+  brokerSubscription: null,
+  createdAt: "2025-01-01T00:00:00.000Z",
+  updatedAt: "2025-01-01T00:00:00.000Z",
+};
+
+export const Connector = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    baseUrl: Type.String(),
+    apiPrefix: Type.String(),
+    hasApiKey: Type.Boolean(),
+    syncIntervalSeconds: Type.Integer(),
+    enabled: Type.Boolean(),
+    automations: Automations,
+    brokerSubscription: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String({ format: "date-time" }),
+    updatedAt: Type.String({ format: "date-time" }),
+  },
+  { examples: [connectorExample] },
+);
+
+export const ConnectorWithStatus = Type.Intersect([Connector, Type.Object({ sync: SyncStatus })], {
+  examples: [
+    {
+      ...connectorExample,
+      sync: {
+        nextSyncAt: "2025-01-01T00:01:00.000Z",
+        syncRequestedAt: null,
+        lastStartedAt: "2025-01-01T00:00:00.000Z",
+        lastSucceededAt: "2025-01-01T00:00:01.000Z",
+        lastFailedAt: null,
+        lastError: null,
+        consecutiveFailures: 0,
+        lagSeconds: 12.5,
+      },
+    },
+  ],
 });
 
-export const ConnectorWithStatus = Type.Intersect([Connector, Type.Object({ sync: SyncStatus })]);
+const ingestExample = {
+  url: "https://hub.example.com/v1/ingest/acme",
+  authentication: {
+    type: "ApiKey",
+    headerName: "x-api-key",
+    apiKey: "ingk_Zq3V4K6X8B2N5M7P9R1T3WZq3V4K6X8B2N",
+  },
+};
 
-export const IngestCredential = Type.Object({
-  url: Type.String({ examples: ["https://hub.example.com/v1/ingest/acme"] }),
-  authentication: Type.Object({
-    type: Type.Literal("ApiKey"),
-    headerName: Type.String(),
-    apiKey: Type.String({ description: "Shown once. Put it in the Connector's webhooks target." }),
-  }),
-});
+export const IngestCredential = Type.Object(
+  {
+    url: Type.String({ examples: ["https://hub.example.com/v1/ingest/acme"] }),
+    authentication: Type.Object({
+      type: Type.Literal("ApiKey"),
+      headerName: Type.String(),
+      apiKey: Type.String({ description: "Shown once. Put it in the Connector's webhooks target." }),
+    }),
+  },
+  { examples: [ingestExample] },
+);
+
+export const RegisteredConnector = Type.Object(
+  { connector: Connector, ingest: IngestCredential },
+  { examples: [{ connector: connectorExample, ingest: ingestExample }] },
+);

@@ -19,8 +19,9 @@ import {
   ConnectorPatch,
   ConnectorWithStatus,
   IngestCredential,
+  RegisteredConnector,
 } from "./connector-schemas.ts";
-import { errorResponses, NoContent, resultOf } from "./envelopes.ts";
+import { EmptyBody, errorResponses, NoContent, resultOf } from "./envelopes.ts";
 import { pageOf, pageQuery, toPage } from "./pagination.ts";
 
 type Deps = { db: Pool; secrets: SecretBox; ingestBaseUrl: string };
@@ -37,7 +38,7 @@ export const connectorRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps
         summary: "Register a Connector; answers the ingest URL and credential for its webhooks module once",
         body: ConnectorInput,
         response: {
-          201: resultOf(Type.Object({ connector: Connector, ingest: IngestCredential })),
+          201: resultOf(RegisteredConnector),
           ...errorResponses(400, 409, 422),
         },
       },
@@ -121,13 +122,19 @@ export const connectorRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps
   app.post(
     "/v1/connectors/:id/sync",
     {
-      config: { scope: "connectors:write" },
+      config: { scope: "connectors:write", optionalBody: true },
       schema: {
         tags,
         summary: "Sync now: sync-worker syncs the Connector with the Backbone as soon as it can",
         params,
+        body: EmptyBody,
         response: {
-          202: resultOf(Type.Object({ connectorId: Type.String(), syncRequestedAt: Type.String() })),
+          202: resultOf(
+            Type.Object(
+              { connectorId: Type.String(), syncRequestedAt: Type.String({ format: "date-time" }) },
+              { examples: [{ connectorId: "acme", syncRequestedAt: "2025-01-01T00:00:00.000Z" }] },
+            ),
+          ),
           ...errorResponses(400, 404),
         },
       },
@@ -143,11 +150,12 @@ export const connectorRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps
   app.post(
     "/v1/connectors/:id/ingest-credential",
     {
-      config: { scope: "connectors:write" },
+      config: { scope: "connectors:write", optionalBody: true },
       schema: {
         tags,
         summary: "Issue a new ingest credential (the old one stops working)",
         params,
+        body: EmptyBody,
         response: { 201: resultOf(IngestCredential), ...errorResponses(400, 404) },
       },
     },

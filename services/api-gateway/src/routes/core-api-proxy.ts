@@ -35,7 +35,10 @@ export async function coreApiProxyRoutes(app: FastifyInstance, deps: ProxyDeps):
         "The Connector's answers, including its error envelopes, pass through unchanged.",
       params: Type.Object({ id: ConnectorId, "*": Type.String({ examples: ["v2/Messages"] }) }),
       response: {
-        200: Type.Unknown({ description: "The Connector's answer (any status), streamed" }),
+        200: Type.Unknown({
+          description: "The Connector's answer (any status), streamed",
+          examples: [{ result: [{ id: "MSGxxxxxxxxxxxxxxxxx", content: {} }] }],
+        }),
         ...errorResponses(400, 404, 502, 504),
       },
     },

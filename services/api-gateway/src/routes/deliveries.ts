@@ -13,7 +13,7 @@ import {
   type AttemptRow,
   type DeliveryRow,
 } from "../store/deliveries.ts";
-import { errorResponses, resultOf } from "./envelopes.ts";
+import { EmptyBody, errorResponses, resultOf } from "./envelopes.ts";
 import { pageOf, pageQuery } from "./pagination.ts";
 
 const tags = ["deliveries"];
@@ -30,18 +30,34 @@ const DeliveryStatus = Type.Union([
   Type.Literal("parked"),
 ]);
 
-export const Delivery = Type.Object({
-  id: Type.String(),
-  eventId: Type.String(),
-  destinationId: Type.String(),
-  connectorId: Type.String(),
-  status: Type.String(),
-  attemptCount: Type.Integer(),
-  nextAttemptAt: Time,
-  lastError: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Time,
-  finishedAt: NullableTime,
-});
+export const deliveryExample = {
+  id: "dlv_01J9ZQ3V4K6X8B2N5M7P9R1T3W",
+  eventId: "evt_01J9ZQ3V4K6X8B2N5M7P9R1T3W",
+  destinationId: "whk_01J9ZQ3V4K6X8B2N5M7P9R1T3W",
+  connectorId: "acme",
+  status: "failed",
+  attemptCount: 1,
+  nextAttemptAt: "2025-01-01T00:00:00.000Z",
+  lastError: "HTTP 500",
+  createdAt: "2025-01-01T00:00:00.000Z",
+  finishedAt: "2025-01-01T00:00:00.120Z",
+};
+
+export const Delivery = Type.Object(
+  {
+    id: Type.String(),
+    eventId: Type.String(),
+    destinationId: Type.String(),
+    connectorId: Type.String(),
+    status: Type.String(),
+    attemptCount: Type.Integer(),
+    nextAttemptAt: Time,
+    lastError: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Time,
+    finishedAt: NullableTime,
+  },
+  { examples: [deliveryExample] },
+);
 
 const Waiting = Type.Union(
   [
@@ -57,6 +73,19 @@ const Waiting = Type.Union(
       "Why a pending delivery has not gone yet (rate limits, breakers and in-flight limits hold deliveries back without an attempt); null once it is finished.",
   },
 );
+
+const attemptExample = {
+  id: "att_01J9ZQ3V4K6X8B2N5M7P9R1T3W",
+  attemptNumber: 1,
+  startedAt: "2025-01-01T00:00:00.000Z",
+  durationMs: 120,
+  outcome: "failed",
+  statusCode: 500,
+  responseHeaders: { "content-type": "text/plain" },
+  responseBody: "internal error",
+  error: null,
+  nextAttemptAt: null,
+};
 
 const Attempt = Type.Object({
   id: Type.String(),
@@ -116,7 +145,9 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (ap
         params: Type.Object({ id: DeliveryId }),
         response: {
           200: resultOf(
-            Type.Intersect([Delivery, Type.Object({ waiting: Waiting, attempts: Type.Array(Attempt) })]),
+            Type.Intersect([Delivery, Type.Object({ waiting: Waiting, attempts: Type.Array(Attempt) })], {
+              examples: [{ ...deliveryExample, waiting: null, attempts: [attemptExample] }],
+            }),
           ),
           ...errorResponses(400, 404),
         },
@@ -137,11 +168,12 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (ap
   app.post(
     "/v1/deliveries/:id/resend",
     {
-      config: { scope: "deliveries:write" },
+      config: { scope: "deliveries:write", optionalBody: true },
       schema: {
         tags,
         summary: "Deliver again now, with the whole retry schedule (not while it is pending)",
         params: Type.Object({ id: DeliveryId }),
+        body: EmptyBody,
         response: { 202: resultOf(Delivery), ...errorResponses(400, 404, 409) },
       },
     },

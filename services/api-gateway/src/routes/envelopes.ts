@@ -1,8 +1,17 @@
 import { Type, type TSchema } from "typebox";
 
-/** The Connector's success envelope: `{ "result": ... }`. */
+/** The Connector's success envelope: `{ "result": ... }`, with the example of what it holds. */
 export function resultOf<T extends TSchema>(schema: T) {
-  return Type.Object({ result: schema });
+  const example = exampleOf(schema);
+  return Type.Object({ result: schema }, example === undefined ? {} : { examples: [{ result: example }] });
+}
+
+/** A schema's first example; an array's is a list of its item's. */
+export function exampleOf(schema: TSchema): unknown {
+  const { examples, items } = schema as { examples?: unknown[]; items?: TSchema };
+  if (examples?.[0] !== undefined) return examples[0];
+  const item = items && exampleOf(items);
+  return item === undefined ? undefined : [item];
 }
 
 /** The Connector's error envelope, used for every error status. */
@@ -51,6 +60,12 @@ export function errorResponses(...statuses: ErrorStatus[]) {
     all.map((status) => [status, { ...ErrorResponse, description: ERROR_DESCRIPTIONS[status] }]),
   ) as unknown as Record<ErrorStatus, typeof ErrorResponse>;
 }
+
+/** The body of an action without inputs: none, or `{}` (its route sets `optionalBody`). */
+export const EmptyBody = Type.Object(
+  {},
+  { additionalProperties: false, description: "No fields; the body may be omitted", examples: [{}] },
+);
 
 /** Empty 204 response. */
 export const NoContent = Type.Null({ description: "No content" });

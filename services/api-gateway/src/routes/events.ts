@@ -7,7 +7,7 @@ import { redeliverEvent } from "../requeue-deliveries.ts";
 import { listDeliveriesOfEvent } from "../store/deliveries.ts";
 import { findEvent, listEvents, type EventRow } from "../store/events.ts";
 import { triggerPatternRegex } from "../trigger-pattern-sql.ts";
-import { Delivery, toDelivery } from "./deliveries.ts";
+import { Delivery, deliveryExample, toDelivery } from "./deliveries.ts";
 import { errorResponses, resultOf } from "./envelopes.ts";
 import { pageOf, pageQuery } from "./pagination.ts";
 import { WebhookId } from "./webhook-schemas.ts";
@@ -15,15 +15,28 @@ import { WebhookId } from "./webhook-schemas.ts";
 const tags = ["events"];
 const EventId = Type.String({ pattern: "^evt_[0-9A-Z]{26}$", examples: ["evt_01J9ZQ3V4K6X8B2N5M7P9R1T3W"] });
 
-const Event = Type.Object({
-  id: Type.String(),
-  connectorId: Type.String(),
-  trigger: Type.String(),
-  data: Type.Unknown({ description: "The event data exactly as the Connector sent it" }),
-  correlationId: Type.Union([Type.String(), Type.Null()]),
-  occurredAt: Type.String({ format: "date-time" }),
-  storedAt: Type.String({ format: "date-time" }),
-});
+const eventExample = {
+  id: "evt_01J9ZQ3V4K6X8B2N5M7P9R1T3W",
+  connectorId: "acme",
+  trigger: "transport.messageReceived",
+  data: { id: "MSGxxxxxxxxxxxxxxxxx", createdBy: "did:e:localhost:dids:0123456789abcdef012345" },
+  correlationId: "3f2b7c1e-6d4a-4a8e-9a51-0c2f7d9e1b44",
+  occurredAt: "2025-01-01T00:00:00.000Z",
+  storedAt: "2025-01-01T00:00:00.050Z",
+};
+
+const Event = Type.Object(
+  {
+    id: Type.String(),
+    connectorId: Type.String(),
+    trigger: Type.String(),
+    data: Type.Unknown({ description: "The event data exactly as the Connector sent it" }),
+    correlationId: Type.Union([Type.String(), Type.Null()]),
+    occurredAt: Type.String({ format: "date-time" }),
+    storedAt: Type.String({ format: "date-time" }),
+  },
+  { examples: [eventExample] },
+);
 
 export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, { db }) => {
   app.get(
@@ -82,7 +95,11 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, 
         summary: "Read an event with its deliveries",
         params: Type.Object({ id: EventId }),
         response: {
-          200: resultOf(Type.Intersect([Event, Type.Object({ deliveries: Type.Array(Delivery) })])),
+          200: resultOf(
+            Type.Intersect([Event, Type.Object({ deliveries: Type.Array(Delivery) })], {
+              examples: [{ ...eventExample, deliveries: [deliveryExample] }],
+            }),
+          ),
           ...errorResponses(400, 404),
         },
       },
@@ -108,7 +125,12 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, 
           { additionalProperties: false },
         ),
         response: {
-          202: resultOf(Type.Object({ deliveryIds: Type.Array(Type.String()) })),
+          202: resultOf(
+            Type.Object(
+              { deliveryIds: Type.Array(Type.String()) },
+              { examples: [{ deliveryIds: ["dlv_01J9ZQ3V4K6X8B2N5M7P9R1T3W"] }] },
+            ),
+          ),
           ...errorResponses(400, 404),
         },
       },

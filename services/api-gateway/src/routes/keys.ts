@@ -27,19 +27,31 @@ const ApiKeyInput = Type.Object(
   },
 );
 
-const ApiKey = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  scopes: Type.Array(Type.String()),
-  createdAt: Type.String({ format: "date-time" }),
-  expiresAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
-  revokedAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
-});
+const apiKeyExample = {
+  id: "key_01J9ZQ3V4K6X8B2N5M7P9R1T3W",
+  name: "billing back end",
+  scopes: ["webhooks:*", "deliveries:read"],
+  createdAt: "2025-01-01T00:00:00.000Z",
+  expiresAt: null,
+  revokedAt: null,
+};
 
-const CreatedApiKey = Type.Intersect([
-  ApiKey,
-  Type.Object({ key: Type.String({ description: "The API key itself, shown only now." }) }),
-]);
+const ApiKey = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    scopes: Type.Array(Type.String()),
+    createdAt: Type.String({ format: "date-time" }),
+    expiresAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+    revokedAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+  },
+  { examples: [apiKeyExample] },
+);
+
+const CreatedApiKey = Type.Intersect(
+  [ApiKey, Type.Object({ key: Type.String({ description: "The API key itself, shown only now." }) })],
+  { examples: [{ ...apiKeyExample, key: "hubk_Zq3V4K6X8B2N5M7P9R1T3WZq3V4K6X8B2N5M7P9R1T3W" }] },
+);
 
 const tags = ["keys"];
 

@@ -27,7 +27,8 @@ export async function monitoringProxyRoutes(app: FastifyInstance, deps: ProxyDep
     reply.code(proxied.status as 200).headers(proxied.headers);
     return reply.send(proxied.body ?? "");
   };
-  const passedThrough = Type.Unknown({ description: "The Connector's answer (any status), unchanged" });
+  const passedThrough = (example: unknown) =>
+    Type.Unknown({ description: "The Connector's answer (any status), unchanged", examples: [example] });
 
   app.get(
     "/v1/connectors/:id/health",
@@ -37,7 +38,10 @@ export async function monitoringProxyRoutes(app: FastifyInstance, deps: ProxyDep
         tags: ["core api"],
         summary: "The Connector's `/health` (500 with the same body when it is unhealthy)",
         params: Type.Object({ id: ConnectorId }),
-        response: { 200: passedThrough, ...errorResponses(400, 404, 502, 504) },
+        response: {
+          200: passedThrough({ isHealthy: true, services: { database: "healthy" } }),
+          ...errorResponses(400, 404, 502, 504),
+        },
       },
     },
     (request, reply) => answer(request, reply, "health"),
@@ -59,7 +63,10 @@ export async function monitoringProxyRoutes(app: FastifyInstance, deps: ProxyDep
           id: ConnectorId,
           name: Type.Union(MONITORING.map((name) => Type.Literal(name))),
         }),
-        response: { 200: passedThrough, ...errorResponses(400, 404, 502, 504) },
+        response: {
+          200: passedThrough({ version: "6.0.0", build: "1", date: "2025-01-01", commit: "abc123" }),
+          ...errorResponses(400, 404, 502, 504),
+        },
       },
     },
     (request, reply) => answer(request, reply, `Monitoring/${(request.params as MonitoringParams).name}`),

@@ -1,4 +1,6 @@
 import SwaggerParser from "@apidevtools/swagger-parser";
+import type { TSchema } from "typebox";
+import { Value } from "typebox/value";
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestHarness } from "../../test/build-test-app.ts";
@@ -67,6 +69,25 @@ describe("OpenAPI document and the route contract", () => {
         route.url,
       ).toContain("idempotency-key");
     }
+  });
+
+  it("every success example matches its own response schema", () => {
+    let checked = 0;
+    for (const route of harness.app.registeredRoutes.filter((candidate) =>
+      candidate.url.startsWith("/v1/"),
+    )) {
+      const responses = (route.schema?.response ?? {}) as Record<string, TSchema & { examples?: unknown[] }>;
+      for (const [status, schema] of Object.entries(responses)) {
+        for (const example of status.startsWith("2") ? (schema.examples ?? []) : []) {
+          const errors = [...Value.Errors(schema, example)].map(
+            (error) => `${error.instancePath} ${error.message}`,
+          );
+          expect(errors, `${route.url} ${status}`).toEqual([]);
+          checked += 1;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
   });
 
   const concrete = (url: string) =>

@@ -1,4 +1,5 @@
 import { Type, type TProperties, type TSchema } from "typebox";
+import { exampleOf } from "./envelopes.ts";
 
 /**
  * Cursor pagination for every list: `limit` (1–200, default 50) and `cursor` (the previous page's
@@ -23,12 +24,16 @@ export function pageQuery<T extends TProperties, C extends TSchema = typeof Curs
 }
 
 export function pageOf<T extends TSchema>(item: T) {
-  return Type.Object({
-    result: Type.Array(item),
-    nextCursor: Type.Union([Type.String(), Type.Null()], {
-      description: "Pass as `cursor` for the next page; null on the last page",
-    }),
-  });
+  const example = exampleOf(item);
+  return Type.Object(
+    {
+      result: Type.Array(item),
+      nextCursor: Type.Union([Type.String(), Type.Null()], {
+        description: "Pass as `cursor` for the next page; null on the last page",
+      }),
+    },
+    example === undefined ? {} : { examples: [{ result: [example], nextCursor: null }] },
+  );
 }
 
 /** The page answer: a next cursor only when the page is full. */

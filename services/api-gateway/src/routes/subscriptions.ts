@@ -49,22 +49,39 @@ const SubscriptionInput = Type.Object(
   },
 );
 
-const Subscription = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  triggers: Type.Array(Type.String()),
-  connectorIds: Type.Union([Type.Array(Type.String()), Type.Null()]),
-  filter: Type.String({ description: "The filter Pub/Sub applies; empty: none" }),
-  ackDeadlineSeconds: Type.Integer(),
-  retentionSeconds: Type.Integer(),
-  ordered: Type.Boolean(),
-  deadLetter: Type.Union([
-    Type.Object({ topic: Type.String(), maxDeliveryAttempts: Type.Integer() }),
-    Type.Null(),
-  ]),
-  pushEndpoint: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String({ format: "date-time" }),
-});
+const subscriptionExample = {
+  id: "sub_01J9ZQ3V4K6X8B2N5M7P9R1T3W",
+  name: "billing-events",
+  triggers: ["transport.messageReceived"],
+  connectorIds: ["acme"],
+  filter: '(attributes.namespace = "transport.messageReceived") AND (attributes.connectorId = "acme")',
+  ackDeadlineSeconds: 60,
+  retentionSeconds: 604800,
+  ordered: false,
+  deadLetter: null,
+  pushEndpoint: null,
+  createdAt: "2025-01-01T00:00:00.000Z",
+};
+
+const Subscription = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    triggers: Type.Array(Type.String()),
+    connectorIds: Type.Union([Type.Array(Type.String()), Type.Null()]),
+    filter: Type.String({ description: "The filter Pub/Sub applies; empty: none" }),
+    ackDeadlineSeconds: Type.Integer(),
+    retentionSeconds: Type.Integer(),
+    ordered: Type.Boolean(),
+    deadLetter: Type.Union([
+      Type.Object({ topic: Type.String(), maxDeliveryAttempts: Type.Integer() }),
+      Type.Null(),
+    ]),
+    pushEndpoint: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String({ format: "date-time" }),
+  },
+  { examples: [subscriptionExample] },
+);
 
 export const subscriptionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps) => {
   app.post(
@@ -77,15 +94,18 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, d
         body: SubscriptionInput,
         response: {
           201: resultOf(
-            Type.Intersect([
-              Subscription,
-              Type.Object({
-                isExact: Type.Boolean({
-                  description: "false: the filter lets more through than the triggers",
+            Type.Intersect(
+              [
+                Subscription,
+                Type.Object({
+                  isExact: Type.Boolean({
+                    description: "false: the filter lets more through than the triggers",
+                  }),
+                  notes: Type.Array(Type.String()),
                 }),
-                notes: Type.Array(Type.String()),
-              }),
-            ]),
+              ],
+              { examples: [{ ...subscriptionExample, isExact: true, notes: [] }] },
+            ),
           ),
           ...errorResponses(400, 409, 422, 502),
         },

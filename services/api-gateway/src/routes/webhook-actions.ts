@@ -9,7 +9,7 @@ import { recoverFailedDeliveries } from "../requeue-deliveries.ts";
 import { sendTestEvent } from "../send-test-event.ts";
 import { rotateWebhookSecret, setWebhookEnabled } from "../update-webhook.ts";
 import { toDestination } from "./destination-view.ts";
-import { errorResponses, resultOf } from "./envelopes.ts";
+import { EmptyBody, errorResponses, resultOf } from "./envelopes.ts";
 import {
   AuthenticationInput,
   ConnectorIds,
@@ -109,10 +109,20 @@ export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, 
         ),
         response: {
           201: resultOf(
-            Type.Object({
-              secret: Type.String({ description: "Shown only now" }),
-              previousSecretsExpireAt: Type.String({ format: "date-time" }),
-            }),
+            Type.Object(
+              {
+                secret: Type.String({ description: "Shown only now" }),
+                previousSecretsExpireAt: Type.String({ format: "date-time" }),
+              },
+              {
+                examples: [
+                  {
+                    secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                    previousSecretsExpireAt: "2025-01-02T00:00:00.000Z",
+                  },
+                ],
+              },
+            ),
           ),
           ...errorResponses(400, 404),
         },
@@ -130,13 +140,23 @@ export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, 
   app.post(
     "/v1/webhooks/:id/test",
     {
-      config: { scope: "webhooks:write" },
+      config: { scope: "webhooks:write", optionalBody: true },
       schema: {
         tags,
         summary: "Send a synthetic `hub.test` event through the normal delivery path",
         params,
+        body: EmptyBody,
         response: {
-          202: resultOf(Type.Object({ eventId: Type.String(), deliveryId: Type.String() })),
+          202: resultOf(
+            Type.Object(
+              { eventId: Type.String(), deliveryId: Type.String() },
+              {
+                examples: [
+                  { eventId: "evt_01J9ZQ3V4K6X8B2N5M7P9R1T3W", deliveryId: "dlv_01J9ZQ3V4K6X8B2N5M7P9R1T3W" },
+                ],
+              },
+            ),
+          ),
           ...errorResponses(400, 404),
         },
       },
@@ -189,10 +209,13 @@ export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, 
         ),
         response: {
           202: resultOf(
-            Type.Object({
-              requeued: Type.Integer(),
-              limitReached: Type.Boolean({ description: "true: more may be left; call again" }),
-            }),
+            Type.Object(
+              {
+                requeued: Type.Integer(),
+                limitReached: Type.Boolean({ description: "true: more may be left; call again" }),
+              },
+              { examples: [{ requeued: 3, limitReached: false }] },
+            ),
           ),
           ...errorResponses(400, 404),
         },

@@ -131,45 +131,72 @@ export const DestinationPatch = Type.Object(
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
 
-export const Destination = Type.Object({
-  id: Type.String(),
-  type: Type.String(),
-  description: Type.String(),
-  triggers: Type.Array(Type.String()),
-  connectorIds: Nullable(Type.Array(Type.String())),
-  enabled: Type.Boolean(),
-  disabledReason: Nullable(Type.String()),
-  ordered: Type.Boolean(),
-  url: Type.Optional(Type.String()),
-  headers: Type.Optional(Type.Record(Type.String(), Type.String())),
-  format: Type.Optional(Type.String()),
-  skipTlsCheck: Type.Optional(Type.Boolean()),
-  authentication: Type.Optional(
-    Type.Object({
-      type: Type.String(),
-      headerName: Type.Optional(Type.String()),
-      accessTokenUrl: Type.Optional(Type.String()),
-      clientId: Type.Optional(Type.String()),
-      scope: Type.Optional(Type.String()),
-    }),
-  ),
-  amqp: Type.Optional(Type.Object({ exchange: Type.String(), routingKey: Type.String() })),
-  publishIntervalSeconds: Type.Optional(Type.Integer()),
-  retry: Type.Object({
-    scheduleSeconds: Nullable(Type.Array(Type.Integer())),
-    retryClientErrors: Type.Boolean(),
-  }),
-  maxInFlight: Type.Integer(),
-  rateLimitPerSecond: Nullable(Type.Number()),
-  timeoutMs: Type.Integer(),
-  createdAt: Type.String({ format: "date-time" }),
-  updatedAt: Type.String({ format: "date-time" }),
-});
+const destinationExample = {
+  id: "whk_01J9ZQ3V4K6X8B2N5M7P9R1T3W",
+  type: "webhook",
+  description: "billing",
+  triggers: ["transport.**"],
+  connectorIds: ["acme"],
+  enabled: true,
+  disabledReason: null,
+  ordered: false,
+  url: "https://example.com/hooks/{{trigger}}",
+  headers: { "a-header": "a-value" },
+  format: "connector",
+  skipTlsCheck: false,
+  retry: { scheduleSeconds: null, retryClientErrors: false },
+  maxInFlight: 10,
+  rateLimitPerSecond: null,
+  timeoutMs: 10000,
+  createdAt: "2025-01-01T00:00:00.000Z",
+  updatedAt: "2025-01-01T00:00:00.000Z",
+};
 
-export const CreatedDestination = Type.Intersect([
-  Destination,
-  Type.Object({
-    secret: Type.String({ description: "Signing secret (whsec_…), shown only now." }),
-    warnings: Type.Array(Type.String(), { description: "e.g. the URL names a private address" }),
-  }),
-]);
+export const Destination = Type.Object(
+  {
+    id: Type.String(),
+    type: Type.String(),
+    description: Type.String(),
+    triggers: Type.Array(Type.String()),
+    connectorIds: Nullable(Type.Array(Type.String())),
+    enabled: Type.Boolean(),
+    disabledReason: Nullable(Type.String()),
+    ordered: Type.Boolean(),
+    url: Type.Optional(Type.String()),
+    headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+    format: Type.Optional(Type.String()),
+    skipTlsCheck: Type.Optional(Type.Boolean()),
+    authentication: Type.Optional(
+      Type.Object({
+        type: Type.String(),
+        headerName: Type.Optional(Type.String()),
+        accessTokenUrl: Type.Optional(Type.String()),
+        clientId: Type.Optional(Type.String()),
+        scope: Type.Optional(Type.String()),
+      }),
+    ),
+    amqp: Type.Optional(Type.Object({ exchange: Type.String(), routingKey: Type.String() })),
+    publishIntervalSeconds: Type.Optional(Type.Integer()),
+    retry: Type.Object({
+      scheduleSeconds: Nullable(Type.Array(Type.Integer())),
+      retryClientErrors: Type.Boolean(),
+    }),
+    maxInFlight: Type.Integer(),
+    rateLimitPerSecond: Nullable(Type.Number()),
+    timeoutMs: Type.Integer(),
+    createdAt: Type.String({ format: "date-time" }),
+    updatedAt: Type.String({ format: "date-time" }),
+  },
+  { examples: [destinationExample] },
+);
+
+export const CreatedDestination = Type.Intersect(
+  [
+    Destination,
+    Type.Object({
+      secret: Type.String({ description: "Signing secret (whsec_…), shown only now." }),
+      warnings: Type.Array(Type.String(), { description: "e.g. the URL names a private address" }),
+    }),
+  ],
+  { examples: [{ ...destinationExample, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", warnings: [] }] },
+);

@@ -6,7 +6,7 @@ import { createWebhook } from "../create-webhook.ts";
 import { listDestinations } from "../store/destinations.ts";
 import { findWebhook, removeWebhook, updateWebhook } from "../update-webhook.ts";
 import { toDestination } from "./destination-view.ts";
-import { errorResponses, NoContent, resultOf } from "./envelopes.ts";
+import { errorResponses, exampleOf, NoContent, resultOf } from "./envelopes.ts";
 import { pageOf, pageQuery, toPage } from "./pagination.ts";
 import {
   CreatedDestination,
@@ -87,7 +87,11 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps) 
         params,
         body: DestinationPatch,
         response: {
-          200: resultOf(Type.Intersect([Destination, Type.Object({ warnings: Type.Array(Type.String()) })])),
+          200: resultOf(
+            Type.Intersect([Destination, Type.Object({ warnings: Type.Array(Type.String()) })], {
+              examples: [{ ...(exampleOf(Destination) as object), warnings: [] }],
+            }),
+          ),
           ...errorResponses(400, 404),
         },
       },
