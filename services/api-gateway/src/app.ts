@@ -106,6 +106,7 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
   registerRateLimit(app, deps.rateLimit);
   registerIdempotency(app, {
     db: deps.db,
+    secrets: deps.secrets,
     retentionHours: deps.idempotencyRetentionHours,
     inProgressSeconds: deps.idempotencyInProgressSeconds,
   });

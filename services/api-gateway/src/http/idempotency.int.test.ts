@@ -68,6 +68,19 @@ describe("Idempotency-Key of a request that never answered", () => {
     expect((await post(key)).json().result.id).toBe(retried.json().result.id);
   });
 
+  it("stores the answer sealed: the API key shown once is not at rest in plaintext", async () => {
+    const key = uniqueName("sealed");
+    const created = await post(key);
+    expect(created.statusCode).toBe(201);
+    const apiKey: string = created.json().result.key;
+    const stored = await findIdempotencyRecord(harness.db, "admin", key);
+    expect(stored?.response_body).not.toContain(apiKey);
+    expect(harness.secrets.open(stored?.response_body ?? "")).toContain(apiKey);
+    const replayed = await post(key);
+    expect(replayed.headers["idempotent-replayed"]).toBe("true");
+    expect(replayed.json().result.key).toBe(apiKey);
+  });
+
   it("never takes over a key whose request answered, however old", async () => {
     const key = uniqueName("answered");
     const first = await post(key);

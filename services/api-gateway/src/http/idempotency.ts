@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { AppError } from "@event-hub/shared";
+import { AppError, type SecretBox } from "@event-hub/shared";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Pool } from "pg";
 import {
@@ -15,6 +15,8 @@ const ACCEPTABLE_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export type IdempotencyOptions = {
   db: Pool;
+  /** Stored answers are sealed: several carry a secret shown once (an API key, a signing secret). */
+  secrets: SecretBox;
   retentionHours: number;
   /** A claim without an answer after this long belongs to a request that crashed: a repeat takes it over. */
   inProgressSeconds: number;
@@ -32,7 +34,8 @@ declare module "fastify" {
  * `idempotent-replayed: true`. The same key with another method, path or body is refused (422);
  * a repeat while the first still runs gets 409. A 5xx frees the key so the client can retry; a
  * request that never answered (the process died) frees it after `inProgressSeconds`.
- * Keys are per API key and kept `retentionHours`.
+ * Keys are per API key and kept `retentionHours`. The stored answer is sealed with the SecretBox,
+ * so a created API key or signing secret is never at rest in plaintext.
  */
 export function registerIdempotency(app: FastifyInstance, options: IdempotencyOptions): void {
   app.decorateRequest("idempotencyClaim", undefined);
@@ -62,7 +65,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
       .code(record.status_code)
       .header("idempotent-replayed", "true")
       .type("application/json; charset=utf-8")
-      .send(record.response_body);
+      .send(openStoredAnswer(options.secrets, record.response_body));
   });
 
   app.addHook("onSend", async (request, reply, payload) => {
@@ -76,7 +79,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
         principal,
         ...claim,
         statusCode: reply.statusCode,
-        body: payload,
+        body: options.secrets.seal(payload),
       });
     }
     return payload;
@@ -93,6 +96,11 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
   );
   prune.unref();
   app.addHook("onClose", async () => clearInterval(prune));
+}
+
+/** Answers stored before they were sealed (a JSON object, never a sealed value) replay as they are. */
+function openStoredAnswer(secrets: SecretBox, stored: string): string {
+  return stored.startsWith("{") ? stored : secrets.open(stored);
 }
 
 function headerValue(request: FastifyRequest): string | undefined {
