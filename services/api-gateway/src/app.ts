@@ -83,7 +83,8 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
         version: "0.1.0",
         description:
           "Envelopes as the enmeshed Connector's: `{result}` and `{error: {id, code, message, time}}`. " +
-          "Lists page with `limit` and `cursor`; creating POSTs honour `Idempotency-Key`; " +
+          "Lists page with `limit` and `cursor`; creating POSTs honour `Idempotency-Key` (the answer kept " +
+          "for a repeat is sealed at rest, since several hold a secret shown once); " +
           "`x-correlation-id` is accepted or generated and returned.",
       },
       components: {

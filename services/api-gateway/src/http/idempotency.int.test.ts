@@ -108,4 +108,39 @@ describe("Idempotency-Key of a request that never answered", () => {
       await broken.close();
     }
   });
+
+  it("replays POST …/test and …/rotate-secret instead of sending or rotating again", async () => {
+    const webhook = await harness.call({
+      method: "POST",
+      url: "/v1/webhooks",
+      payload: { url: "https://example.com/hook", triggers: ["hub.test"] },
+    });
+    const id: string = webhook.json().result.id;
+    const call = (action: string, key: string) =>
+      harness.call({
+        method: "POST",
+        url: `/v1/webhooks/${id}/${action}`,
+        headers: { "idempotency-key": key },
+      });
+    const testKey = uniqueName("test");
+    const sent = await call("test", testKey);
+    expect(sent.statusCode).toBe(202);
+    const repeated = await call("test", testKey);
+    expect(repeated.headers["idempotent-replayed"]).toBe("true");
+    expect(repeated.json()).toEqual(sent.json());
+    const { rows } = await harness.db.query(
+      "SELECT count(*)::int AS n FROM deliveries WHERE destination_id = $1",
+      [id],
+    );
+    expect(rows[0].n).toBe(1);
+
+    const rotateKey = uniqueName("rotate");
+    const rotated = await call("rotate-secret", rotateKey);
+    expect(rotated.statusCode).toBe(201);
+    const again = await call("rotate-secret", rotateKey);
+    expect(again.headers["idempotent-replayed"]).toBe("true");
+    expect(again.json().result.secret).toBe(rotated.json().result.secret);
+    const stored = await findIdempotencyRecord(harness.db, "admin", rotateKey);
+    expect(stored?.response_body).not.toContain(rotated.json().result.secret);
+  });
 });

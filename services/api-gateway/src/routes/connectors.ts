@@ -150,7 +150,7 @@ export const connectorRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps
   app.post(
     "/v1/connectors/:id/ingest-credential",
     {
-      config: { scope: "connectors:write", optionalBody: true },
+      config: { scope: "connectors:write", optionalBody: true, idempotent: true },
       schema: {
         tags,
         summary: "Issue a new ingest credential (the old one stops working)",

@@ -115,7 +115,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, 
   app.post(
     "/v1/events/:id/redeliver",
     {
-      config: { scope: "events:write", optionalBody: true },
+      config: { scope: "events:write", optionalBody: true, idempotent: true },
       schema: {
         tags,
         summary: "Deliver the event again: to the named destinations, or to every one that matches it now",

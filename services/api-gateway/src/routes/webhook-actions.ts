@@ -98,7 +98,7 @@ export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, 
   app.post(
     "/v1/webhooks/:id/rotate-secret",
     {
-      config: { scope: "webhooks:write", optionalBody: true },
+      config: { scope: "webhooks:write", optionalBody: true, idempotent: true },
       schema: {
         tags,
         summary: "Issue a new signing secret; the previous ones keep signing for the grace period",
@@ -140,7 +140,7 @@ export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, 
   app.post(
     "/v1/webhooks/:id/test",
     {
-      config: { scope: "webhooks:write", optionalBody: true },
+      config: { scope: "webhooks:write", optionalBody: true, idempotent: true },
       schema: {
         tags,
         summary: "Send a synthetic `hub.test` event through the normal delivery path",
