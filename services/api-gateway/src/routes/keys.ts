@@ -9,7 +9,7 @@ import { pageOf, pageQuery, toPage } from "./pagination.ts";
 
 const KeyId = Type.String({ pattern: "^key_[0-9A-Z]{26}$", examples: ["key_01J9ZQ3V4K6X8B2N5M7P9R1T3W"] });
 
-const ApiKeyInput = Type.Object(
+export const ApiKeyInput = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, examples: ["billing back end"] }),
     scopes: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {

@@ -16,7 +16,7 @@ const SubscriptionId = Type.String({
 });
 const TopicName = Type.String({ pattern: "^(?!goog)[A-Za-z][A-Za-z0-9._~%+-]{2,254}$" });
 
-const SubscriptionInput = Type.Object(
+export const SubscriptionInput = Type.Object(
   {
     name: Type.String({
       ...TopicName,
