@@ -57,6 +57,8 @@ export class SimConnector {
   faults: Faults = noFaults();
   /** `POST …/Account/Sync` requests open now and the most at once (sim-only, for tests). */
   readonly syncRequests: InFlightGauge;
+  /** The `x-correlation-id` of every `POST …/Account/Sync` that sent one, in arrival order (sim-only). */
+  readonly syncCorrelationIds: string[] = [];
   lastSyncCompletedAt: string | undefined;
   private readonly correlation = new AsyncLocalStorage<string>();
 
