@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { startChild } from "./child-process.ts";
+import { isProcessAlive, startChild } from "./child-process.ts";
 
 const node = process.execPath;
 const sleeperArgs = ["-e", "setInterval(() => {}, 1000)"];
@@ -72,9 +72,9 @@ describe("startChild", () => {
       const childPid = await new Promise<number>((resolve) =>
         parent.stdout.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
       );
-      expect(isAlive(childPid)).toBe(true);
+      expect(isProcessAlive(childPid)).toBe(true);
       parent.kill("SIGKILL");
-      await waitFor(() => !isAlive(childPid));
+      await waitFor(() => !isProcessAlive(childPid));
     },
   );
 
@@ -89,15 +89,6 @@ describe("startChild", () => {
 function readProcessGroup(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function waitFor(condition: () => boolean): Promise<void> {

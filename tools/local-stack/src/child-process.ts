@@ -202,3 +202,13 @@ function installHooks(): void {
     process.on(signal, onSignal);
   }
 }
+
+/** True while a process with this pid exists (also when it belongs to another user). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,4 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
+import { isProcessAlive } from "./child-process.ts";
 import { findEmulatorJar, findJava } from "./emulator-jar.ts";
 import { startPubSub } from "./pubsub-emulator.ts";
 import { uniqueName } from "./test-names.ts";
@@ -40,17 +41,8 @@ describe("the Pub/Sub emulator", () => {
       } finally {
         await emulator.stop();
       }
-      expect(isAlive(pid)).toBe(false);
+      expect(isProcessAlive(pid)).toBe(false);
       await expect(fetch(`http://${emulator.host}/`)).rejects.toThrow();
     },
   );
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

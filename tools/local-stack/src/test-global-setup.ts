@@ -1,4 +1,5 @@
 import type { TestProject } from "vitest/node";
+import { isProcessAlive } from "./child-process.ts";
 import { startPostgres, type PostgresServer, type PostgresSource } from "./postgres.ts";
 import { startPubSub, type PubSubEmulator, type PubSubSource } from "./pubsub-emulator.ts";
 
@@ -94,15 +95,6 @@ async function dropAbandonedDatabases(postgres: PostgresServer): Promise<void> {
 function isOnThisMachine(url: string): boolean {
   const host = new URL(url).hostname;
   return host === "127.0.0.1" || host === "localhost" || host === "[::1]" || host === "";
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM"; // alive, another user's
-  }
 }
 
 function restoreVariable(name: string, value: string | undefined): void {

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { describe, expect, inject, it, vi } from "vitest";
+import { isProcessAlive } from "./child-process.ts";
 import { isPortFree } from "./free-port.ts";
 import { REPO_ROOT, SERVICE_NAMES } from "./services.ts";
 import { uniqueName } from "./test-names.ts";
@@ -70,7 +71,7 @@ describe("make up (tools/local-stack/src/up.ts)", () => {
         ]);
         const shutdownReasons = [...up.output().matchAll(/"reason":"(\w+)".*"message":"shutting down"/g)];
         expect(shutdownReasons.map((match) => match[1])).toEqual(["SIGTERM", "SIGTERM", "SIGTERM"]);
-        expect(children.filter(({ pid }) => isAlive(pid))).toEqual([]);
+        expect(children.filter(({ pid }) => isProcessAlive(pid))).toEqual([]);
         const fixedPorts = [...Object.values(ports.services), ports.connectorSims, ports.connectorSims + 1];
         if (isOwnEmulator) fixedPorts.push(ports.emulator);
         for (const port of fixedPorts) expect(await isPortFree(port), `port ${port}`).toBe(true);
@@ -198,15 +199,6 @@ function listChildren(pid: number): Array<{ pid: number; commandLine: string }> 
     }
   }
   return children;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Connections to this test file's database other than the one asking. */
