@@ -80,6 +80,40 @@ describe("delivery isolation", () => {
     expect(healthyId).toBeDefined();
   });
 
+  it("keeps delivering to a healthy destination while another's requests hang until their timeout", async () => {
+    const hanging = await receiver();
+    hanging.answer(() => ({ status: 200, delayMs: 60_000 })); // accepts, never answers in time
+    const healthy = await receiver();
+    const connectorId = "hang-connector";
+    const hangingId = await insertDestination(db, {
+      config: { url: hanging.url },
+      connectorIds: [connectorId],
+      maxInFlight: 10,
+      timeoutMs: 50_000,
+    });
+    await insertDestination(db, { config: { url: healthy.url }, connectorIds: [connectorId] });
+    await insertBacklog(db, hangingId, 1000, "hang-backlog");
+
+    const ids: string[] = [];
+    for (let i = 0; i < 100; i++)
+      ids.push(await dispatcher.publish({ connectorId, trigger: "transport.messageReceived", data: { i } }));
+    await healthy.waitUntil((r) => r.length >= 100);
+
+    expect(new Set(healthy.received.map((r) => r.headers["webhook-id"]))).toStrictEqual(new Set(ids));
+    // The hanging destination held its in-flight limit's worth of requests open the whole time, and
+    // not one of them has ended yet: the healthy deliveries never waited for those timeouts.
+    expect(hanging.maxConcurrent()).toBeGreaterThan(0);
+    expect(hanging.maxConcurrent()).toBeLessThanOrEqual(10);
+    const [{ attempts } = { attempts: -1 }] = await query<{ attempts: number }>(
+      `SELECT count(*)::int AS attempts FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
+        WHERE d.destination_id = $1`,
+      [hangingId],
+    );
+    expect(attempts).toBe(0);
+    await query("UPDATE destinations SET enabled = false WHERE id = $1", [hangingId]);
+    await hanging.close(); // ends the open requests; the destination is out of the way of later tests
+  });
+
   it("disables a destination that keeps failing, parks its deliveries and tells operators", async () => {
     const failing = await receiver();
     failing.answer(() => ({ status: 500 }));
