@@ -158,7 +158,7 @@ describe("sync-worker replicas", () => {
       namespace: "transport.messageReceived",
     });
     expect(seen.wasSyncRequested).toBe(false);
-    expect(b.connector.syncCorrelationIds).toContain(got.event.correlationId);
+    expect(b.connector.syncLog.map((sync) => sync.correlationId)).toContain(got.event.correlationId);
     expect(raised?.correlationId).toBe(got.event.correlationId);
   });
 

@@ -57,8 +57,8 @@ export class SimConnector {
   faults: Faults = noFaults();
   /** `POST …/Account/Sync` requests open now and the most at once (sim-only, for tests). */
   readonly syncRequests: InFlightGauge;
-  /** The `x-correlation-id` of every `POST …/Account/Sync` that sent one, in arrival order (sim-only). */
-  readonly syncCorrelationIds: string[] = [];
+  /** Every `POST …/Account/Sync` as it arrived: when, and its `x-correlation-id` if any (sim-only). */
+  readonly syncLog: { arrivedAt: number; correlationId?: string }[] = [];
   lastSyncCompletedAt: string | undefined;
   private readonly correlation = new AsyncLocalStorage<string>();
 

@@ -9,8 +9,9 @@ export const accountRoutes: FastifyPluginAsync<ApiRouteOptions> = async (app, { 
   app.post("/Account/Sync", async (request, reply) => {
     // Open until answered or until the caller gives up (a timed-out client closes the socket).
     reply.raw.once("close", connector.syncRequests.enter());
-    const correlationId = request.headers["x-correlation-id"];
-    if (typeof correlationId === "string" && correlationId) connector.syncCorrelationIds.push(correlationId);
+    const header = request.headers["x-correlation-id"];
+    const correlationId = typeof header === "string" && header ? header : undefined;
+    connector.syncLog.push({ arrivedAt: Date.now(), ...(correlationId ? { correlationId } : {}) });
     await inRequestContext(connector, request, () => syncEverything(connector));
     return reply.status(204).send();
   });
