@@ -174,6 +174,12 @@ export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, 
       schema: {
         tags,
         summary: "Create the destinations equivalent to a Connector's `modules.webhooks` config",
+        description:
+          "One webhook destination per `webhooks` entry, sending what the Connector's module sends: POST of " +
+          "`{trigger, data}`, the first `{{trigger}}` in the URL filled, the target's headers and ApiKey or " +
+          "OAuth2 authentication, `x-correlation-id`. One difference: an event matching several triggers of " +
+          "one entry is delivered once (one delivery per event and destination), where the Connector posts " +
+          "once per matching trigger.",
         body: WebhooksConfigImport,
         response: { 201: resultOf(Type.Array(CreatedDestination)), ...errorResponses(400, 409, 422) },
       },
