@@ -45,7 +45,7 @@ const byCorrelationId = (requests: ReceivedRequest[]) =>
 // module would send for the same events.
 describe("a Connector's webhooks config imported through api-gateway", () => {
   const connectorId = uniqueName("acme");
-  const client = { clientId: "hub-client", clientSecret: "s3cret-for-the-hub", scope: "hooks:write" };
+  const client = { clientId: "hub-client", clientSecret: "s3cret/for+the=hub", scope: "hooks:write" };
   let hub: TestHub;
   let t1: Receiver;
   let t2: Receiver;

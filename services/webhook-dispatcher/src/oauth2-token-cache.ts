@@ -68,9 +68,10 @@ async function fetchToken(
 ): Promise<{ ok: true; entry: Entry } | { ok: false; message: string }> {
   const form = new URLSearchParams({ grant_type: "client_credentials" });
   if (credentials.scope) form.set("scope", credentials.scope);
-  const basic = Buffer.from(
-    `${encodeURIComponent(credentials.clientId)}:${encodeURIComponent(credentials.clientSecret)}`,
-  ).toString("base64");
+  // As the Connector sends it (axios `auth`): the credentials as they are, not form-encoded first as
+  // RFC 6749 §2.3.1 asks. An identity provider that works with the Connector takes them like this; a
+  // secret with `/`, `=` or `+` would be refused by one that does not decode them.
+  const basic = Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString("base64");
   const result = await sender.send({
     url: credentials.accessTokenUrl,
     headers: {

@@ -66,7 +66,7 @@ describe("target authentication", () => {
     type: "OAuth2",
     accessTokenUrl: endpoint.url,
     clientId: "hub client",
-    clientSecretSealed: secrets.seal("s3cret:x"),
+    clientSecretSealed: secrets.seal("s3cret/x+y="),
     scope: "hooks",
   });
 
@@ -112,7 +112,8 @@ describe("target authentication", () => {
     expect(hooks.received.map((h) => h.headers.authorization)).toStrictEqual(Array(3).fill("Bearer tok-1"));
     expect(endpoint.requests).toHaveLength(1);
     const [request] = endpoint.requests;
-    const basic = Buffer.from(`${encodeURIComponent("hub client")}:${encodeURIComponent("s3cret:x")}`);
+    // Not form-encoded, as the Connector sends it.
+    const basic = Buffer.from("hub client:s3cret/x+y=");
     expect(request?.headers.authorization).toBe(`Basic ${basic.toString("base64")}`);
     expect(request?.headers["content-type"]).toBe("application/x-www-form-urlencoded");
     expect(Object.fromEntries(new URLSearchParams(request?.body))).toStrictEqual({
