@@ -90,7 +90,7 @@ describe("a Connector's webhooks config imported through api-gateway", () => {
       targets: {
         t1: {
           url: `${t1.url}/hooks/{{trigger}}?again={{trigger}}`,
-          headers: { "a-header": "a-value" },
+          headers: { "a-header": "a-value", x_tenant: "acme" },
           authentication: { type: "OAuth2", accessTokenUrl: tokens.url, ...client },
         },
         t2: {
@@ -145,6 +145,7 @@ describe("a Connector's webhooks config imported through api-gateway", () => {
       expect(request?.headers).toMatchObject({
         "content-type": "application/json",
         "a-header": "a-value",
+        x_tenant: "acme",
         authorization: "Bearer token-1",
         "x-correlation-id": event.correlationId,
       });

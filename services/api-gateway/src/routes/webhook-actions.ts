@@ -15,6 +15,7 @@ import {
   ConnectorIds,
   CreatedDestination,
   Destination,
+  Headers,
   Triggers,
   WebhookId,
 } from "./webhook-schemas.ts";
@@ -26,9 +27,7 @@ const params = Type.Object({ id: WebhookId });
 const ConnectorTarget = Type.Object(
   {
     url: Type.String({ maxLength: 2048 }),
-    headers: Type.Optional(
-      Type.Record(Type.String({ pattern: "^[A-Za-z0-9-]{1,100}$" }), Type.String({ maxLength: 4096 })),
-    ),
+    headers: Type.Optional(Headers),
     authentication: Type.Optional(AuthenticationInput),
   },
   { additionalProperties: false },

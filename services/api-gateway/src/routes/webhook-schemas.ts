@@ -13,8 +13,11 @@ const Url = Type.String({
   examples: ["https://example.com/hooks/{{trigger}}"],
 });
 
-const Headers = Type.Record(
-  Type.String({ pattern: "^[A-Za-z0-9-]{1,100}$" }),
+/** Any HTTP header name (an RFC 9110 token), as the Connector's config takes and Node sends. */
+const HEADER_NAME_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$";
+
+export const Headers = Type.Record(
+  Type.String({ pattern: HEADER_NAME_PATTERN }),
   Type.String({ maxLength: 4096 }),
   {
     description: "Static headers sent with every request",
@@ -40,7 +43,7 @@ export const AuthenticationInput = Type.Object(
   {
     type: Type.Union([Type.Literal("ApiKey"), Type.Literal("OAuth2")]),
     headerName: Type.Optional(
-      Type.String({ pattern: "^[A-Za-z0-9-]{1,100}$", description: "Default x-api-key" }),
+      Type.String({ pattern: HEADER_NAME_PATTERN, description: "Default x-api-key" }),
     ),
     apiKey: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: "ApiKey: write-only" })),
     accessTokenUrl: Type.Optional(Type.String({ pattern: "^https?://", maxLength: 2048 })),
