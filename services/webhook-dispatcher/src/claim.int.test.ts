@@ -4,15 +4,10 @@ import {
   createHookReceivers,
   insertBacklog,
   insertDestination,
-  logger,
   openTestDatabase,
-  secrets,
+  startTestDeliveryLoop,
 } from "../test/harness.ts";
 import type { HoldReason } from "./delivery-allowance.ts";
-import { startDeliveryLoop } from "./delivery-loop.ts";
-import { createTokenCache } from "./oauth2-token-cache.ts";
-import { createSender } from "./send.ts";
-import { createSsrfPolicy } from "./ssrf-guard.ts";
 
 // Claims by several workers over one database (as several replicas would), and leases of a worker
 // that died, against real Postgres and a local receiver.
@@ -23,33 +18,16 @@ describe("claiming across workers", () => {
 
   /** A delivery loop of its own (own lease owner, sender and pool use); counts its attempts. */
   const startWorker = (owner: string) => {
-    const sender = createSender(createSsrfPolicy(["127.0.0.0/8"]));
     const worker = { attempts: 0, holds: [] as HoldReason[] };
-    const loop = startDeliveryLoop(
-      {
-        db,
-        logger,
-        secrets,
-        sender,
-        tokens: createTokenCache(sender),
-        metrics: {
-          attempt: () => void (worker.attempts += 1),
-          deliveryFailed: () => {},
-          held: (reason) => void worker.holds.push(reason),
-        },
+    const loop = startTestDeliveryLoop(db, {
+      owner,
+      metrics: {
+        attempt: () => void (worker.attempts += 1),
+        deliveryFailed: () => {},
+        held: (reason) => void worker.holds.push(reason),
       },
-      {
-        owner,
-        concurrency: 10,
-        pollIntervalMs: 50,
-        leaseSeconds: 30,
-        breaker: { failureThreshold: 5, cooldownMs: 500, autoDisableAfterMs: 3_600_000 },
-      },
-    );
-    stops.push(async () => {
-      await loop.stop();
-      sender.close();
     });
+    stops.push(loop.stop);
     return worker;
   };
   const statuses = async (destinationId: string) =>

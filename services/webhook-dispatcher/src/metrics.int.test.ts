@@ -1,15 +1,17 @@
 import { createMetricsRegistry } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHookReceivers, insertBacklog, insertDestination, logger, secrets } from "../test/harness.ts";
+import {
+  createHookReceivers,
+  insertBacklog,
+  insertDestination,
+  logger,
+  startTestDeliveryLoop,
+} from "../test/harness.ts";
 import { openOwnTestDatabase } from "../test/own-test-pool.ts";
 import { waitForCondition } from "../test/wait-for-condition.ts";
 import { buildApp } from "./app.ts";
-import { startDeliveryLoop } from "./delivery-loop.ts";
 import { createDispatchMetrics } from "./metrics.ts";
-import { createTokenCache } from "./oauth2-token-cache.ts";
-import { createSender } from "./send.ts";
-import { createSsrfPolicy } from "./ssrf-guard.ts";
 
 // /metrics of the dispatcher app with the real delivery loop on a database of its own (the gauges
 // read the whole database, so parallel tests must not add to it).
@@ -60,24 +62,11 @@ describe("/metrics", () => {
     );
 
     const registry = createMetricsRegistry("webhook-dispatcher");
-    const sender = createSender(createSsrfPolicy(["127.0.0.0/8"]));
-    const loop = startDeliveryLoop(
-      {
-        db,
-        logger,
-        secrets,
-        sender,
-        tokens: createTokenCache(sender),
-        metrics: createDispatchMetrics(registry, db, { breakerThreshold: 5 }),
-      },
-      {
-        owner: "metrics-test",
-        concurrency: 10,
-        pollIntervalMs: 50,
-        leaseSeconds: 30,
-        breaker: { failureThreshold: 5, cooldownMs: 60_000, autoDisableAfterMs: 3_600_000 },
-      },
-    );
+    const loop = startTestDeliveryLoop(db, {
+      owner: "metrics-test",
+      metrics: createDispatchMetrics(registry, db, { breakerThreshold: 5 }),
+      breaker: { cooldownMs: 60_000 },
+    });
     const finished = async () =>
       (
         await db.query<{ n: number }>(
@@ -89,7 +78,6 @@ describe("/metrics", () => {
       await waitForCondition(async () => (await finished()) === 4);
     } finally {
       await loop.stop();
-      sender.close();
     }
 
     const app = buildApp({ logger, metrics: registry, readiness: {}, isShuttingDown: () => false });

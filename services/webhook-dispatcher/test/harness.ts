@@ -14,7 +14,9 @@ import type { Pool } from "pg";
 import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
 import type { BreakerPolicy } from "../src/circuit-breaker.ts";
 import { startConsumer } from "../src/consumer.ts";
-import { startDeliveryLoop } from "../src/delivery-loop.ts";
+import { startDeliveryLoop, type DeliveryLoop } from "../src/delivery-loop.ts";
+import type { DeliveryLoopOptions } from "../src/delivery-context.ts";
+import type { DispatchMetrics } from "../src/metrics.ts";
 import { createTokenCache } from "../src/oauth2-token-cache.ts";
 import type { OperatorEvents } from "../src/operator-events.ts";
 import { createSender } from "../src/send.ts";
@@ -109,24 +111,7 @@ export async function startTestDispatcher(
 ): Promise<TestDispatcher> {
   const pubsub = createTestPubSub();
   const { subscriptionName, topic } = await createEventTopic(pubsub);
-  const sender = createSender(createSsrfPolicy(["127.0.0.0/8", "::1"]));
-  const loop = startDeliveryLoop(
-    {
-      db,
-      logger,
-      secrets,
-      sender,
-      tokens: createTokenCache(sender),
-      ...(options.operations ? { operations: options.operations } : {}),
-    },
-    {
-      owner: uniqueName("worker"),
-      concurrency: options.concurrency ?? 50,
-      pollIntervalMs: options.pollIntervalMs ?? 100,
-      leaseSeconds: options.leaseSeconds ?? 30,
-      breaker: { failureThreshold: 5, cooldownMs: 500, autoDisableAfterMs: 3_600_000, ...options.breaker },
-    },
-  );
+  const loop = startTestDeliveryLoop(db, { concurrency: 50, pollIntervalMs: 100, ...options });
   const listener = listenForDueDeliveries(process.env.DATABASE_URL ?? "", logger, loop.wake);
   const subscription = startConsumer(
     pubsub,
@@ -141,8 +126,45 @@ export async function startTestDispatcher(
       await subscription.close();
       await loop.stop();
       await listener.stop();
-      sender.close();
       await pubsub.close();
+    },
+  };
+}
+
+export type TestDeliveryLoopOptions = Partial<Omit<DeliveryLoopOptions, "breaker">> & {
+  breaker?: Partial<BreakerPolicy>;
+  metrics?: DispatchMetrics;
+  operations?: OperatorEvents;
+};
+
+/** A delivery loop with a sender of its own that may reach loopback; `stop` closes both. */
+export function startTestDeliveryLoop(db: Pool, options: TestDeliveryLoopOptions = {}): DeliveryLoop {
+  const { metrics, operations, breaker, ...loopOptions } = options;
+  const sender = createSender(createSsrfPolicy(["127.0.0.0/8", "::1"]));
+  const loop = startDeliveryLoop(
+    {
+      db,
+      logger,
+      secrets,
+      sender,
+      tokens: createTokenCache(sender),
+      ...(metrics ? { metrics } : {}),
+      ...(operations ? { operations } : {}),
+    },
+    {
+      owner: uniqueName("worker"),
+      concurrency: 10,
+      pollIntervalMs: 50,
+      leaseSeconds: 30,
+      ...loopOptions,
+      breaker: { failureThreshold: 5, cooldownMs: 500, autoDisableAfterMs: 3_600_000, ...breaker },
+    },
+  );
+  return {
+    wake: loop.wake,
+    async stop() {
+      await loop.stop();
+      sender.close();
     },
   };
 }
