@@ -27,6 +27,8 @@ export type TestHarness = {
   call(options: InjectOptions & { key?: string | null }): Promise<LightMyRequestResponse>;
   /** A stored key holding exactly these scopes. */
   keyWith(...scopes: string[]): Promise<string>;
+  /** A webhook destination at https://example.com for these triggers; its id. */
+  webhookFor(...triggers: string[]): Promise<string>;
   close(): Promise<void>;
 };
 
@@ -74,6 +76,11 @@ export async function buildTestApp(overrides: Partial<ApiGatewayDeps> = {}): Pro
     secrets,
     topicName,
     call,
+    async webhookFor(...triggers) {
+      const payload = { url: "https://example.com", triggers };
+      const response = await call({ method: "POST", url: "/v1/webhooks", payload });
+      return response.json().result.id as string;
+    },
     async keyWith(...scopes) {
       const response = await call({ method: "POST", url: "/v1/keys", payload: { name: "test", scopes } });
       return response.json().result.key as string;

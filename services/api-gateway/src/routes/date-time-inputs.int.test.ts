@@ -10,13 +10,7 @@ describe("date-time inputs holding a leap second", () => {
   let webhookId: string;
   beforeAll(async () => {
     harness = await buildTestApp();
-    webhookId = (
-      await harness.call({
-        method: "POST",
-        url: "/v1/webhooks",
-        payload: { url: "https://example.com", triggers: ["a.b"] },
-      })
-    ).json().result.id;
+    webhookId = await harness.webhookFor("a.b");
   });
   afterAll(() => harness.close());
 

@@ -12,13 +12,7 @@ describe("/v1/deliveries and /v1/events", () => {
 
   beforeAll(async () => {
     harness = await buildTestApp();
-    destinationId = (
-      await harness.call({
-        method: "POST",
-        url: "/v1/webhooks",
-        payload: { url: "https://example.com", triggers: ["transport.*"] },
-      })
-    ).json().result.id;
+    destinationId = await harness.webhookFor("transport.*");
     await harness.db.query(
       `INSERT INTO events (id, connector_id, trigger, data, correlation_id, occurred_at)
        VALUES ($1, $2, 'transport.messageReceived', '{"a": 1}', 'corr-x', now())`,

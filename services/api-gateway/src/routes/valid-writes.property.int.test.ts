@@ -19,13 +19,7 @@ describe("write routes under valid bodies", () => {
   const connectorId = uniqueName("con");
   beforeAll(async () => {
     harness = await buildTestApp();
-    webhookId = (
-      await harness.call({
-        method: "POST",
-        url: "/v1/webhooks",
-        payload: { url: "https://example.com", triggers: ["**"] },
-      })
-    ).json().result.id;
+    webhookId = await harness.webhookFor("**");
   });
   afterAll(() => harness.close());
 
