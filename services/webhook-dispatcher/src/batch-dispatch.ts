@@ -7,13 +7,9 @@ import { reportDisabled } from "./operator-events.ts";
 import { sendBatch } from "./destinations/batch.ts";
 import { nextAttemptAt } from "./retry-policy.ts";
 import type { SendResult } from "./send-result.ts";
-import {
-  lockDueBatchDestinations,
-  markBatchStarted,
-  parkUnbatchable,
-  pickBatch,
-  writeBatchAttempt,
-} from "./store/batches.ts";
+import { abortedByLease, LEASE_LOST_BEFORE_SEND, type DeliveryLease, type NotSent } from "./lease-keeper.ts";
+import { writeAttempts, type AttemptInput } from "./store/attempts.ts";
+import { lockDueBatchDestinations, markBatchStarted, parkUnbatchable, pickBatch } from "./store/batches.ts";
 import { leaseDeliveries, type ClaimedDelivery } from "./store/deliveries.ts";
 import { disableDestination, loadDestination, type DestinationTarget } from "./store/destinations.ts";
 import { countDestinationFailure, markDestinationHealthy, openBreaker } from "./store/health.ts";
@@ -56,20 +52,26 @@ export async function deliverBatch(
   deps: DeliveryLoopDeps,
   options: DeliveryLoopOptions,
   batch: ClaimedBatch,
+  lease: DeliveryLease,
 ): Promise<void> {
   const target = await loadDestination(deps.db, batch.destinationId);
   if (!target) return;
   const startedAt = new Date();
-  const result = await send(deps, batch.deliveries, target);
+  const sent = await send(deps, batch.deliveries, target, lease);
+  if (sent.kind === "not_sent") {
+    deps.logger.warn({ destinationId: batch.destinationId, reason: sent.reason }, "batch not sent");
+    return;
+  }
+  const result = abortedByLease(sent, lease);
   const now = new Date();
   const verdict = classify(result, now, { retryClientErrors: target.retryClientErrors });
   const written = await recordBatchAttempt(
     deps.db,
-    { batch, target, owner: options.owner, startedAt, result, verdict },
+    { batch, target, startedAt, result, verdict },
     options.breaker,
   );
   const outcome = verdict.kind === "delivered" ? "success" : verdict.outcome;
-  for (const delivery of batch.deliveries.filter((d) => written.ids.has(d.id))) {
+  for (const delivery of batch.deliveries.filter((d) => written.attempted.has(d.id))) {
     const isFirst = delivery.attemptCount === 0;
     deps.metrics?.attempt(
       outcome,
@@ -80,7 +82,8 @@ export async function deliverBatch(
   deps.logger[verdict.kind === "delivered" ? "debug" : "info"](
     {
       destinationId: batch.destinationId,
-      deliveries: written.ids.size,
+      deliveries: written.attempted.size,
+      leaseLost: written.attempted.size - written.ids.size,
       outcome,
       durationMs: result.durationMs,
     },
@@ -93,7 +96,8 @@ async function send(
   deps: DeliveryLoopDeps,
   deliveries: ClaimedDelivery[],
   target: DestinationTarget,
-): Promise<SendResult> {
+  lease: DeliveryLease,
+): Promise<SendResult | NotSent> {
   const parsed = parseDestinationConfig(target.type, target.config);
   if (!parsed.ok) return { kind: "failure", failure: "config", message: parsed.reason, durationMs: 0 };
   if (parsed.value.type !== "batch")
@@ -110,57 +114,61 @@ async function send(
     const message = `a signing secret cannot be opened: ${(error as Error).message}`;
     return { kind: "failure", failure: "config", message, durationMs: 0 };
   }
-  return sendBatch(deps.sender, deliveries, parsed.value.config, secrets, target.timeoutMs);
+  if (!lease.isHeld()) return LEASE_LOST_BEFORE_SEND;
+  return sendBatch(deps.sender, deliveries, parsed.value.config, secrets, target.timeoutMs, lease.signal);
 }
 
 type BatchRecord = {
   batch: ClaimedBatch;
   target: DestinationTarget;
-  owner: string;
   startedAt: Date;
   result: SendResult;
   verdict: Verdict;
 };
 
 /**
- * One transaction: every still-leased delivery of the batch moves on by its own retry schedule
- * (a failed batch keeps them all), one attempt row each, and the destination's health is counted
- * once for the batch (one POST is one success or failure for the breaker).
+ * One transaction: one attempt row per delivery of the batch (always: the POST carried them all),
+ * every delivery whose lease still holds moves on by its own retry schedule (a failed batch keeps
+ * them all), and the destination's health is counted once for the batch (one POST is one success or
+ * failure for the breaker) if any lease held. `ids`: deliveries moved on; `attempted`: attempt rows.
  */
 async function recordBatchAttempt(
   db: Pool,
   record: BatchRecord,
   policy: BreakerPolicy,
-): Promise<{ ids: Set<string>; failed: number; disabledReason?: string }> {
+): Promise<{ ids: Set<string>; attempted: Set<string>; failed: number; disabledReason?: string }> {
   const { batch, result, verdict } = record;
   const now = new Date();
   // One jitter draw for the whole batch: deliveries that failed together come due together again.
   const jitter = Math.random();
-  const nexts = batch.deliveries.map((d) => scheduleBatchRetry(d, record.target, verdict, now, jitter));
-  const statuses = nexts.map((next) => statusAfter(verdict, next));
+  const error = describe(result, verdict);
+  const attempts = batch.deliveries.map((delivery): AttemptInput => {
+    const next = scheduleBatchRetry(delivery, record.target, verdict, now, jitter);
+    return {
+      id: newId("att"),
+      deliveryId: delivery.id,
+      leaseToken: delivery.leaseToken,
+      startedAt: record.startedAt,
+      durationMs: result.durationMs,
+      outcome: verdict.kind === "delivered" ? "success" : verdict.outcome,
+      statusCode: result.kind === "response" ? result.status : null,
+      responseHeaders: result.kind === "response" ? result.headers : null,
+      responseBody: result.kind === "response" ? result.body : null,
+      error,
+      status: statusAfter(verdict, next),
+      lastError: error,
+      nextAttemptAt: next ?? null,
+    };
+  });
   return withTransaction(db, async (client) => {
-    const ids = new Set(
-      await writeBatchAttempt(client, {
-        owner: record.owner,
-        deliveryIds: batch.deliveries.map((d) => d.id),
-        attemptNumbers: batch.deliveries.map((d) => d.attemptCount + 1),
-        statuses,
-        nextAttemptAts: nexts.map((next) => next ?? null),
-        attemptIds: batch.deliveries.map(() => newId("att")),
-        startedAt: record.startedAt,
-        durationMs: result.durationMs,
-        outcome: verdict.kind === "delivered" ? "success" : verdict.outcome,
-        statusCode: result.kind === "response" ? result.status : null,
-        responseHeaders: result.kind === "response" ? result.headers : null,
-        responseBody: result.kind === "response" ? result.body : null,
-        error: describe(result, verdict),
-      }),
-    );
-    const failed = batch.deliveries.filter((d, i) => ids.has(d.id) && statuses[i] === "failed").length;
-    if (ids.size === 0) return { ids, failed };
+    const written = await writeAttempts(client, attempts, { endFailingStreak: false });
+    const attempted = new Set(written.keys());
+    const ids = new Set([...written].flatMap(([id, w]) => (w.isLeaseHeld ? [id] : [])));
+    const failed = attempts.filter((a) => ids.has(a.deliveryId) && a.status === "failed").length;
+    if (ids.size === 0) return { ids, attempted, failed };
     if (verdict.kind === "delivered") {
       await markDestinationHealthy(client, batch.destinationId);
-      return { ids, failed };
+      return { ids, attempted, failed };
     }
     const health = await countDestinationFailure(client, batch.destinationId);
     const decision =
@@ -171,9 +179,9 @@ async function recordBatchAttempt(
       decision.disableReason &&
       (await disableDestination(client, batch.destinationId, decision.disableReason))
     )
-      return { ids, failed, disabledReason: decision.disableReason };
+      return { ids, attempted, failed, disabledReason: decision.disableReason };
     if (decision.breakerOpenUntil) await openBreaker(client, batch.destinationId, decision.breakerOpenUntil);
-    return { ids, failed };
+    return { ids, attempted, failed };
   });
 }
 
@@ -192,7 +200,7 @@ function scheduleBatchRetry(
   });
 }
 
-function statusAfter(verdict: Verdict, next: Date | undefined): string {
+function statusAfter(verdict: Verdict, next: Date | undefined): AttemptInput["status"] {
   if (verdict.kind === "delivered") return "delivered";
   if (verdict.kind === "gone") return "parked";
   return verdict.kind === "retry" && next ? "pending" : "failed";

@@ -40,6 +40,7 @@ describe("classify", () => {
     [failure("broker_unreachable"), "retry"],
     [failure("broker_nack"), "retry"],
     [failure("exchange_not_found"), "retry"],
+    [failure("lease_lost"), "retry"],
     [failure("ssrf_blocked"), "failed"],
     [failure("config"), "failed"],
   ])("%o is %s", (result, kind) => {
@@ -84,6 +85,7 @@ describe("FAILURE_ACTIONS", () => {
       broker_unreachable: "retry",
       broker_nack: "retry",
       exchange_not_found: "retry",
+      lease_lost: "retry",
       ssrf_blocked: "fail",
       config: "fail",
     });

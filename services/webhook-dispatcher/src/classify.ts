@@ -28,6 +28,8 @@ export const FAILURE_ACTIONS: Readonly<Record<SendFailure, "retry" | "fail">> = 
   broker_nack: "retry",
   // The operator may still create it (the hub never declares exchanges); breaker and auto-disable bound it.
   exchange_not_found: "retry",
+  // Whoever holds the lease now sends it; should the lease have simply run out, it is due again.
+  lease_lost: "retry",
   ssrf_blocked: "fail",
   config: "fail",
 };

@@ -25,8 +25,10 @@ export const dispatcherConfigSchema = Type.Object({
   }),
   DELIVERY_LEASE_SECONDS: Type.Integer({
     minimum: 5,
-    default: 60,
-    description: "A claimed delivery is due again after this long if its worker died.",
+    maximum: 300,
+    default: 20,
+    description:
+      "Lease on a claimed delivery: renewed every quarter of it while the delivery is in flight (token fetch, send, record), so a delivery of a worker that died is due again within this long. A request still in flight when its lease could not be renewed in time is aborted.",
   }),
   DELIVERY_TIMEOUT_MS: Type.Integer({
     minimum: 100,

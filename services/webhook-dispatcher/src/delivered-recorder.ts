@@ -1,11 +1,15 @@
 import type { Pool } from "pg";
 import { createBatchCollector } from "./batch-collector.ts";
-import { recordDeliveredAttempts, type AttemptRow } from "./store/delivered.ts";
+import { writeAttempts, type AttemptInput, type AttemptWritten } from "./store/attempts.ts";
 
-/** Records a successful attempt; resolves false when the lease was lost. */
-export type RecordDelivered = (attempt: AttemptRow) => Promise<boolean>;
+/** Records a successful attempt; resolves undefined when its delivery no longer exists. */
+export type RecordDelivered = (attempt: AttemptInput) => Promise<AttemptWritten | undefined>;
 
-type Waiting = { attempt: AttemptRow; settle: (recorded: boolean) => void; fail: (error: unknown) => void };
+type Waiting = {
+  attempt: AttemptInput;
+  settle: (written: AttemptWritten | undefined) => void;
+  fail: (error: unknown) => void;
+};
 
 /**
  * Successes that finish together are recorded together: one statement per batch (bounded by
@@ -15,20 +19,36 @@ type Waiting = { attempt: AttemptRow; settle: (recorded: boolean) => void; fail:
  */
 export function createDeliveredRecorder(
   db: Pool,
-  owner: string,
   options = { maxItems: 100, maxWaitMs: 2 },
 ): RecordDelivered {
   const collector = createBatchCollector<Waiting>(async (batch) => {
-    try {
-      const recorded = await recordDeliveredAttempts(
-        db,
-        batch.map((waiting) => waiting.attempt),
-        owner,
-      );
-      for (const waiting of batch) waiting.settle(recorded.has(waiting.attempt.deliveryId));
-    } catch (error) {
-      for (const waiting of batch) waiting.fail(error);
+    // One statement updates a delivery at most once: two attempts of one delivery (a late worker's
+    // and its successor's, both in this process) go in separate statements.
+    for (const round of roundsOfDistinctDeliveries(batch)) {
+      try {
+        const written = await writeAttempts(
+          db,
+          round.map((waiting) => waiting.attempt),
+          { endFailingStreak: true },
+        );
+        for (const waiting of round) waiting.settle(written.get(waiting.attempt.deliveryId));
+      } catch (error) {
+        for (const waiting of round) waiting.fail(error);
+      }
     }
   }, options);
-  return (attempt) => new Promise<boolean>((settle, fail) => collector.add({ attempt, settle, fail }));
+  return (attempt) =>
+    new Promise<AttemptWritten | undefined>((settle, fail) => collector.add({ attempt, settle, fail }));
+}
+
+function roundsOfDistinctDeliveries(batch: Waiting[]): Waiting[][] {
+  const rounds: Array<{ ids: Set<string>; items: Waiting[] }> = [];
+  for (const waiting of batch) {
+    const id = waiting.attempt.deliveryId;
+    let round = rounds.find((r) => !r.ids.has(id));
+    if (!round) rounds.push((round = { ids: new Set(), items: [] }));
+    round.ids.add(id);
+    round.items.push(waiting);
+  }
+  return rounds.map((round) => round.items);
 }

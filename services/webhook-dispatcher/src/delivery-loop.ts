@@ -1,26 +1,37 @@
 import type { Pool } from "pg";
 import { claimBatches, deliverBatch, type ClaimedBatch } from "./batch-dispatch.ts";
 import { claimDeliveries } from "./claim.ts";
+import type { BreakerPolicy } from "./circuit-breaker.ts";
 import { classify, type Verdict } from "./classify.ts";
 import type { DeliveryLoopDeps, DeliveryLoopOptions } from "./delivery-context.ts";
 import { reportDisabled } from "./operator-events.ts";
 import { createDeliveredRecorder, type RecordDelivered } from "./delivered-recorder.ts";
+import { abortedByLease, createLeaseKeeper, type DeliveryLease } from "./lease-keeper.ts";
 import { recordAttempt, releaseDelivery } from "./record.ts";
 import { nextAttemptAt } from "./retry-policy.ts";
 import { sendToDestination } from "./send-to-destination.ts";
-import type { ClaimedDelivery } from "./store/deliveries.ts";
+import { renewLeases, type ClaimedDelivery, type LeaseRef } from "./store/deliveries.ts";
 import { loadDestination, type DestinationTarget } from "./store/destinations.ts";
 
 export type DeliveryLoop = { wake(): void; stop(): Promise<void> };
 
 /**
  * Claims due deliveries while there are free slots and runs each through the stages
- * prepare → send → classify → record. Idle, it sleeps until woken (LISTEN/NOTIFY, a finished
- * delivery) or the poll interval passes.
+ * prepare → send → classify → record, under a lease the lease keeper renews until it is recorded.
+ * Idle, it sleeps until woken (LISTEN/NOTIFY, a finished delivery) or the poll interval passes.
  */
 export function startDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoopOptions): DeliveryLoop {
   const inFlight = new Set<Promise<void>>();
-  const recordDelivered = createDeliveredRecorder(deps.db, options.owner);
+  const recordDelivered = createDeliveredRecorder(deps.db);
+  const leases = createLeaseKeeper({
+    leaseSeconds: options.leaseSeconds,
+    renew: (refs) => renewLeases(deps.db, refs, options.leaseSeconds),
+    onRenewFailed: (error) =>
+      deps.logger.warn(
+        { err: error },
+        "renewing delivery leases failed; work still in flight stops as its lease ends",
+      ),
+  });
   let running = true;
   let isWoken = false;
   let wakeUp: (() => void) | undefined;
@@ -38,10 +49,18 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoopO
       };
     });
 
-  const track = (work: Promise<void>, context: Record<string, string>) => {
-    const task = work
+  /** Runs one unit of work under its lease, renewed until the work (recording included) ends. */
+  const track = (
+    refs: readonly LeaseRef[],
+    claimedAtMs: number,
+    work: (lease: DeliveryLease) => Promise<void>,
+    context: Record<string, string>,
+  ) => {
+    const lease = leases.hold(refs, claimedAtMs);
+    const task = work(lease)
       .catch((error: unknown) => deps.logger.error({ err: error, ...context }, "delivery crashed"))
       .finally(() => {
+        lease.release();
         inFlight.delete(task);
         wake();
       });
@@ -53,17 +72,27 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoopO
     while (running) {
       isWoken = false;
       const free = options.concurrency - inFlight.size;
+      // Taken before the claim is sent: the lease's end in Postgres is at least this plus its length.
+      const claimedAtMs = performance.now();
       const claimed = free > 0 ? await claim(deps, options, free) : [];
       const targets = targetsOf(deps.db, claimed);
-      for (const delivery of claimed)
-        track(deliver(deps, options, delivery, targets.get(delivery.destinationId), recordDelivered), {
-          deliveryId: delivery.id,
-        });
+      for (const delivery of claimed) {
+        const target = targets.get(delivery.destinationId);
+        track(
+          [delivery],
+          claimedAtMs,
+          (lease) => deliver(deps, delivery, target, { recordDelivered, lease, breaker: options.breaker }),
+          { deliveryId: delivery.id },
+        );
+      }
       // Batch destinations (webhooks v1): a batch takes one slot; looked for once per poll interval.
       if (free > claimed.length && Date.now() - batchesCheckedAt >= options.pollIntervalMs) {
         batchesCheckedAt = Date.now();
+        const batchesClaimedAtMs = performance.now();
         for (const batch of await claimDueBatches(deps, options, free - claimed.length))
-          track(deliverBatch(deps, options, batch), { destinationId: batch.destinationId });
+          track(batch.deliveries, batchesClaimedAtMs, (lease) => deliverBatch(deps, options, batch, lease), {
+            destinationId: batch.destinationId,
+          });
       }
       if (claimed.length < free || free === 0) await sleep(options.pollIntervalMs);
     }
@@ -76,6 +105,7 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoopO
       wake();
       await loop;
       await Promise.allSettled(inFlight);
+      leases.stop();
     },
   };
 }
@@ -122,25 +152,31 @@ function targetsOf(
   return new Map([...ids].map((id) => [id, loadDestination(db, id)]));
 }
 
+type DeliverWith = { recordDelivered: RecordDelivered; lease: DeliveryLease; breaker: BreakerPolicy };
+
 async function deliver(
   deps: DeliveryLoopDeps,
-  options: DeliveryLoopOptions,
   delivery: ClaimedDelivery,
   loadingTarget: Promise<DestinationTarget | undefined> | undefined,
-  recordDelivered: RecordDelivered,
+  { recordDelivered, lease, breaker }: DeliverWith,
 ): Promise<void> {
   const target = await loadingTarget;
   if (!target) return; // deleted: its deliveries went with it
-  if (!target.enabled) return releaseDelivery(deps.db, delivery, options.owner);
+  if (!target.enabled) return releaseDelivery(deps.db, delivery);
   const startedAt = new Date();
-  const result = await sendToDestination(deps, delivery, target, startedAt);
+  const sent = await sendToDestination(deps, delivery, target, startedAt, lease);
+  if (sent.kind === "not_sent") {
+    deps.logger.warn({ deliveryId: delivery.id, reason: sent.reason }, "delivery not sent");
+    return;
+  }
+  const result = abortedByLease(sent, lease);
   const now = new Date();
   const verdict = classify(result, now, { retryClientErrors: target.retryClientErrors });
   const next = scheduleNext(delivery, target, verdict, now);
   const outcome = await recordAttempt(
     deps.db,
-    { delivery, owner: options.owner, startedAt, result, verdict, nextAttemptAt: next },
-    options.breaker,
+    { delivery, startedAt, result, verdict, nextAttemptAt: next },
+    breaker,
     recordDelivered,
   );
   if (!outcome.recorded) return;
@@ -150,6 +186,14 @@ async function deliver(
     outcomeClass,
     isFirst ? (startedAt.getTime() - delivery.occurredAt.getTime()) / 1000 : undefined,
   );
+  if (!outcome.isLeaseHeld) {
+    // The POST left but another claim holds the delivery now: its attempt row is written, its state is not ours.
+    deps.logger.warn(
+      { deliveryId: delivery.id, outcome: outcomeClass, durationMs: result.durationMs },
+      "delivery attempt recorded after the lease was taken over",
+    );
+    return;
+  }
   if (outcome.status === "failed") deps.metrics?.deliveryFailed();
   // Successes at debug: at full speed one line per delivery would cost more than the delivery.
   deps.logger[verdict.kind === "delivered" ? "debug" : "info"](

@@ -5,6 +5,7 @@ import type { ClaimedDelivery } from "./store/deliveries.ts";
 
 const delivery: ClaimedDelivery = {
   id: "dlv_01JABCDEFGHJKMNPQRSTVWXYZ0",
+  leaseToken: "00000000-0000-4000-8000-000000000000",
   eventId: "evt_01JABCDEFGHJKMNPQRSTVWXYZ0",
   destinationId: "whk_01JABCDEFGHJKMNPQRSTVWXYZ0",
   connectorId: "acme",

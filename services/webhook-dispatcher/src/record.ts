@@ -1,17 +1,16 @@
 import { newId, withTransaction } from "@event-hub/shared";
-import type { Pool, PoolClient } from "pg";
+import type { Pool } from "pg";
 import { decideAfterFailure, type BreakerPolicy } from "./circuit-breaker.ts";
 import type { Verdict } from "./classify.ts";
-import type { SendResult } from "./send-result.ts";
-import type { ClaimedDelivery } from "./store/deliveries.ts";
 import type { RecordDelivered } from "./delivered-recorder.ts";
-import type { AttemptRow } from "./store/delivered.ts";
+import type { SendResult } from "./send-result.ts";
+import { writeAttempts, type AttemptInput } from "./store/attempts.ts";
+import type { ClaimedDelivery } from "./store/deliveries.ts";
 import { disableDestination } from "./store/destinations.ts";
 import { countDestinationFailure, openBreaker } from "./store/health.ts";
 
 export type AttemptRecord = {
   delivery: ClaimedDelivery;
-  owner: string;
   startedAt: Date;
   result: SendResult;
   verdict: Verdict;
@@ -19,22 +18,26 @@ export type AttemptRecord = {
   nextAttemptAt: Date | undefined;
 };
 
-/** What recording changed beyond the delivery, for logs, metrics and operator events. */
+/** What recording changed beyond the attempt row, for logs, metrics and operator events. */
 export type RecordOutcome = {
+  /** false: the delivery is gone (its destination was deleted); nothing was written. */
   recorded: boolean;
+  /** false: the lease was taken over; the attempt row was written, the delivery left to its new owner. */
+  isLeaseHeld: boolean;
   status: DeliveryStatus;
   breakerOpenUntil?: Date;
   /** Set when this attempt disabled the destination (410 or failing for too long). */
   disabledReason?: string;
 };
 
-type DeliveryStatus = "pending" | "delivered" | "failed" | "parked";
+type DeliveryStatus = AttemptInput["status"];
 
 /**
- * Writes the attempt, moves the delivery on and updates the destination's health, in one
- * transaction. The update is fenced by the lease owner: a worker whose lease ran out and was taken
- * over cannot overwrite the new owner's work. Successes (the common case) go to `recordDelivered`,
- * which writes the same rows for many deliveries in one statement.
+ * Writes the attempt row (always: see `writeAttempts` for the fencing rule), moves the delivery on
+ * where the lease still holds, and updates the destination's health — in one transaction. Only the
+ * lease holder's attempt counts for health: a late worker's view of the receiver is out of date, and
+ * its successor's attempt counts instead. Successes (the common case) go to `recordDelivered`, which
+ * writes the same rows for many deliveries in one statement.
  */
 export async function recordAttempt(
   db: Pool,
@@ -43,83 +46,42 @@ export async function recordAttempt(
   recordDelivered: RecordDelivered,
 ): Promise<RecordOutcome> {
   const { delivery, verdict } = record;
-  const status = statusAfter(verdict, record.nextAttemptAt);
-  if (verdict.kind === "delivered") return { recorded: await recordDelivered(attemptRow(record)), status };
+  const attempt = attemptInput(record);
+  const status = attempt.status;
+  if (verdict.kind === "delivered") {
+    const written = await recordDelivered(attempt);
+    return { recorded: written !== undefined, isLeaseHeld: written?.isLeaseHeld ?? false, status };
+  }
   return withTransaction(db, async (client) => {
-    const isOwner = await updateDelivery(client, record, status);
-    if (!isOwner) return { recorded: false, status }; // lease lost: the other worker records its own attempt
-    await insertAttempt(client, record);
+    const written = (await writeAttempts(client, [attempt], { endFailingStreak: false })).get(delivery.id);
+    if (!written) return { recorded: false, isLeaseHeld: false, status };
+    if (!written.isLeaseHeld) return { recorded: true, isLeaseHeld: false, status };
     const health = await countDestinationFailure(client, delivery.destinationId);
     const decision =
       verdict.kind === "gone"
         ? { disableReason: "receiver answered 410 Gone" }
         : decideAfterFailure(health, new Date(), policy);
+    const held = { recorded: true, isLeaseHeld: true } as const;
     if (decision.disableReason) {
       const changed = await disableDestination(client, delivery.destinationId, decision.disableReason);
       return changed
-        ? { recorded: true, status: "parked", disabledReason: decision.disableReason }
-        : { recorded: true, status };
+        ? { ...held, status: "parked", disabledReason: decision.disableReason }
+        : { ...held, status };
     }
     if (decision.breakerOpenUntil)
       await openBreaker(client, delivery.destinationId, decision.breakerOpenUntil);
     return decision.breakerOpenUntil
-      ? { recorded: true, status, breakerOpenUntil: decision.breakerOpenUntil }
-      : { recorded: true, status };
+      ? { ...held, status, breakerOpenUntil: decision.breakerOpenUntil }
+      : { ...held, status };
   });
 }
 
-async function updateDelivery(
-  client: PoolClient,
-  record: AttemptRecord,
-  status: DeliveryStatus,
-): Promise<boolean> {
-  const error = record.verdict.kind === "delivered" ? null : describe(record.result, record.verdict);
-  const updated = await client.query(
-    `UPDATE deliveries
-        SET attempt_count = $3, status = $4, next_attempt_at = COALESCE($5, next_attempt_at),
-            last_error = $6, lease_owner = NULL,
-            finished_at = CASE WHEN $4 = 'pending' THEN NULL ELSE now() END
-      WHERE id = $1 AND lease_owner = $2`,
-    [
-      record.delivery.id,
-      record.owner,
-      record.delivery.attemptCount + 1,
-      status,
-      record.nextAttemptAt ?? null,
-      error,
-    ],
-  );
-  return (updated.rowCount ?? 0) > 0;
-}
-
-async function insertAttempt(client: PoolClient, record: AttemptRecord): Promise<void> {
-  const row = attemptRow(record);
-  await client.query(
-    `INSERT INTO delivery_attempts (id, delivery_id, attempt_number, started_at, duration_ms, outcome,
-       status_code, response_headers, response_body, error, next_attempt_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [
-      row.id,
-      row.deliveryId,
-      row.attemptNumber,
-      row.startedAt,
-      row.durationMs,
-      row.outcome,
-      row.statusCode,
-      row.responseHeaders,
-      row.responseBody,
-      row.error,
-      row.nextAttemptAt,
-    ],
-  );
-}
-
-function attemptRow(record: AttemptRecord): AttemptRow {
+function attemptInput(record: AttemptRecord): AttemptInput {
   const { result, verdict } = record;
   return {
     id: newId("att"),
     deliveryId: record.delivery.id,
-    attemptNumber: record.delivery.attemptCount + 1,
+    leaseToken: record.delivery.leaseToken,
     startedAt: record.startedAt,
     durationMs: result.durationMs,
     outcome: verdict.kind === "delivered" ? "success" : verdict.outcome,
@@ -127,6 +89,8 @@ function attemptRow(record: AttemptRecord): AttemptRow {
     responseHeaders: result.kind === "response" ? result.headers : null,
     responseBody: result.kind === "response" ? result.body : null,
     error: result.kind === "failure" ? result.message : null,
+    status: statusAfter(verdict, record.nextAttemptAt),
+    lastError: verdict.kind === "delivered" ? null : describe(record.result, verdict),
     nextAttemptAt: record.nextAttemptAt ?? null,
   };
 }
@@ -143,10 +107,14 @@ function describe(result: SendResult, verdict: Verdict): string {
   return verdict.kind === "failed" ? verdict.reason : `HTTP ${result.status}`;
 }
 
-/** Gives a claimed delivery back untouched (its destination was disabled meanwhile): no attempt. */
-export async function releaseDelivery(db: Pool, delivery: ClaimedDelivery, owner: string): Promise<void> {
+/**
+ * Gives a claimed delivery back untouched (its destination was disabled meanwhile): no attempt.
+ * Fenced by the lease token: a lease that was taken over is not this worker's to give back.
+ */
+export async function releaseDelivery(db: Pool, delivery: ClaimedDelivery): Promise<void> {
   await db.query(
-    `UPDATE deliveries SET lease_owner = NULL, next_attempt_at = now() WHERE id = $1 AND lease_owner = $2`,
-    [delivery.id, owner],
+    `UPDATE deliveries SET lease_owner = NULL, lease_token = NULL, next_attempt_at = now()
+      WHERE id = $1 AND lease_token = $2`,
+    [delivery.id, delivery.leaseToken],
   );
 }

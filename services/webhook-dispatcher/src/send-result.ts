@@ -21,6 +21,7 @@ export type SendFailure =
   | "broker_unreachable"
   | "broker_nack"
   | "exchange_not_found"
-  | "config";
+  | "config"
+  | "lease_lost";
 
 export const MAX_RESPONSE_BODY_BYTES = 16 * 1024;

@@ -2,6 +2,7 @@ import { parseDestinationConfig } from "@event-hub/shared";
 import type { AmqpConnections } from "./destinations/amqp-connections.ts";
 import { publishToAmqp } from "./destinations/amqp.ts";
 import { sendWebhook, type WebhookDeps } from "./destinations/webhook.ts";
+import { LEASE_LOST_BEFORE_SEND, type DeliveryLease, type NotSent } from "./lease-keeper.ts";
 import type { SendResult } from "./send-result.ts";
 import type { ClaimedDelivery } from "./store/deliveries.ts";
 import type { DestinationTarget } from "./store/destinations.ts";
@@ -11,19 +12,25 @@ export type DestinationSenders = WebhookDeps & {
   amqp?: AmqpConnections;
 };
 
-/** Hands one delivery to its destination kind; a stored config that does not fit is a final error. */
+/**
+ * Hands one delivery to its destination kind; a stored config that does not fit is a final error.
+ * Nothing leaves unless `lease` is held at the moment it would (after any token fetch).
+ */
 export async function sendToDestination(
   deps: DestinationSenders,
   delivery: ClaimedDelivery,
   target: DestinationTarget,
   now: Date,
-): Promise<SendResult> {
+  lease: DeliveryLease,
+): Promise<SendResult | NotSent> {
   const parsed = parseDestinationConfig(target.type, target.config);
   if (!parsed.ok) return { kind: "failure", failure: "config", message: parsed.reason, durationMs: 0 };
   switch (parsed.value.type) {
     case "webhook":
-      return sendWebhook(deps, delivery, { ...target, config: parsed.value.config }, now);
+      return sendWebhook(deps, delivery, { ...target, config: parsed.value.config }, now, lease);
     case "amqp":
+      // A publish cannot be called back once it left; its confirm wait is bounded by timeout_ms.
+      if (!lease.isHeld()) return LEASE_LOST_BEFORE_SEND;
       return deps.amqp
         ? publishToAmqp({ connections: deps.amqp, secrets: deps.secrets }, delivery, {
             ...target,

@@ -14,6 +14,8 @@ export type HttpRequest = {
   timeoutMs: number;
   /** The destination's `skipTlsCheck`: accept any certificate (as the Connector's option). */
   skipTlsCheck?: boolean;
+  /** Aborts the request early (the delivery's lease was lost); the timeout applies regardless. */
+  signal?: AbortSignal;
 };
 
 const KEPT_RESPONSE_HEADERS = ["content-type", "retry-after", "content-length", "location", "date"];
@@ -39,7 +41,10 @@ export function createSender(policy: SsrfPolicy): Sender {
         redirect: "manual",
         agent: (url) =>
           url.protocol === "http:" ? httpAgent : request.skipTlsCheck ? insecureHttpsAgent : httpsAgent,
-        signal: AbortSignal.timeout(request.timeoutMs),
+        signal: AbortSignal.any([
+          AbortSignal.timeout(request.timeoutMs),
+          ...(request.signal ? [request.signal] : []),
+        ]),
       };
       try {
         const response = await fetch(request.url, init);

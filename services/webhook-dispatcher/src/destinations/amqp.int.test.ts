@@ -17,6 +17,7 @@ const secrets = createSecretBox({ key: randomBytes(32).toString("base64") });
 
 const deliveryOf = (trigger: string, extra: Partial<ClaimedDelivery> = {}): ClaimedDelivery => ({
   id: uniqueName("dlv"),
+  leaseToken: "00000000-0000-4000-8000-000000000000",
   eventId: uniqueName("evt"),
   destinationId: "whk_test",
   connectorId: "acme",

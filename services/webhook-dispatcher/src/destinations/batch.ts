@@ -59,13 +59,14 @@ export function prepareBatchRequest(
   return { url: config.url, headers, body, timeoutMs };
 }
 
-/** One POST of the batch (SSRF-guarded, no redirects). */
+/** One POST of the batch (SSRF-guarded, no redirects); `signal` aborts it (the leases were lost). */
 export function sendBatch(
   sender: Sender,
   deliveries: ClaimedDelivery[],
   config: BatchDestinationConfig,
   secrets: string[],
   timeoutMs: number,
+  signal: AbortSignal,
 ): Promise<SendResult> {
-  return sender.send(prepareBatchRequest(deliveries, config, secrets, new Date(), timeoutMs));
+  return sender.send({ ...prepareBatchRequest(deliveries, config, secrets, new Date(), timeoutMs), signal });
 }

@@ -1,4 +1,5 @@
 import type { SecretBox, StoredTargetAuthentication, WebhookDestinationConfig } from "@event-hub/shared";
+import { abortedByLease, LEASE_LOST_BEFORE_SEND, type DeliveryLease, type NotSent } from "../lease-keeper.ts";
 import type { TokenCache } from "../oauth2-token-cache.ts";
 import { prepareWebhookRequest } from "../prepare.ts";
 import type { SendResult } from "../send-result.ts";
@@ -14,13 +15,18 @@ export type WebhookTarget = {
   sealedSecrets: string[];
 };
 
-/** Webhook destination: prepare (body, auth, signature) → send (SSRF-guarded, timeout, no redirects). */
+/**
+ * Webhook destination: prepare (body, auth, signature) → send (SSRF-guarded, timeout, no redirects).
+ * The token fetch may take up to the timeout, so the lease is checked after it, just before the
+ * POST leaves; the POST is aborted if the lease is lost while it is in flight.
+ */
 export async function sendWebhook(
   deps: WebhookDeps,
   delivery: ClaimedDelivery,
   target: WebhookTarget,
   now: Date,
-): Promise<SendResult> {
+  lease: DeliveryLease,
+): Promise<SendResult | NotSent> {
   let secrets: string[];
   try {
     secrets = target.sealedSecrets.map((sealed) => deps.secrets.open(sealed));
@@ -37,7 +43,8 @@ export async function sendWebhook(
     target.timeoutMs,
     auth.headers,
   );
-  const result = await deps.sender.send(request);
+  if (!lease.isHeld()) return LEASE_LOST_BEFORE_SEND;
+  const result = abortedByLease(await deps.sender.send({ ...request, signal: lease.signal }), lease);
   const authentication = target.config.authentication;
   if (result.kind === "response" && result.status === 401 && authentication?.type === "OAuth2")
     deps.tokens.invalidate(tokenKey(target.id, authentication));

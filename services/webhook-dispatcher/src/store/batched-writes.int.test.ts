@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertDestination } from "../../test/harness.ts";
 import { openOwnTestDatabase } from "../../test/own-test-pool.ts";
 import { routeEvents } from "../event-routing.ts";
-import { recordDeliveredAttempts } from "./delivered.ts";
+import { writeAttempts } from "./attempts.ts";
 import { findRoutesForConnectors } from "./destination-routes.ts";
 import { storeEventsWithDeliveries } from "./events.ts";
 
@@ -57,7 +57,7 @@ describe("batched writes", () => {
     expect(toBoth.rowCount).toBe(4);
   });
 
-  it("records successes in one statement, only where this worker still holds the lease", async () => {
+  it("records successes in one statement: every attempt gets its row, only lease holders move the delivery", async () => {
     const connector = newId("evt");
     const destination = await insertDestination(db, { config: { url: "http://127.0.0.1:9/" } });
     await store([event(connector, {}), event(connector, {}), event(connector, {})]);
@@ -66,17 +66,26 @@ describe("batched writes", () => {
         destination,
       ])
     ).rows.map((row) => row.id);
-    await db.query(`UPDATE deliveries SET lease_owner = 'w1' WHERE id = ANY ($1)`, [ids.slice(0, 2)]);
-    await db.query(`UPDATE deliveries SET lease_owner = 'w2' WHERE id = $1`, [ids[2]]);
+    const lease = async (id: string | undefined, owner: string) =>
+      (
+        await db.query<{ lease_token: string }>(
+          `UPDATE deliveries SET lease_owner = $2, lease_token = gen_random_uuid() WHERE id = $1
+           RETURNING lease_token`,
+          [id, owner],
+        )
+      ).rows[0]!.lease_token;
+    const tokens = [await lease(ids[0], "w1"), await lease(ids[1], "w1"), await lease(ids[2], "w1")];
+    // The third was claimed again (by this very process, say) after the first claim's lease ran out.
+    await lease(ids[2], "w1");
     await db.query(
       `INSERT INTO destination_health (destination_id, consecutive_failures, failing_since) VALUES ($1, 3, now())`,
       [destination],
     );
 
-    const attempts = ids.map((deliveryId) => ({
+    const attempts = ids.map((deliveryId, i) => ({
       id: newId("att"),
       deliveryId,
-      attemptNumber: 1,
+      leaseToken: tokens[i]!,
       startedAt: new Date(),
       durationMs: 7,
       outcome: "success",
@@ -84,20 +93,28 @@ describe("batched writes", () => {
       responseHeaders: { "content-type": "text/plain" },
       responseBody: "ok",
       error: null,
+      status: "delivered" as const,
+      lastError: null,
       nextAttemptAt: null,
     }));
-    const recorded = await recordDeliveredAttempts(db, attempts, "w1");
+    const written = await writeAttempts(db, attempts, { endFailingStreak: true });
 
-    expect([...recorded].sort()).toEqual(ids.slice(0, 2).sort());
-    const rows = await db.query<{ id: string; status: string; n: number }>(
-      `SELECT d.id, d.status, (SELECT count(*)::int FROM delivery_attempts a WHERE a.delivery_id = d.id) AS n
+    expect(ids.map((id) => written.get(id)?.isLeaseHeld)).toEqual([true, true, false]);
+    const rows = await db.query<{
+      status: string;
+      attempt_count: number;
+      lease_owner: string | null;
+      n: number;
+    }>(
+      `SELECT d.status, d.attempt_count, d.lease_owner,
+              (SELECT count(*)::int FROM delivery_attempts a WHERE a.delivery_id = d.id) AS n
          FROM deliveries d WHERE d.destination_id = $1 ORDER BY d.seq`,
       [destination],
     );
-    expect(rows.rows.map((row) => [row.status, row.n])).toEqual([
-      ["delivered", 1],
-      ["delivered", 1],
-      ["pending", 0],
+    expect(rows.rows.map((row) => [row.status, row.attempt_count, row.lease_owner, row.n])).toEqual([
+      ["delivered", 1, null, 1],
+      ["delivered", 1, null, 1],
+      ["pending", 1, "w1", 1], // the POST is in the log; the delivery stays with the current claim
     ]);
     const health = await db.query<{ consecutive_failures: number }>(
       `SELECT consecutive_failures FROM destination_health WHERE destination_id = $1`,

@@ -39,7 +39,7 @@ export async function lockDueBatchDestinations(client: PoolClient, limit: number
 export async function parkUnbatchable(client: PoolClient, destinationId: string): Promise<number> {
   const result = await client.query(
     `UPDATE deliveries d
-        SET status = 'parked', finished_at = now(), lease_owner = NULL,
+        SET status = 'parked', finished_at = now(), lease_owner = NULL, lease_token = NULL,
             last_error = 'batch destinations carry only ' || array_to_string($2::text[], ' and ') || ' events'
        FROM events e
       WHERE e.id = d.event_id AND d.destination_id = $1 AND d.status = 'pending'
@@ -69,64 +69,4 @@ export async function markBatchStarted(client: PoolClient, destinationId: string
      ON CONFLICT (destination_id) DO UPDATE SET batch_started_at = now()`,
     [destinationId],
   );
-}
-
-type BatchAttemptRows = {
-  owner: string;
-  deliveryIds: string[];
-  attemptNumbers: number[];
-  /** Per delivery: 'pending' (retry), 'delivered', 'failed' or 'parked'. */
-  statuses: string[];
-  nextAttemptAts: Array<Date | null>;
-  attemptIds: string[];
-  startedAt: Date;
-  durationMs: number;
-  outcome: string;
-  statusCode: number | null;
-  responseHeaders: Record<string, string> | null;
-  responseBody: string | null;
-  error: string | null;
-};
-
-/**
- * Moves every delivery of a batch on and writes one attempt row each. Fenced by the lease owner:
- * deliveries whose lease was taken over are left to their new owner. Returns the ids written.
- */
-export async function writeBatchAttempt(client: PoolClient, rows: BatchAttemptRows): Promise<string[]> {
-  const updated = await client.query<{ id: string }>(
-    `UPDATE deliveries d
-        SET attempt_count = u.attempt_number, status = u.status,
-            next_attempt_at = COALESCE(u.next_attempt_at, d.next_attempt_at),
-            last_error = $6, lease_owner = NULL,
-            finished_at = CASE WHEN u.status = 'pending' THEN NULL ELSE now() END
-       FROM unnest($2::text[], $3::int[], $4::text[], $5::timestamptz[])
-            AS u (id, attempt_number, status, next_attempt_at)
-      WHERE d.id = u.id AND d.lease_owner = $1
-      RETURNING d.id`,
-    [rows.owner, rows.deliveryIds, rows.attemptNumbers, rows.statuses, rows.nextAttemptAts, rows.error],
-  );
-  const written = new Set(updated.rows.map((row) => row.id));
-  const keep = rows.deliveryIds.flatMap((id, i) => (written.has(id) ? [i] : []));
-  const pick = <T>(values: T[]) => keep.map((i) => values[i]);
-  await client.query(
-    `INSERT INTO delivery_attempts (id, delivery_id, attempt_number, started_at, duration_ms, outcome,
-       status_code, response_headers, response_body, error, next_attempt_at)
-     SELECT a.id, a.delivery_id, a.attempt_number, $4, $5, $6, $7, $8, $9, $10, a.next_attempt_at
-       FROM unnest($1::text[], $2::text[], $3::int[], $11::timestamptz[])
-            AS a (id, delivery_id, attempt_number, next_attempt_at)`,
-    [
-      pick(rows.attemptIds),
-      pick(rows.deliveryIds),
-      pick(rows.attemptNumbers),
-      rows.startedAt,
-      rows.durationMs,
-      rows.outcome,
-      rows.statusCode,
-      rows.responseHeaders,
-      rows.responseBody,
-      rows.error,
-      pick(rows.nextAttemptAts),
-    ],
-  );
-  return [...written];
 }

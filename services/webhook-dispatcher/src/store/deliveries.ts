@@ -4,6 +4,8 @@ import type { DestinationLoad } from "../delivery-allowance.ts";
 /** A claimed delivery with what is needed to send it. `dataText` is the event data exactly as stored. */
 export type ClaimedDelivery = {
   id: string;
+  /** This claim's fencing token: only the holder of the current token may change the delivery. */
+  leaseToken: string;
   eventId: string;
   destinationId: string;
   connectorId: string;
@@ -137,8 +139,9 @@ export async function pickDueLaneHeads(
 }
 
 /**
- * Leases the picked deliveries to `owner`: next_attempt_at moves to the lease's end (at least the
- * destination's timeout plus a margin), so a dead worker's delivery is simply due again then.
+ * Leases the picked deliveries to `owner` for `leaseSeconds`: next_attempt_at moves to the lease's
+ * end, so a dead worker's delivery is simply due again then, and each gets a new fencing token. The
+ * lease is short; the worker renews it while it works (`renewLeases`).
  */
 export async function leaseDeliveries(
   client: PoolClient,
@@ -147,6 +150,7 @@ export async function leaseDeliveries(
   if (lease.ids.length === 0) return [];
   const result = await client.query<{
     id: string;
+    lease_token: string;
     event_id: string;
     destination_id: string;
     connector_id: string;
@@ -159,11 +163,11 @@ export async function leaseDeliveries(
   }>(
     `WITH claimed AS (
        UPDATE deliveries d
-          SET lease_owner = $2,
-              next_attempt_at = now() + make_interval(secs => greatest($3::float8, dest.timeout_ms / 1000.0 + 10))
-         FROM destinations dest
-        WHERE d.id = ANY ($1::text[]) AND dest.id = d.destination_id
-       RETURNING d.id, d.event_id, d.destination_id, d.connector_id, d.attempt_count, d.schedule_offset, d.seq
+          SET lease_owner = $2, lease_token = gen_random_uuid(),
+              next_attempt_at = now() + make_interval(secs => $3::float8)
+        WHERE d.id = ANY ($1::text[])
+       RETURNING d.id, d.lease_token, d.event_id, d.destination_id, d.connector_id, d.attempt_count,
+                 d.schedule_offset, d.seq
      )
      SELECT c.*, e.trigger, e.data::text AS data_text, e.correlation_id, e.occurred_at
        FROM claimed c JOIN events e ON e.id = c.event_id
@@ -172,6 +176,7 @@ export async function leaseDeliveries(
   );
   return result.rows.map((row) => ({
     id: row.id,
+    leaseToken: row.lease_token,
     eventId: row.event_id,
     destinationId: row.destination_id,
     connectorId: row.connector_id,
@@ -182,6 +187,30 @@ export async function leaseDeliveries(
     correlationId: row.correlation_id,
     occurredAt: row.occurred_at,
   }));
+}
+
+/** A lease as its holder knows it: the delivery and the token its claim got. */
+export type LeaseRef = { id: string; leaseToken: string };
+
+/**
+ * Extends, in ONE statement, every lease in `leases` that is still held — same token, still
+ * pending, not yet run out — to `leaseSeconds` from now. Returns the ids renewed; a lease missing
+ * from it was lost (run out and claimed again, or its delivery finished or parked meanwhile).
+ */
+export async function renewLeases(
+  db: Pick<PoolClient, "query">,
+  leases: readonly LeaseRef[],
+  leaseSeconds: number,
+): Promise<Set<string>> {
+  if (leases.length === 0) return new Set();
+  const result = await db.query<{ id: string }>(
+    `UPDATE deliveries d SET next_attempt_at = now() + make_interval(secs => $3::float8)
+       FROM unnest($1::text[], $2::uuid[]) AS l (id, token)
+      WHERE d.id = l.id AND d.lease_token = l.token AND d.status = 'pending' AND d.next_attempt_at > now()
+     RETURNING d.id`,
+    [leases.map((lease) => lease.id), leases.map((lease) => lease.leaseToken), leaseSeconds],
+  );
+  return new Set(result.rows.map((row) => row.id));
 }
 
 /** Stores the token bucket after a claim took `used` tokens from it. */

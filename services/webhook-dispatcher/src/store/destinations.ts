@@ -54,6 +54,9 @@ export async function loadDestination(
 
 /**
  * Disables a destination and parks what waits for it (a resend or re-enable brings it back).
+ * Deliveries in flight under a live lease are left to their workers: their requests may already have
+ * reached the receiver, so each records its own attempt and outcome (a 410 parks it, a success
+ * delivers it, a retry waits, pending, until the destination is enabled again).
  * Returns false when it was already disabled, so only one worker reports the change.
  */
 export async function disableDestination(
@@ -67,8 +70,10 @@ export async function disableDestination(
     [destinationId, reason],
   );
   await client.query(
-    `UPDATE deliveries SET status = 'parked', lease_owner = NULL, finished_at = now(), last_error = $2
-      WHERE destination_id = $1 AND status = 'pending'`,
+    `UPDATE deliveries SET status = 'parked', lease_owner = NULL, lease_token = NULL, finished_at = now(),
+            last_error = $2
+      WHERE destination_id = $1 AND status = 'pending'
+        AND NOT (lease_token IS NOT NULL AND next_attempt_at > now())`,
     [destinationId, `destination disabled: ${reason}`],
   );
   return (updated.rowCount ?? 0) > 0;
