@@ -6,6 +6,7 @@ import type { DeliveryLoopDeps, DeliveryLoopOptions } from "./delivery-context.t
 import { reportDisabled } from "./operator-events.ts";
 import { sendBatch } from "./destinations/batch.ts";
 import { nextAttemptAt } from "./retry-policy.ts";
+import { retryRecording } from "./retry-recording.ts";
 import type { SendResult } from "./send-result.ts";
 import { abortedByLease, LEASE_LOST_BEFORE_SEND, type DeliveryLease, type NotSent } from "./lease-keeper.ts";
 import { writeAttempts, type AttemptInput } from "./store/attempts.ts";
@@ -69,6 +70,11 @@ export async function deliverBatch(
     deps.db,
     { batch, target, startedAt, result, verdict },
     options.breaker,
+    (error, attempt) =>
+      deps.logger.warn(
+        { err: error, destinationId: batch.destinationId, attempt },
+        "recording a batch attempt failed; retrying",
+      ),
   );
   const outcome = verdict.kind === "delivered" ? "success" : verdict.outcome;
   for (const delivery of batch.deliveries.filter((d) => written.attempted.has(d.id))) {
@@ -136,6 +142,7 @@ async function recordBatchAttempt(
   db: Pool,
   record: BatchRecord,
   policy: BreakerPolicy,
+  onRetry: (error: unknown, attempt: number) => void,
 ): Promise<{ ids: Set<string>; attempted: Set<string>; failed: number; disabledReason?: string }> {
   const { batch, result, verdict } = record;
   const now = new Date();
@@ -160,29 +167,32 @@ async function recordBatchAttempt(
       nextAttemptAt: next ?? null,
     };
   });
-  return withTransaction(db, async (client) => {
-    const written = await writeAttempts(client, attempts, { endFailingStreak: false });
-    const attempted = new Set(written.keys());
-    const ids = new Set([...written].flatMap(([id, w]) => (w.isLeaseHeld ? [id] : [])));
-    const failed = attempts.filter((a) => ids.has(a.deliveryId) && a.status === "failed").length;
-    if (ids.size === 0) return { ids, attempted, failed };
-    if (verdict.kind === "delivered") {
-      await markDestinationHealthy(client, batch.destinationId);
+  const write = () =>
+    withTransaction(db, async (client) => {
+      const written = await writeAttempts(client, attempts, { endFailingStreak: false });
+      const attempted = new Set(written.keys());
+      const ids = new Set([...written].flatMap(([id, w]) => (w.isLeaseHeld ? [id] : [])));
+      const failed = attempts.filter((a) => ids.has(a.deliveryId) && a.status === "failed").length;
+      if (ids.size === 0) return { ids, attempted, failed };
+      if (verdict.kind === "delivered") {
+        await markDestinationHealthy(client, batch.destinationId);
+        return { ids, attempted, failed };
+      }
+      const health = await countDestinationFailure(client, batch.destinationId);
+      const decision =
+        verdict.kind === "gone"
+          ? { disableReason: "receiver answered 410 Gone" }
+          : decideAfterFailure(health, now, policy);
+      if (
+        decision.disableReason &&
+        (await disableDestination(client, batch.destinationId, decision.disableReason))
+      )
+        return { ids, attempted, failed, disabledReason: decision.disableReason };
+      if (decision.breakerOpenUntil)
+        await openBreaker(client, batch.destinationId, decision.breakerOpenUntil);
       return { ids, attempted, failed };
-    }
-    const health = await countDestinationFailure(client, batch.destinationId);
-    const decision =
-      verdict.kind === "gone"
-        ? { disableReason: "receiver answered 410 Gone" }
-        : decideAfterFailure(health, now, policy);
-    if (
-      decision.disableReason &&
-      (await disableDestination(client, batch.destinationId, decision.disableReason))
-    )
-      return { ids, attempted, failed, disabledReason: decision.disableReason };
-    if (decision.breakerOpenUntil) await openBreaker(client, batch.destinationId, decision.breakerOpenUntil);
-    return { ids, attempted, failed };
-  });
+    });
+  return retryRecording(write, onRetry);
 }
 
 function scheduleBatchRetry(

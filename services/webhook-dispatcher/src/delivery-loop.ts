@@ -1,3 +1,4 @@
+import { newId } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { claimBatches, deliverBatch, type ClaimedBatch } from "./batch-dispatch.ts";
 import { claimDeliveries } from "./claim.ts";
@@ -9,6 +10,7 @@ import { createDeliveredRecorder, type RecordDelivered } from "./delivered-recor
 import { abortedByLease, createLeaseKeeper, type DeliveryLease } from "./lease-keeper.ts";
 import { recordAttempt, releaseDelivery } from "./record.ts";
 import { nextAttemptAt } from "./retry-policy.ts";
+import { retryRecording } from "./retry-recording.ts";
 import { sendToDestination } from "./send-to-destination.ts";
 import { renewLeases, type ClaimedDelivery, type LeaseRef } from "./store/deliveries.ts";
 import { loadDestination, type DestinationTarget } from "./store/destinations.ts";
@@ -173,11 +175,14 @@ async function deliver(
   const now = new Date();
   const verdict = classify(result, now, { retryClientErrors: target.retryClientErrors });
   const next = scheduleNext(delivery, target, verdict, now);
-  const outcome = await recordAttempt(
-    deps.db,
-    { delivery, startedAt, result, verdict, nextAttemptAt: next },
-    breaker,
-    recordDelivered,
+  const record = { attemptId: newId("att"), delivery, startedAt, result, verdict, nextAttemptAt: next };
+  const outcome = await retryRecording(
+    () => recordAttempt(deps.db, record, breaker, recordDelivered),
+    (error, attempt) =>
+      deps.logger.warn(
+        { err: error, deliveryId: delivery.id, attempt },
+        "recording an attempt failed; retrying",
+      ),
   );
   if (!outcome.recorded) return;
   const outcomeClass = verdict.kind === "delivered" ? "success" : verdict.outcome;

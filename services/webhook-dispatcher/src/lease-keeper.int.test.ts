@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { newId } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startDispatcherChild } from "../test/dispatcher-process.ts";
@@ -270,6 +271,7 @@ describe("delivery leases", () => {
       const outcome = await recordAttempt(
         db,
         {
+          attemptId: newId("att"),
           delivery,
           startedAt: now,
           result,

@@ -1,4 +1,4 @@
-import { newId, withTransaction } from "@event-hub/shared";
+import { withTransaction } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { decideAfterFailure, type BreakerPolicy } from "./circuit-breaker.ts";
 import type { Verdict } from "./classify.ts";
@@ -10,6 +10,8 @@ import { disableDestination } from "./store/destinations.ts";
 import { countDestinationFailure, openBreaker } from "./store/health.ts";
 
 export type AttemptRecord = {
+  /** Chosen once per attempt, so a retried write cannot record it twice. */
+  attemptId: string;
   delivery: ClaimedDelivery;
   startedAt: Date;
   result: SendResult;
@@ -20,7 +22,7 @@ export type AttemptRecord = {
 
 /** What recording changed beyond the attempt row, for logs, metrics and operator events. */
 export type RecordOutcome = {
-  /** false: the delivery is gone (its destination was deleted); nothing was written. */
+  /** false: nothing was written (the delivery is gone with its destination, or a retry found it written). */
   recorded: boolean;
   /** false: the lease was taken over; the attempt row was written, the delivery left to its new owner. */
   isLeaseHeld: boolean;
@@ -79,7 +81,7 @@ export async function recordAttempt(
 function attemptInput(record: AttemptRecord): AttemptInput {
   const { result, verdict } = record;
   return {
-    id: newId("att"),
+    id: record.attemptId,
     deliveryId: record.delivery.id,
     leaseToken: record.delivery.leaseToken,
     startedAt: record.startedAt,

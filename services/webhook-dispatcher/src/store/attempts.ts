@@ -37,6 +37,9 @@ export type AttemptWritten = { attemptNumber: number; isLeaseHeld: boolean; dest
  * every attempt row, so the numbers stay unique (the row lock serialises a late worker with the new
  * owner). A missing delivery (deleted with its destination) records nothing.
  *
+ * Idempotent per attempt id: an attempt whose row already exists is skipped entirely, so a write
+ * whose answer was lost (connection dropped after COMMIT) can simply be tried again.
+ *
  * `endFailingStreak`: successes also close the breaker of their destinations, where the lease held.
  */
 export async function writeAttempts(
@@ -66,6 +69,7 @@ export async function writeAttempts(
      ), locked AS (
        SELECT d.id, COALESCE(d.lease_token = i.lease_token, false) AS is_lease_held
          FROM deliveries d JOIN input i ON i.delivery_id = d.id
+        WHERE NOT EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.id = i.attempt_id)
         ORDER BY d.id
           FOR UPDATE OF d
      ), moved AS (

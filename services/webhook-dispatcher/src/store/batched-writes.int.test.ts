@@ -121,5 +121,14 @@ describe("batched writes", () => {
       [destination],
     );
     expect(health.rows[0]?.consecutive_failures).toBe(0);
+
+    // Written again (its answer was lost, say): nothing changes, no second row.
+    expect((await writeAttempts(db, attempts, { endFailingStreak: true })).size).toBe(0);
+    const again = await db.query<{ attempt_count: number; n: number }>(
+      `SELECT d.attempt_count, (SELECT count(*)::int FROM delivery_attempts a WHERE a.delivery_id = d.id) AS n
+         FROM deliveries d WHERE d.destination_id = $1 ORDER BY d.seq`,
+      [destination],
+    );
+    expect(again.rows).toStrictEqual(Array(3).fill({ attempt_count: 1, n: 1 }));
   });
 });
