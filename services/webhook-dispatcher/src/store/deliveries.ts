@@ -204,9 +204,15 @@ export async function renewLeases(
 ): Promise<Set<string>> {
   if (leases.length === 0) return new Set();
   const result = await db.query<{ id: string }>(
-    `UPDATE deliveries d SET next_attempt_at = now() + make_interval(secs => $3::float8)
-       FROM unnest($1::text[], $2::uuid[]) AS l (id, token)
-      WHERE d.id = l.id AND d.lease_token = l.token AND d.status = 'pending' AND d.next_attempt_at > now()
+    // Rows are locked in id order, as writeAttempts locks them: the two never deadlock.
+    `WITH held AS (
+       SELECT d.id FROM deliveries d JOIN unnest($1::text[], $2::uuid[]) AS l (id, token) ON l.id = d.id
+        WHERE d.lease_token = l.token AND d.status = 'pending' AND d.next_attempt_at > now()
+        ORDER BY d.id
+          FOR UPDATE OF d
+     )
+     UPDATE deliveries d SET next_attempt_at = now() + make_interval(secs => $3::float8)
+       FROM held WHERE d.id = held.id
      RETURNING d.id`,
     [leases.map((lease) => lease.id), leases.map((lease) => lease.leaseToken), leaseSeconds],
   );
