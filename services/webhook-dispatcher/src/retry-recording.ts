@@ -1,5 +1,5 @@
 /** Waits between tries of a failed attempt write: about 16 s in all, longer than a database failover. */
-export const RECORD_RETRY_DELAYS_MS: readonly number[] = [250, 500, 1000, 2000, 4000, 8000];
+const RECORD_RETRY_DELAYS_MS: readonly number[] = [250, 500, 1000, 2000, 4000, 8000];
 
 /**
  * Writes an attempt until it is stored, or the delays are used up (then the error is thrown): a
