@@ -151,7 +151,8 @@ describe("delivery leases", () => {
   });
 
   it("slow token endpoint + slow receiver, lease shorter than both: one POST at a time per delivery, one attempt row per POST", async () => {
-    // Each step takes 1.2 s of a 2 s timeout; the 1.5 s lease is shorter than token fetch + send.
+    // Each step takes 1.2 s (the timeout, 3 s, leaves room on a busy machine); the 1.5 s lease is
+    // shorter than token fetch + send, so only renewal keeps it.
     const tokens = await startSlowTokenEndpoint(1200);
     closers.push(tokens.close);
     const receiver = await counting(1200);
@@ -165,7 +166,7 @@ describe("delivery leases", () => {
           clientSecretSealed: secrets.seal("secret"),
         },
       },
-      timeoutMs: 2000,
+      timeoutMs: 3000,
     });
     await insertBacklog(db, destinationId, 6, "lease-slow");
     // Two replicas, each with its own token cache: a lease that ran out would be claimed by either.
