@@ -19,4 +19,10 @@ describe("loadSyncWorkerConfig", () => {
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(/SYNC_TIMEOUT_MS \(10000\) must be below SYNC_LEASE_SECONDS \(10 s\)/);
   });
+
+  it("refuses a headers timeout longer than the request timeout", () => {
+    const load = () =>
+      loadSyncWorkerConfig({ ...required, HTTP_REQUEST_TIMEOUT_MS: "5000", HTTP_HEADERS_TIMEOUT_MS: "6000" });
+    expect(load).toThrow(/HTTP_HEADERS_TIMEOUT_MS \(6000\) must not exceed HTTP_REQUEST_TIMEOUT_MS \(5000\)/);
+  });
 });

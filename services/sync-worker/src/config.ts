@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, serviceSettings } from "@event-hub/shared";
 import { Type, type Static } from "typebox";
+import { ingestEdgeSettings } from "./config-ingest.ts";
 import { automationSettings, brokerSettings, syncSettings } from "./config-sync.ts";
 
 /** Every variable sync-worker reads; docs/configuration.md is generated from these schemas. */
@@ -27,6 +28,7 @@ export const syncWorkerConfigSchema = Type.Object({
     description:
       "How often the fallback copy of the Connectors' ingest credentials is reloaded (used only while Postgres is away)",
   }),
+  ...ingestEdgeSettings,
   ...syncSettings,
   ...automationSettings,
   ...brokerSettings,
@@ -40,6 +42,12 @@ export function loadSyncWorkerConfig(env: NodeJS.ProcessEnv = process.env): Sync
   if (config.SYNC_TIMEOUT_MS >= config.SYNC_LEASE_SECONDS * 1000) {
     throw new ConfigError(
       `SYNC_TIMEOUT_MS (${config.SYNC_TIMEOUT_MS}) must be below SYNC_LEASE_SECONDS (${config.SYNC_LEASE_SECONDS} s): a sync must end while its replica still holds the Connector's lease`,
+    );
+  }
+  // node refuses to start a server whose headers may take longer than the whole request.
+  if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `HTTP_HEADERS_TIMEOUT_MS (${config.HTTP_HEADERS_TIMEOUT_MS}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${config.HTTP_REQUEST_TIMEOUT_MS})`,
     );
   }
   return config;
