@@ -181,6 +181,32 @@ describe("POST /v1/ingest/{connectorId}", () => {
     }
   });
 
+  it("counts failures behind a trusted proxy by the client's X-Forwarded-For address", async () => {
+    const behindProxy = await buildApp({
+      ...buildDeps({
+        db,
+        publisher: createEventPublisher(pubsub, topicName),
+        server: { trustedProxies: ["10.0.0.0/8"] },
+      }),
+      limiter: createFailedCredentialLimiter({ maxFailures: 1, windowMs: 60_000 }),
+    });
+    const post = (client: string) =>
+      behindProxy.inject({
+        method: "POST",
+        url: `/v1/ingest/${connectorId}`,
+        headers: { "content-type": "application/json", "x-api-key": "wrong", "x-forwarded-for": client },
+        payload: { trigger: "a.b" },
+        remoteAddress: "10.1.2.3",
+      });
+    try {
+      expect((await post("198.51.100.1")).statusCode).toBe(401);
+      expect((await post("198.51.100.1")).statusCode).toBe(429);
+      expect((await post("198.51.100.2")).statusCode).toBe(401); // another client, same proxy
+    } finally {
+      await behindProxy.close();
+    }
+  });
+
   it.each([["application/x-www-form-urlencoded"], ["text/plain"], ["application/xml"]])(
     "answers 415 for a body sent as %s",
     async (contentType) => {

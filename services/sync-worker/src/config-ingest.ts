@@ -28,6 +28,6 @@ export const ingestEdgeSettings = {
   TRUSTED_PROXIES: Type.Array(Type.String({ minLength: 1 }), {
     default: [],
     description:
-      "Comma-separated addresses or CIDRs of the proxies in front of sync-worker whose X-Forwarded-For is believed (on GKE the load balancer's 35.191.0.0/16,130.211.0.0/22 and its own address); the client address the failure limit counts is the first untrusted one. Empty = the TCP peer",
+      "Comma-separated addresses or CIDRs of the proxies in front of sync-worker whose X-Forwarded-For is believed (GKE's load balancer: 35.191.0.0/16,130.211.0.0/22 and its own address); the failure limit counts the first untrusted address. Empty = the TCP peer",
   }),
 };

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { ConfigError, loadConfig, serviceSettings } from "@event-hub/shared";
 import { Type, type Static } from "typebox";
 import { ingestEdgeSettings } from "./config-ingest.ts";
@@ -50,5 +51,17 @@ export function loadSyncWorkerConfig(env: NodeJS.ProcessEnv = process.env): Sync
       `HTTP_HEADERS_TIMEOUT_MS (${config.HTTP_HEADERS_TIMEOUT_MS}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${config.HTTP_REQUEST_TIMEOUT_MS})`,
     );
   }
+  const notAddress = config.TRUSTED_PROXIES.find((entry) => !isAddressOrCidr(entry));
+  if (notAddress !== undefined) {
+    throw new ConfigError(`TRUSTED_PROXIES item "${notAddress}" is not an IP address or CIDR`);
+  }
   return config;
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
 }
