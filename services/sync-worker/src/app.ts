@@ -13,6 +13,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import { Type } from "typebox";
+import { answerClientError } from "./client-error-answer.ts";
 import type { ConnectorRegistry } from "./connector-registry.ts";
 import type { FailedCredentialLimiter } from "./failed-credential-limiter.ts";
 import { ingestAuthHook } from "./ingest-auth.ts";
@@ -57,6 +58,7 @@ export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
       connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
     },
     trustProxy: trustedProxies.length > 0 ? [...trustedProxies] : false,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   // The Connector posts JSON only; anything else is a 415 the sender can read, not a 400 about shape.
   app.removeContentTypeParser("text/plain");

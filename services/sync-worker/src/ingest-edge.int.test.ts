@@ -94,6 +94,7 @@ describe("ingest edge over a socket", () => {
       expect(closedAfterMs).toBeLessThan(requestTimeoutMs + 2000);
       expect(sent).toBeLessThan(body.length);
       expect(client.received()).toMatch(/^HTTP\/1\.1 408 /);
+      expect(client.received()).toContain('"code":"error.hub.http.requestTimeout"');
     } finally {
       clearInterval(dripping);
     }
@@ -110,9 +111,18 @@ describe("ingest edge over a socket", () => {
       const closedAfterMs = await client.closed();
       expect(closedAfterMs).toBeLessThan(headersTimeoutMs + 2000);
       expect(sent).toBeLessThan(text.length);
+      expect(client.received()).toContain('"code":"error.hub.http.requestTimeout"');
     } finally {
       clearInterval(dripping);
     }
+  });
+
+  it("answers bytes that are not HTTP with 400 in the envelope and closes the connection", async () => {
+    const client = openClient(port);
+    client.write("\x00\x01 not http\r\n\r\n");
+    expect(await client.closed()).toBeLessThan(1000);
+    expect(client.received()).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(client.received()).toContain('"code":"error.hub.http.badRequest"');
   });
 });
 
