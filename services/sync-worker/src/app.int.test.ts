@@ -186,7 +186,7 @@ describe("POST /v1/ingest/{connectorId}", () => {
       ...buildDeps({
         db,
         publisher: createEventPublisher(pubsub, topicName),
-        server: { trustedProxies: ["10.0.0.0/8"] },
+        server: { trustedProxies: ["10.0.0.0/8"], trustedProxyHops: 2 },
       }),
       limiter: createFailedCredentialLimiter({ maxFailures: 1, windowMs: 60_000 }),
     });
@@ -194,7 +194,12 @@ describe("POST /v1/ingest/{connectorId}", () => {
       behindProxy.inject({
         method: "POST",
         url: `/v1/ingest/${connectorId}`,
-        headers: { "content-type": "application/json", "x-api-key": "wrong", "x-forwarded-for": client },
+        // What GKE's load balancer sends: whatever the client claimed, the client, the balancer.
+        headers: {
+          "content-type": "application/json",
+          "x-api-key": "wrong",
+          "x-forwarded-for": `203.0.113.99, ${client}, 34.1.2.3`,
+        },
         payload: { trigger: "a.b" },
         remoteAddress: "10.1.2.3",
       });
@@ -202,6 +207,18 @@ describe("POST /v1/ingest/{connectorId}", () => {
       expect((await post("198.51.100.1")).statusCode).toBe(401);
       expect((await post("198.51.100.1")).statusCode).toBe(429);
       expect((await post("198.51.100.2")).statusCode).toBe(401); // another client, same proxy
+      const direct = await behindProxy.inject({
+        method: "POST",
+        url: `/v1/ingest/${connectorId}`,
+        headers: {
+          "content-type": "application/json",
+          "x-api-key": "wrong",
+          "x-forwarded-for": "198.51.100.3",
+        },
+        payload: { trigger: "a.b" },
+        remoteAddress: "198.51.100.1", // not a proxy: its X-Forwarded-For is not believed
+      });
+      expect(direct.statusCode).toBe(429);
     } finally {
       await behindProxy.close();
     }

@@ -20,12 +20,14 @@ import { ingestAuthHook } from "./ingest-auth.ts";
 import { registerIngestReadiness } from "./ingest-readiness.ts";
 import { ingestEvent, type IngestDeps } from "./ingest.ts";
 import { useOpaqueJsonParser } from "./opaque-json-parser.ts";
+import { trustedProxies } from "./trusted-proxies.ts";
 
 /** What a slow or distant client may cost the server (config-ingest.ts). */
 export type ServerLimits = {
   requestTimeoutMs: number;
   headersTimeoutMs: number;
   trustedProxies: readonly string[];
+  trustedProxyHops: number;
 };
 
 export type SyncWorkerDeps = IngestDeps & {
@@ -44,7 +46,7 @@ const IngestBody = Type.Object({
 
 /** Builds sync-worker's HTTP side (ingest + ops routes); never listens, so tests use inject(). */
 export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
-  const { requestTimeoutMs, headersTimeoutMs, trustedProxies } = deps.server;
+  const { requestTimeoutMs, headersTimeoutMs } = deps.server;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: createQuietLogController(), // registerRequestLogging writes one line per request instead
@@ -57,7 +59,7 @@ export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
       headersTimeout: headersTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
     },
-    trustProxy: trustedProxies.length > 0 ? [...trustedProxies] : false,
+    trustProxy: trustedProxies(deps.server.trustedProxies, deps.server.trustedProxyHops),
     clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   // The Connector posts JSON only; anything else is a 415 the sender can read, not a 400 about shape.

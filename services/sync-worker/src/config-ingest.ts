@@ -28,6 +28,12 @@ export const ingestEdgeSettings = {
   TRUSTED_PROXIES: Type.Array(Type.String({ minLength: 1 }), {
     default: [],
     description:
-      "Comma-separated addresses or CIDRs of the proxies in front of sync-worker whose X-Forwarded-For is believed (GKE's load balancer: 35.191.0.0/16,130.211.0.0/22 and its own address); the failure limit counts the first untrusted address. Empty = the TCP peer",
+      "Comma-separated addresses or CIDRs a proxy in front of sync-worker connects from (GKE's load balancer: 35.191.0.0/16,130.211.0.0/22); only from them is X-Forwarded-For believed, for the failure limit's client address. Empty = the TCP peer is the client",
+  }),
+  TRUSTED_PROXY_HOPS: Type.Integer({
+    minimum: 1,
+    default: 1,
+    description:
+      "Addresses from the TCP peer on that belong to the proxy chain when the peer is a TRUSTED_PROXIES one (GKE's external load balancer appends the client's and its own address: 2)",
   }),
 };

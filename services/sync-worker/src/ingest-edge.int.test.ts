@@ -29,7 +29,7 @@ describe("ingest edge over a socket", () => {
     });
     app = await buildApp({
       ...buildDeps({ db, publisher: createEventPublisher(pubsub, uniqueName("events")) }),
-      server: { requestTimeoutMs, headersTimeoutMs, trustedProxies: [] },
+      server: { requestTimeoutMs, headersTimeoutMs, trustedProxies: [], trustedProxyHops: 1 },
     });
     await app.listen({ port: 0, host: "127.0.0.1" });
     port = (app.server.address() as { port: number }).port;

@@ -58,6 +58,7 @@ await runService(SERVICE, async () => {
       requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
       headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
       trustedProxies: config.TRUSTED_PROXIES,
+      trustedProxyHops: config.TRUSTED_PROXY_HOPS,
     },
     metricsRegistry,
     readiness,
