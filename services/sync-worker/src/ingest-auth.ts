@@ -8,7 +8,7 @@ import type { FailedCredentialLimiter } from "./failed-credential-limiter.ts";
 import { findIngestCredential } from "./store/connectors.ts";
 
 /** The header the Connector's webhooks module sends with `authentication: {type: "ApiKey"}`. */
-export const INGEST_CREDENTIAL_HEADER = "x-api-key";
+const INGEST_CREDENTIAL_HEADER = "x-api-key";
 
 export type IngestAuthDeps = {
   db: Pool;
