@@ -10,7 +10,13 @@ import {
   type ReadinessCheck,
 } from "@event-hub/shared";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from "fastify";
 import type { Registry } from "prom-client";
 import { Type } from "typebox";
 import { answerClientError } from "./client-error-answer.ts";
@@ -81,8 +87,16 @@ export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
   return app;
 }
 
-function registerIngestRoute(app: FastifyInstance, deps: SyncWorkerDeps): void {
-  app.withTypeProvider<TypeBoxTypeProvider>().post(
+type TypedApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+function registerIngestRoute(app: TypedApp, deps: SyncWorkerDeps): void {
+  app.post(
     "/v1/ingest/:connectorId",
     {
       schema: {

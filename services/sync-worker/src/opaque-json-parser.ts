@@ -1,4 +1,12 @@
-import { errorCodes, type FastifyInstance } from "fastify";
+import {
+  errorCodes,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyTypeProvider,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from "fastify";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -11,7 +19,15 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * into another object (nothing does: it is only JSON.stringify'd). Bytes that are not UTF-8 are not
  * JSON (RFC 8259 §8.1) and get the same 400 as any invalid JSON, instead of being replaced silently.
  */
-export function useOpaqueJsonParser(app: FastifyInstance): void {
+export function useOpaqueJsonParser<Provider extends FastifyTypeProvider>(
+  app: FastifyInstance<
+    RawServerDefault,
+    RawRequestDefaultExpression,
+    RawReplyDefaultExpression,
+    FastifyBaseLogger,
+    Provider
+  >,
+): void {
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_request, body, done) => {
     if (body.length === 0) return done(new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY(), undefined);
