@@ -63,7 +63,7 @@ export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
     http: {
       requestTimeout: requestTimeoutMs,
       headersTimeout: headersTimeoutMs,
-      connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
+      connectionsCheckingInterval: 1000,
     },
     trustProxy: trustedProxies(deps.server.trustedProxies, deps.server.trustedProxyHops),
     clientErrorHandler: answerClientError,
@@ -80,6 +80,7 @@ export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
     isShuttingDown: deps.isShuttingDown,
   });
   registerIngestReadiness(app, { checks: deps.readiness, isShuttingDown: deps.isShuttingDown });
+  // A context of its own, so the opaque JSON parser serves the ingest route and nothing else.
   await app.register(async (ingest) => {
     useOpaqueJsonParser(ingest);
     registerIngestRoute(ingest, deps);
