@@ -111,7 +111,8 @@ async function registerConnectors(): Promise<Array<{ id: string; key: string }>>
   }));
   for (const { id, key } of connectors) {
     await db.query(
-      `INSERT INTO connectors (id, name, base_url, ingest_key_hash, enabled) VALUES ($1, $1, 'http://127.0.0.1:9', $2, false)`,
+      // Enabled: a disabled Connector's events are refused (403). SYNC_ENABLED=false keeps syncs away.
+      `INSERT INTO connectors (id, name, base_url, ingest_key_hash) VALUES ($1, $1, 'http://127.0.0.1:9', $2)`,
       [id, createHash("sha256").update(key).digest("hex")],
     );
   }

@@ -10,20 +10,40 @@ import {
   type ReadinessCheck,
 } from "@event-hub/shared";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from "fastify";
 import type { Registry } from "prom-client";
 import { Type } from "typebox";
+import { answerClientError } from "./client-error-answer.ts";
+import type { ConnectorRegistry } from "./connector-registry.ts";
+import type { FailedCredentialLimiter } from "./failed-credential-limiter.ts";
+import { ingestAuthHook } from "./ingest-auth.ts";
 import { registerIngestReadiness } from "./ingest-readiness.ts";
 import { ingestEvent, type IngestDeps } from "./ingest.ts";
+import { useOpaqueJsonParser } from "./opaque-json-parser.ts";
+import { trustedProxies } from "./trusted-proxies.ts";
+
+/** What a slow or distant client may cost the server (config-ingest.ts). */
+export type ServerLimits = {
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  trustedProxies: readonly string[];
+  trustedProxyHops: number;
+};
 
 export type SyncWorkerDeps = IngestDeps & {
+  registry: ConnectorRegistry;
+  limiter: FailedCredentialLimiter;
+  server: ServerLimits;
   metricsRegistry: Registry;
   readiness: Record<string, ReadinessCheck>;
   isShuttingDown: () => boolean;
 };
-
-/** The header the Connector's webhooks module sends with `authentication: {type: "ApiKey"}`. */
-const INGEST_CREDENTIAL_HEADER = "x-api-key";
 
 const IngestBody = Type.Object({
   trigger: Type.String({ minLength: 1, maxLength: 256 }),
@@ -32,10 +52,21 @@ const IngestBody = Type.Object({
 
 /** Builds sync-worker's HTTP side (ingest + ops routes); never listens, so tests use inject(). */
 export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
+  const { requestTimeoutMs, headersTimeoutMs } = deps.server;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: createQuietLogController(), // registerRequestLogging writes one line per request instead
     bodyLimit: MAX_EVENT_DATA_BYTES,
+    // node checks both timeouts every connectionsCheckingInterval (30 s by default): far too coarse
+    // for a headers timeout of seconds. A client over either gets 408 and its connection closed.
+    requestTimeout: requestTimeoutMs,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: headersTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    },
+    trustProxy: trustedProxies(deps.server.trustedProxies, deps.server.trustedProxyHops),
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   // The Connector posts JSON only; anything else is a 415 the sender can read, not a 400 about shape.
   app.removeContentTypeParser("text/plain");
@@ -49,7 +80,23 @@ export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
     isShuttingDown: deps.isShuttingDown,
   });
   registerIngestReadiness(app, { checks: deps.readiness, isShuttingDown: deps.isShuttingDown });
+  // A context of its own, so the opaque JSON parser serves the ingest route and nothing else.
+  await app.register(async (ingest) => {
+    useOpaqueJsonParser(ingest);
+    registerIngestRoute(ingest, deps);
+  });
+  return app;
+}
 
+type TypedApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+function registerIngestRoute(app: TypedApp, deps: SyncWorkerDeps): void {
   app.post(
     "/v1/ingest/:connectorId",
     {
@@ -57,6 +104,8 @@ export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
         params: Type.Object({ connectorId: Type.String({ minLength: 1, maxLength: 64 }) }),
         body: IngestBody,
       },
+      // onRequest, not preHandler: the credential is decided before a byte of the body is read.
+      onRequest: ingestAuthHook(deps),
     },
     async (request, reply) => {
       const { trigger, data } = request.body;
@@ -67,10 +116,8 @@ export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
           400,
         );
       }
-      const credential = request.headers[INGEST_CREDENTIAL_HEADER];
       const { event } = await ingestEvent(deps, {
         connectorId: request.params.connectorId,
-        credential: Array.isArray(credential) ? credential[0] : credential,
         trigger,
         data,
         correlationId: request.headers["x-correlation-id"] ? request.correlationId : undefined,
@@ -78,5 +125,4 @@ export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
       return reply.code(202).send({ result: { id: event.id } });
     },
   );
-  return app;
 }

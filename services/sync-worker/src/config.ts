@@ -1,5 +1,7 @@
+import { isIP } from "node:net";
 import { ConfigError, loadConfig, serviceSettings } from "@event-hub/shared";
 import { Type, type Static } from "typebox";
+import { ingestEdgeSettings } from "./config-ingest.ts";
 import { automationSettings, brokerSettings, syncSettings } from "./config-sync.ts";
 
 /** Every variable sync-worker reads; docs/configuration.md is generated from these schemas. */
@@ -27,6 +29,7 @@ export const syncWorkerConfigSchema = Type.Object({
     description:
       "How often the fallback copy of the Connectors' ingest credentials is reloaded (used only while Postgres is away)",
   }),
+  ...ingestEdgeSettings,
   ...syncSettings,
   ...automationSettings,
   ...brokerSettings,
@@ -42,5 +45,23 @@ export function loadSyncWorkerConfig(env: NodeJS.ProcessEnv = process.env): Sync
       `SYNC_TIMEOUT_MS (${config.SYNC_TIMEOUT_MS}) must be below SYNC_LEASE_SECONDS (${config.SYNC_LEASE_SECONDS} s): a sync must end while its replica still holds the Connector's lease`,
     );
   }
+  // node refuses to start a server whose headers may take longer than the whole request.
+  if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `HTTP_HEADERS_TIMEOUT_MS (${config.HTTP_HEADERS_TIMEOUT_MS}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${config.HTTP_REQUEST_TIMEOUT_MS})`,
+    );
+  }
+  const notAddress = config.TRUSTED_PROXIES.find((entry) => !isAddressOrCidr(entry));
+  if (notAddress !== undefined) {
+    throw new ConfigError(`TRUSTED_PROXIES item "${notAddress}" is not an IP address or CIDR`);
+  }
   return config;
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
 }

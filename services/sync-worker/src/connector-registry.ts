@@ -2,27 +2,32 @@ import type { Pool } from "pg";
 import type { Logger } from "pino";
 import { listIngestCredentials } from "./store/connectors.ts";
 
+/** What ingest needs to know of a Connector: its credential's sha256 (hex) and whether it may ingest. */
+export type IngestCredential = { keyHash: string; enabled: boolean };
+
 /**
- * The last known ingest credential hashes of every Connector, refreshed from Postgres. Ingest asks
- * Postgres first (rotation and new Connectors take effect at once) and falls back to this copy only
- * when Postgres does not answer, so events keep flowing to Pub/Sub while the database is away.
+ * The last known ingest credentials of every Connector, refreshed from Postgres. Ingest asks
+ * Postgres first (rotation, new and disabled Connectors take effect at once) and falls back to this
+ * copy only when Postgres does not answer, so events keep flowing to Pub/Sub while the database is away.
  */
 export type ConnectorRegistry = {
-  ingestKeyHash(connectorId: string): string | undefined;
+  ingestCredential(connectorId: string): IngestCredential | undefined;
   refresh(): Promise<void>;
   start(intervalMs: number): void;
   stop(): void;
 };
 
 export function createConnectorRegistry(db: Pool, logger: Logger): ConnectorRegistry {
-  let hashes = new Map<string, string>();
+  let credentials = new Map<string, IngestCredential>();
   let timer: NodeJS.Timeout | undefined;
   const refresh = async () => {
     const rows = await listIngestCredentials(db);
-    hashes = new Map(rows.map((row) => [row.id, row.ingest_key_hash]));
+    credentials = new Map(
+      rows.map((row) => [row.id, { keyHash: row.ingest_key_hash, enabled: row.enabled }]),
+    );
   };
   return {
-    ingestKeyHash: (connectorId) => hashes.get(connectorId),
+    ingestCredential: (connectorId) => credentials.get(connectorId),
     refresh,
     start(intervalMs) {
       const tick = () => {

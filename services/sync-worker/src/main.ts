@@ -8,6 +8,7 @@ import { createRecentlyAccepted } from "./broker/recently-accepted.ts";
 import { loadSyncWorkerConfig, syncWorkerConfigSchema } from "./config.ts";
 import { createConnectorRegistry } from "./connector-registry.ts";
 import { createEventPublisher } from "./event-publisher.ts";
+import { createFailedCredentialLimiter } from "./failed-credential-limiter.ts";
 import { createSyncWorkerMetrics } from "./metrics.ts";
 import { createOutboxBacklog } from "./outbox-backlog.ts";
 import { createOutboxRelay } from "./outbox-relay.ts";
@@ -49,6 +50,16 @@ await runService(SERVICE, async () => {
     backlog,
     metrics,
     registry,
+    limiter: createFailedCredentialLimiter({
+      maxFailures: config.INGEST_AUTH_FAILURES_MAX,
+      windowMs: config.INGEST_AUTH_FAILURE_WINDOW_SECONDS * 1000,
+    }),
+    server: {
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+      trustedProxies: config.TRUSTED_PROXIES,
+      trustedProxyHops: config.TRUSTED_PROXY_HOPS,
+    },
     metricsRegistry,
     readiness,
     isShuttingDown: shutdown.isShuttingDown,

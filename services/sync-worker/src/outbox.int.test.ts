@@ -113,17 +113,22 @@ describe("ingest outbox", () => {
   it("accepts with Postgres away while Pub/Sub works, and answers 503 when neither takes the event", async () => {
     const closedPort = await findFreePort();
     const deadDb = createTestPool(`postgres://postgres@127.0.0.1:${closedPort}/nowhere`, 1);
+    const disabled = newTestConnector({ enabled: false });
+    await insertConnector(db, disabled);
     await deps.registry.refresh(); // its last known credentials, loaded while Postgres was there
     const deadApp = await buildApp({ ...deps, db: deadDb });
-    const post = () =>
+    const post = (key = connector.ingestKey, connectorId = connector.id) =>
       deadApp.inject({
         method: "POST",
-        url: `/v1/ingest/${connector.id}`,
-        headers: { "content-type": "application/json", "x-api-key": connector.ingestKey },
+        url: `/v1/ingest/${connectorId}`,
+        headers: { "content-type": "application/json", "x-api-key": key },
         payload: { trigger: "transport.messageReceived", data: {} },
       });
     try {
       expect((await post()).statusCode).toBe(202);
+      // The last known copy decides like Postgres would: wrong key 401, disabled Connector 403.
+      expect((await post("wrong")).statusCode).toBe(401);
+      expect((await post(disabled.ingestKey, disabled.id)).statusCode).toBe(403);
       await emulator.stop();
       const response = await post();
       expect(response.statusCode).toBe(503);

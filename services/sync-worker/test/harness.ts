@@ -3,9 +3,13 @@ import { createLogger, createMetricsRegistry, createPool } from "@event-hub/shar
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
-import type { SyncWorkerDeps } from "../src/app.ts";
+import type { ServerLimits, SyncWorkerDeps } from "../src/app.ts";
 import { createConnectorRegistry } from "../src/connector-registry.ts";
 import type { EventPublisher } from "../src/event-publisher.ts";
+import {
+  createFailedCredentialLimiter,
+  type FailedCredentialLimits,
+} from "../src/failed-credential-limiter.ts";
 import { createSyncWorkerMetrics } from "../src/metrics.ts";
 import { createOutboxBacklog } from "../src/outbox-backlog.ts";
 
@@ -63,6 +67,8 @@ export function buildDeps(options: {
   publisher: EventPublisher;
   publishTimeoutMs?: number;
   logger?: Logger;
+  failureLimits?: FailedCredentialLimits;
+  server?: Partial<ServerLimits>;
 }): SyncWorkerDeps {
   const logger = options.logger ?? silentLogger();
   const metricsRegistry = createMetricsRegistry("sync-worker-test");
@@ -74,6 +80,14 @@ export function buildDeps(options: {
     backlog: createOutboxBacklog(),
     metrics: createSyncWorkerMetrics(metricsRegistry),
     registry: createConnectorRegistry(options.db, logger),
+    limiter: createFailedCredentialLimiter(options.failureLimits ?? { maxFailures: 1000, windowMs: 60_000 }),
+    server: {
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      trustedProxies: [],
+      trustedProxyHops: 1,
+      ...options.server,
+    },
     metricsRegistry,
     readiness: {},
     isShuttingDown: () => false,

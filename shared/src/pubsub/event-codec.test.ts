@@ -174,6 +174,15 @@ describe("decodeEvent", () => {
     expect(decoded.ok && decoded.event.data).toStrictEqual({});
   });
 
+  it("keeps __proto__ and constructor.prototype keys of data as they were sent", () => {
+    const text = '{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}}}';
+    const message = encoded({ ...event, data: JSON.parse(text) as unknown });
+    expect(message.data.toString()).toBe(text);
+    const decoded = decodeEvent(message);
+    expect(JSON.stringify(decoded.ok && decoded.event.data)).toBe(text);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it("reads the Connector's broker-publisher form: only a namespace attribute, data = event data", () => {
     const decoded = decodeEvent({
       data: Buffer.from('{"id":"REL1","status":"Pending"}'),

@@ -14,6 +14,16 @@ const brokerMessage = (data: unknown, attributes: Record<string, string> = {}) =
 });
 
 describe("toHubEvent", () => {
+  it("passes data with __proto__ and constructor.prototype keys through byte for byte", () => {
+    const dataText =
+      '{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}},"list":[["ü",{"__proto__":null}]]}';
+    const message = { ...brokerMessage({}), data: Buffer.from(dataText) };
+    const result = toHubEvent(message, source);
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.message.data.toString("utf8")).toBe(dataText);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it("normalises a broker message to the hub's contract", () => {
     const result = toHubEvent(brokerMessage({ id: "MSG1", content: { a: 1 } }), source);
     if (!result.ok) throw new Error(result.reason);

@@ -1,6 +1,7 @@
 import type { Pool } from "pg";
 
-export type IngestCredentialRow = { id: string; ingest_key_hash: string };
+/** `enabled` = false: the right credential still answers 403, never an accepted event. */
+export type IngestCredentialRow = { id: string; ingest_key_hash: string; enabled: boolean };
 
 /** The stored hash of the credential a Connector's webhooks module presents to the ingest endpoint. */
 export async function findIngestCredential(
@@ -8,7 +9,7 @@ export async function findIngestCredential(
   connectorId: string,
 ): Promise<IngestCredentialRow | undefined> {
   const result = await db.query<IngestCredentialRow>(
-    `SELECT id, ingest_key_hash FROM connectors WHERE id = $1`,
+    `SELECT id, ingest_key_hash, enabled FROM connectors WHERE id = $1`,
     [connectorId],
   );
   return result.rows[0];
@@ -16,7 +17,7 @@ export async function findIngestCredential(
 
 /** Every Connector's ingest credential hash, for the registry's fallback copy. */
 export async function listIngestCredentials(db: Pool): Promise<IngestCredentialRow[]> {
-  const result = await db.query<IngestCredentialRow>(`SELECT id, ingest_key_hash FROM connectors`);
+  const result = await db.query<IngestCredentialRow>(`SELECT id, ingest_key_hash, enabled FROM connectors`);
   return result.rows;
 }
 
