@@ -15,21 +15,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOption
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { registerApiKeyAuth } from "./auth/api-key-auth.ts";
-import { registerDocumentedHeaders } from "./http/documented-headers.ts";
-import { registerIdempotency } from "./http/idempotency.ts";
 import { withOpenApi30Examples } from "./http/openapi-examples.ts";
-import { registerOptionalBody } from "./http/optional-body.ts";
-import { registerRateLimit } from "./http/rate-limit.ts";
-import { coreApiProxyRoutes } from "./routes/core-api-proxy.ts";
-import { connectorRoutes } from "./routes/connectors.ts";
-import { deliveryRoutes } from "./routes/deliveries.ts";
-import { eventRoutes } from "./routes/events.ts";
-import { keyRoutes } from "./routes/keys.ts";
-import { monitoringProxyRoutes } from "./routes/monitoring-proxy.ts";
-import { subscriptionRoutes } from "./routes/subscriptions.ts";
-import { webhookActionRoutes } from "./routes/webhook-actions.ts";
-import { webhookRoutes } from "./routes/webhooks.ts";
+import { outsideV1Problem } from "./v1/route-access.ts";
+import { v1Api } from "./v1/v1-api.ts";
 
 export type ApiGatewayDeps = {
   logger: Logger;
@@ -64,11 +52,22 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
     logController: createQuietLogController(), // registerRequestLogging writes one line per request instead
     // Unknown properties are an error the caller should see, not something to drop silently.
     ajv: { customOptions: { removeAdditional: false } },
+    // One spelling per route: `/V1/…`, `/v1//…`, `/v1/…/` and `…;param` are 404, not aliases, so an
+    // alias never needs its own rule (in auth, logs, caches, Idempotency-Key hashes). The router
+    // does decode percent-encoded characters (`/%761/…` is `/v1/…`); auth is bound to the matched
+    // route, so such a spelling meets the same auth as the canonical one. (`useSemicolonDelimiter`
+    // stays at its default, false: `;` is part of the path; fastify's types omit it here.)
+    routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const routes: RouteOptions[] = [];
   app.decorate("registeredRoutes", routes);
-  app.addHook("onRoute", (route) => void routes.push(route as RouteOptions));
+  app.addHook("onRoute", function (route) {
+    // `this` is the instance the route is declared on: only the /v1 plugin's requests carry a principal.
+    const problem = this.hasRequestDecorator("principal") ? undefined : outsideV1Problem(route);
+    if (problem) throw new Error(`refusing to start: ${problem}`);
+    routes.push(route as RouteOptions);
+  });
 
   // Bodies are JSON; any other content type is a 415 the caller can read (the proxy sets its own parsers).
   app.removeContentTypeParser("text/plain");
@@ -103,25 +102,6 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
     registry: deps.metrics,
     isShuttingDown: deps.isShuttingDown,
   });
-  registerApiKeyAuth(app, { db: deps.db, headerName: deps.apiKeyHeader, adminApiKey: deps.adminApiKey });
-  registerRateLimit(app, deps.rateLimit);
-  registerIdempotency(app, {
-    db: deps.db,
-    secrets: deps.secrets,
-    retentionHours: deps.idempotencyRetentionHours,
-    inProgressSeconds: deps.idempotencyInProgressSeconds,
-  });
-  registerOptionalBody(app);
-  registerDocumentedHeaders(app);
-
-  await app.register(keyRoutes, { db: deps.db });
-  await app.register(connectorRoutes, deps);
-  await app.register(webhookRoutes, deps);
-  await app.register(webhookActionRoutes, deps);
-  await app.register(deliveryRoutes, deps);
-  await app.register(eventRoutes, deps);
-  await app.register(subscriptionRoutes, deps);
-  await app.register(coreApiProxyRoutes, deps);
-  await app.register(monitoringProxyRoutes, deps);
+  await app.register(v1Api, deps);
   return app;
 }
