@@ -16,8 +16,7 @@ import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { withOpenApi30Examples } from "./http/openapi-examples.ts";
-import { outsideV1Problem } from "./v1/route-access.ts";
-import { v1Api } from "./v1/v1-api.ts";
+import { refuseV1RoutesOutside, v1Api } from "./v1/v1-api.ts";
 
 export type ApiGatewayDeps = {
   logger: Logger;
@@ -62,12 +61,8 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
 
   const routes: RouteOptions[] = [];
   app.decorate("registeredRoutes", routes);
-  app.addHook("onRoute", function (route) {
-    // `this` is the instance the route is declared on: only the /v1 plugin's requests carry a principal.
-    const problem = this.hasRequestDecorator("principal") ? undefined : outsideV1Problem(route);
-    if (problem) throw new Error(`refusing to start: ${problem}`);
-    routes.push(route as RouteOptions);
-  });
+  app.addHook("onRoute", (route) => void routes.push(route as RouteOptions));
+  refuseV1RoutesOutside(app);
 
   // Bodies are JSON; any other content type is a 415 the caller can read (the proxy sets its own parsers).
   app.removeContentTypeParser("text/plain");

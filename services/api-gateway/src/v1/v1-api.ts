@@ -14,7 +14,7 @@ import { monitoringProxyRoutes } from "../routes/monitoring-proxy.ts";
 import { subscriptionRoutes } from "../routes/subscriptions.ts";
 import { webhookActionRoutes } from "../routes/webhook-actions.ts";
 import { webhookRoutes } from "../routes/webhooks.ts";
-import { v1RouteProblem } from "./route-access.ts";
+import { outsideV1Problem, v1RouteProblem } from "./route-access.ts";
 
 /**
  * The whole `/v1` API as one encapsulated plugin (fastify's Plugins-Guide): the hooks added here —
@@ -27,6 +27,34 @@ import { v1RouteProblem } from "./route-access.ts";
  * check below holds every route of the plugin to `/v1/` and to a declared scope (or `public`).
  */
 export async function v1Api(app: FastifyInstance, deps: ApiGatewayDeps): Promise<void> {
+  registerV1Guards(app, deps);
+  await app.register(keyRoutes, { db: deps.db });
+  await app.register(connectorRoutes, deps);
+  await app.register(webhookRoutes, deps);
+  await app.register(webhookActionRoutes, deps);
+  await app.register(deliveryRoutes, deps);
+  await app.register(eventRoutes, deps);
+  await app.register(subscriptionRoutes, deps);
+  await app.register(coreApiProxyRoutes, deps);
+  await app.register(monitoringProxyRoutes, deps);
+}
+
+export type V1GuardDeps = Pick<
+  ApiGatewayDeps,
+  | "db"
+  | "secrets"
+  | "apiKeyHeader"
+  | "adminApiKey"
+  | "rateLimit"
+  | "idempotencyRetentionHours"
+  | "idempotencyInProgressSeconds"
+>;
+
+/**
+ * What the plugin adds before its routes: the start-up check of each route's declaration, then
+ * the request hooks in the order they run (auth, the per-key rate limit, idempotency).
+ */
+export function registerV1Guards(app: FastifyInstance, deps: V1GuardDeps): void {
   app.addHook("onRoute", (route) => {
     const problem = v1RouteProblem(route);
     if (problem) throw new Error(`refusing to start: ${problem}`);
@@ -41,14 +69,13 @@ export async function v1Api(app: FastifyInstance, deps: ApiGatewayDeps): Promise
   });
   registerOptionalBody(app);
   registerDocumentedHeaders(app);
+}
 
-  await app.register(keyRoutes, { db: deps.db });
-  await app.register(connectorRoutes, deps);
-  await app.register(webhookRoutes, deps);
-  await app.register(webhookActionRoutes, deps);
-  await app.register(deliveryRoutes, deps);
-  await app.register(eventRoutes, deps);
-  await app.register(subscriptionRoutes, deps);
-  await app.register(coreApiProxyRoutes, deps);
-  await app.register(monitoringProxyRoutes, deps);
+/** On the root: a route under /v1 declared outside the plugin (so without its hooks) stops buildApp too. */
+export function refuseV1RoutesOutside(root: FastifyInstance): void {
+  root.addHook("onRoute", function (route) {
+    // `this` is the instance the route is declared on: only the /v1 plugin's requests carry a principal.
+    const problem = this.hasRequestDecorator("principal") ? undefined : outsideV1Problem(route);
+    if (problem) throw new Error(`refusing to start: ${problem}`);
+  });
 }
