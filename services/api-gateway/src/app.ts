@@ -79,7 +79,10 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
           "Envelopes as the enmeshed Connector's: `{result}` and `{error: {id, code, message, time}}`. " +
           "Lists page with `limit` and `cursor`; creating POSTs honour `Idempotency-Key` (the answer kept " +
           "for a repeat is sealed at rest, since several hold a secret shown once); " +
-          "`x-correlation-id` is accepted or generated and returned.",
+          "`x-correlation-id` is accepted or generated and returned. " +
+          "An API key may be limited to Connectors (`connectorIds`): it then sees and touches only those " +
+          "Connectors, their events and deliveries, the destinations, subscriptions and keys limited to them, " +
+          "and their Core API; anything else answers 404 exactly as if it did not exist.",
       },
       components: {
         securitySchemes: { ApiKey: { type: "apiKey", in: "header", name: deps.apiKeyHeader } },

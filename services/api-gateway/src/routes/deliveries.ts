@@ -179,11 +179,9 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (ap
       },
     },
     async (request, reply) =>
-      reply
-        .code(202)
-        .send({
-          result: toDelivery(await resendDelivery(db, request.params.id, request.principal.connectorIds)),
-        }),
+      reply.code(202).send({
+        result: toDelivery(await resendDelivery(db, request.params.id, request.principal.connectorIds)),
+      }),
   );
 };
 
