@@ -15,6 +15,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOption
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { answerFrameworkError } from "./http/framework-errors.ts";
 import { withOpenApi30Examples } from "./http/openapi-examples.ts";
 import { refuseV1RoutesOutside, v1Api } from "./v1/v1-api.ts";
 
@@ -57,6 +58,7 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
     // route, so such a spelling meets the same auth as the canonical one. (`useSemicolonDelimiter`
     // stays at its default, false: `;` is part of the path; fastify's types omit it here.)
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
+    frameworkErrors: answerFrameworkError, // the router's own 400/414, in the envelope
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const routes: RouteOptions[] = [];

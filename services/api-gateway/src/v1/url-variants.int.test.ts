@@ -111,6 +111,19 @@ describe("/v1 routes in every URL spelling get the canonical route's auth decisi
   const isRouteNotFound = (answer: Answer, route: Route) =>
     answer.status === 404 && (route.method === "HEAD" || answer.code === "error.hub.http.routeDoesNotExist");
 
+  it("answers a malformed encoding or an over-long segment in the envelope, before any route", async () => {
+    const route: Route = { method: "GET", url: "", path: "", hasBody: false };
+    for (const [path, status] of [
+      ["/%zz1/connectors", 400],
+      ["/v1/connectors/%E0%A4%A", 400],
+      [`/v1/connectors/${"a".repeat(200)}`, 414],
+    ] as const) {
+      const answer = await send(route, path, null);
+      expect(answer.status, path).toBe(status);
+      expect(answer.code, path).toMatch(/^error\.hub\.http\./);
+    }
+  });
+
   it("covers every route of the OpenAPI document", async () => {
     const document = (await harness.app.inject({ url: "/docs/json" })).json();
     const documented = Object.entries(document.paths as Record<string, object>).flatMap(
