@@ -5,37 +5,23 @@ import {
   registerOpsRoutes,
   registerRequestLogging,
   type ReadinessCheck,
-  type SecretBox,
 } from "@event-hub/shared";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import type { PubSub } from "@google-cloud/pubsub";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from "fastify";
-import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { answerFrameworkError } from "./http/framework-errors.ts";
 import { withOpenApi30Examples } from "./http/openapi-examples.ts";
-import { refuseV1RoutesOutside, v1Api } from "./v1/v1-api.ts";
+import { refuseV1RoutesOutside, v1Api, type V1ApiDeps } from "./v1/v1-api.ts";
 
-export type ApiGatewayDeps = {
+/** What the ops routes need besides the /v1 API's dependencies. */
+export type ApiGatewayDeps = V1ApiDeps & {
   logger: Logger;
-  db: Pool;
-  secrets: SecretBox;
-  pubsub: PubSub;
-  /** The events topic back-end subscriptions attach to. */
-  topicName: string;
   metrics: Registry;
   readiness: Record<string, ReadinessCheck>;
   isShuttingDown: () => boolean;
-  adminApiKey: string;
-  apiKeyHeader: string;
-  ingestBaseUrl: string;
-  rateLimit: { ratePerSecond: number; burst: number };
-  idempotencyRetentionHours: number;
-  idempotencyInProgressSeconds: number;
-  coreApiTimeoutMs: number;
 };
 
 declare module "fastify" {
@@ -53,7 +39,8 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
     // Unknown properties are an error the caller should see, not something to drop silently.
     ajv: { customOptions: { removeAdditional: false } },
     // One spelling per route: `/V1/…`, `/v1//…`, `/v1/…/` and `…;param` are 404, not aliases, so an
-    // alias never needs its own rule (in auth, logs, caches, Idempotency-Key hashes). The router
+    // alias never needs its own rule (in auth, logs, caches, Idempotency-Key hashes); only where a
+    // `/:id` route follows, `/v1/keys/` is that route with an empty id (its auth, then 400). The router
     // does decode percent-encoded characters (`/%761/…` is `/v1/…`); auth is bound to the matched
     // route, so such a spelling meets the same auth as the canonical one. (`useSemicolonDelimiter`
     // stays at its default, false: `;` is part of the path; fastify's types omit it here.)

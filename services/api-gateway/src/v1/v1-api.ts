@@ -1,5 +1,7 @@
+import type { SecretBox } from "@event-hub/shared";
+import type { PubSub } from "@google-cloud/pubsub";
 import type { FastifyInstance } from "fastify";
-import type { ApiGatewayDeps } from "../app.ts";
+import type { Pool } from "pg";
 import { registerApiKeyAuth } from "../auth/api-key-auth.ts";
 import { registerDocumentedHeaders } from "../http/documented-headers.ts";
 import { registerIdempotency } from "../http/idempotency.ts";
@@ -16,6 +18,21 @@ import { webhookActionRoutes } from "../routes/webhook-actions.ts";
 import { webhookRoutes } from "../routes/webhooks.ts";
 import { outsideV1Problem, v1RouteProblem } from "./route-access.ts";
 
+export type V1ApiDeps = {
+  db: Pool;
+  secrets: SecretBox;
+  pubsub: PubSub;
+  /** The events topic back-end subscriptions attach to. */
+  topicName: string;
+  adminApiKey: string;
+  apiKeyHeader: string;
+  ingestBaseUrl: string;
+  rateLimit: { ratePerSecond: number; burst: number };
+  idempotencyRetentionHours: number;
+  idempotencyInProgressSeconds: number;
+  coreApiTimeoutMs: number;
+};
+
 /**
  * The whole `/v1` API as one encapsulated plugin (fastify's Plugins-Guide): the hooks added here —
  * API key auth, the per-key rate limit, Idempotency-Key replay — run for this plugin's routes and
@@ -26,7 +43,7 @@ import { outsideV1Problem, v1RouteProblem } from "./route-access.ts";
  * The route files keep their full `/v1/…` URLs instead of a `prefix: "/v1"` here; the onRoute
  * check below holds every route of the plugin to `/v1/` and to a declared scope (or `public`).
  */
-export async function v1Api(app: FastifyInstance, deps: ApiGatewayDeps): Promise<void> {
+export async function v1Api(app: FastifyInstance, deps: V1ApiDeps): Promise<void> {
   registerV1Guards(app, deps);
   await app.register(keyRoutes, { db: deps.db });
   await app.register(connectorRoutes, deps);
@@ -40,7 +57,7 @@ export async function v1Api(app: FastifyInstance, deps: ApiGatewayDeps): Promise
 }
 
 export type V1GuardDeps = Pick<
-  ApiGatewayDeps,
+  V1ApiDeps,
   | "db"
   | "secrets"
   | "apiKeyHeader"
