@@ -67,12 +67,9 @@ describe("a key limited to Connector A", () => {
       const payload = { id, name: id, baseUrl: upstream.url, apiKey: "connector-key-0000000000000000" };
       expect((await admin("POST", "/v1/connectors", payload)).statusCode).toBe(201);
     }
-    const created = await admin("POST", "/v1/keys", { name: "a", scopes: ["**"], connectorIds: [a] });
-    expect(created.json().result).toMatchObject({ connectorIds: [a] });
-    keyA = created.json().result.key;
+    keyA = (await harness.keyFor([a], "**")).key;
     callA = as(keyA);
-    keyBId = (await admin("POST", "/v1/keys", { name: "b", scopes: ["**"], connectorIds: [b] })).json().result
-      .id;
+    keyBId = (await harness.keyFor([b], "**")).id;
 
     const webhook = async (connectorIds: string[] | undefined) => {
       const payload = {
