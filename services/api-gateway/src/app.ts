@@ -5,49 +5,23 @@ import {
   registerOpsRoutes,
   registerRequestLogging,
   type ReadinessCheck,
-  type SecretBox,
 } from "@event-hub/shared";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import type { PubSub } from "@google-cloud/pubsub";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from "fastify";
-import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { registerApiKeyAuth } from "./auth/api-key-auth.ts";
-import { registerDocumentedHeaders } from "./http/documented-headers.ts";
-import { registerIdempotency } from "./http/idempotency.ts";
+import { answerFrameworkError } from "./http/framework-errors.ts";
 import { withOpenApi30Examples } from "./http/openapi-examples.ts";
-import { registerOptionalBody } from "./http/optional-body.ts";
-import { registerRateLimit } from "./http/rate-limit.ts";
-import { coreApiProxyRoutes } from "./routes/core-api-proxy.ts";
-import { connectorRoutes } from "./routes/connectors.ts";
-import { deliveryRoutes } from "./routes/deliveries.ts";
-import { eventRoutes } from "./routes/events.ts";
-import { keyRoutes } from "./routes/keys.ts";
-import { monitoringProxyRoutes } from "./routes/monitoring-proxy.ts";
-import { subscriptionRoutes } from "./routes/subscriptions.ts";
-import { webhookActionRoutes } from "./routes/webhook-actions.ts";
-import { webhookRoutes } from "./routes/webhooks.ts";
+import { refuseV1RoutesOutside, v1Api, type V1ApiDeps } from "./v1/v1-api.ts";
 
-export type ApiGatewayDeps = {
+/** What the ops routes need besides the /v1 API's dependencies. */
+export type ApiGatewayDeps = V1ApiDeps & {
   logger: Logger;
-  db: Pool;
-  secrets: SecretBox;
-  pubsub: PubSub;
-  /** The events topic back-end subscriptions attach to. */
-  topicName: string;
   metrics: Registry;
   readiness: Record<string, ReadinessCheck>;
   isShuttingDown: () => boolean;
-  adminApiKey: string;
-  apiKeyHeader: string;
-  ingestBaseUrl: string;
-  rateLimit: { ratePerSecond: number; burst: number };
-  idempotencyRetentionHours: number;
-  idempotencyInProgressSeconds: number;
-  coreApiTimeoutMs: number;
 };
 
 declare module "fastify" {
@@ -64,11 +38,20 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
     logController: createQuietLogController(), // registerRequestLogging writes one line per request instead
     // Unknown properties are an error the caller should see, not something to drop silently.
     ajv: { customOptions: { removeAdditional: false } },
+    // One spelling per route: `/V1/…`, `/v1//…`, `/v1/…/` and `…;param` are 404, not aliases, so an
+    // alias never needs its own rule (in auth, logs, caches, Idempotency-Key hashes); only where a
+    // `/:id` route follows, `/v1/keys/` is that route with an empty id (its auth, then 400). The router
+    // does decode percent-encoded characters (`/%761/…` is `/v1/…`); auth is bound to the matched
+    // route, so such a spelling meets the same auth as the canonical one. (`useSemicolonDelimiter`
+    // stays at its default, false: `;` is part of the path; fastify's types omit it here.)
+    routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
+    frameworkErrors: answerFrameworkError, // the router's own 400/414, in the envelope
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const routes: RouteOptions[] = [];
   app.decorate("registeredRoutes", routes);
   app.addHook("onRoute", (route) => void routes.push(route as RouteOptions));
+  refuseV1RoutesOutside(app);
 
   // Bodies are JSON; any other content type is a 415 the caller can read (the proxy sets its own parsers).
   app.removeContentTypeParser("text/plain");
@@ -85,7 +68,10 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
           "Envelopes as the enmeshed Connector's: `{result}` and `{error: {id, code, message, time}}`. " +
           "Lists page with `limit` and `cursor`; creating POSTs honour `Idempotency-Key` (the answer kept " +
           "for a repeat is sealed at rest, since several hold a secret shown once); " +
-          "`x-correlation-id` is accepted or generated and returned.",
+          "`x-correlation-id` is accepted or generated and returned. " +
+          "An API key may be limited to Connectors (`connectorIds`): it then sees and touches only those " +
+          "Connectors, their events and deliveries, the destinations, subscriptions and keys limited to them, " +
+          "and their Core API; anything else answers 404 exactly as if it did not exist.",
       },
       components: {
         securitySchemes: { ApiKey: { type: "apiKey", in: "header", name: deps.apiKeyHeader } },
@@ -103,25 +89,6 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
     registry: deps.metrics,
     isShuttingDown: deps.isShuttingDown,
   });
-  registerApiKeyAuth(app, { db: deps.db, headerName: deps.apiKeyHeader, adminApiKey: deps.adminApiKey });
-  registerRateLimit(app, deps.rateLimit);
-  registerIdempotency(app, {
-    db: deps.db,
-    secrets: deps.secrets,
-    retentionHours: deps.idempotencyRetentionHours,
-    inProgressSeconds: deps.idempotencyInProgressSeconds,
-  });
-  registerOptionalBody(app);
-  registerDocumentedHeaders(app);
-
-  await app.register(keyRoutes, { db: deps.db });
-  await app.register(connectorRoutes, deps);
-  await app.register(webhookRoutes, deps);
-  await app.register(webhookActionRoutes, deps);
-  await app.register(deliveryRoutes, deps);
-  await app.register(eventRoutes, deps);
-  await app.register(subscriptionRoutes, deps);
-  await app.register(coreApiProxyRoutes, deps);
-  await app.register(monitoringProxyRoutes, deps);
+  await app.register(v1Api, deps);
   return app;
 }

@@ -2,15 +2,17 @@ import { randomBytes } from "node:crypto";
 import { AppError, newId } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { hashApiKey, type Principal } from "./auth/api-key-auth.ts";
+import { connectorIdsForNew } from "./auth/connector-access.ts";
 import { hasScope, isValidScopePattern } from "./auth/scopes.ts";
 import { parseOptionalDateTime } from "./http/date-time-input.ts";
 import { insertApiKey, type ApiKeyRow } from "./store/api-keys.ts";
 
-export type ApiKeyInput = { name: string; scopes: string[]; expiresAt?: string };
+export type ApiKeyInput = { name: string; scopes: string[]; connectorIds?: string[]; expiresAt?: string };
 
 /**
  * Creates an API key; the key itself is returned once and stored only as its hash. A key can only
- * hand out scopes it holds itself, so `keys:write` alone never becomes `**`.
+ * hand out scopes it holds itself, so `keys:write` alone never becomes `**`, and only Connectors
+ * within its own list: a key limited to Connectors makes keys limited to (some of) them.
  */
 export async function createApiKey(
   db: Pool,
@@ -25,6 +27,8 @@ export async function createApiKey(
       throw new AppError("error.hub.forbidden", `this API key cannot grant the scope ${scope}`, 403);
     }
   });
+  const connectorIds =
+    connectorIdsForNew(creator.connectorIds, input.connectorIds, "body/connectorIds") ?? null;
   const expiresAt = parseOptionalDateTime(input.expiresAt, "body/expiresAt") ?? null;
   if (expiresAt && expiresAt.getTime() <= Date.now()) {
     throw new AppError("error.hub.validation", "body/expiresAt must be in the future", 400);
@@ -35,6 +39,7 @@ export async function createApiKey(
     name: input.name,
     keyHash: hashApiKey(key),
     scopes: [...new Set(input.scopes)],
+    connectorIds: connectorIds && [...new Set(connectorIds)],
     expiresAt,
   });
   return { row, key };

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { newId, withTransaction, type SecretBox } from "@event-hub/shared";
 import type { Pool } from "pg";
+import { connectorIdsForNew, type ConnectorAccess } from "./auth/connector-access.ts";
 import { buildDestination, type DestinationInput } from "./destination-input.ts";
 import { insertDestination, type DestinationRow } from "./store/destinations.ts";
 
@@ -13,13 +14,21 @@ export function newSigningSecret(): string {
   return `whsec_${randomBytes(32).toString("base64")}`;
 }
 
-/** Creates destinations (each with its first signing secret, returned once) in one transaction. */
+/**
+ * Creates destinations (each with its first signing secret, returned once) in one transaction.
+ * A key limited to Connectors creates destinations limited to them: absent `connectorIds` takes
+ * the key's list, a wider one is a 403.
+ */
 export async function createDestinations(
   deps: CreateWebhookDeps,
   inputs: readonly DestinationInput[],
+  access: ConnectorAccess,
 ): Promise<CreatedDestination[]> {
   const seal = (plaintext: string) => deps.secrets.seal(plaintext);
-  const built = inputs.map((input) => buildDestination(input, seal));
+  const built = inputs.map((input) => {
+    const connectorIds = connectorIdsForNew(access, input.connectorIds, "body/connectorIds");
+    return buildDestination(connectorIds === undefined ? input : { ...input, connectorIds }, seal);
+  });
   return withTransaction(deps.db, async (client) => {
     const created: CreatedDestination[] = [];
     for (const { fields, warnings } of built) {
@@ -34,7 +43,8 @@ export async function createDestinations(
 export async function createWebhook(
   deps: CreateWebhookDeps,
   input: DestinationInput,
+  access: ConnectorAccess,
 ): Promise<CreatedDestination> {
-  const [created] = await createDestinations(deps, [input]);
+  const [created] = await createDestinations(deps, [input], access);
   return created as CreatedDestination;
 }

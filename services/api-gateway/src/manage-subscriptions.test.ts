@@ -23,7 +23,7 @@ async function createFailing(
   deadLetter?: { topic: string; maxDeliveryAttempts: number },
 ) {
   const deps = { db: {} as Pool, pubsub: pubsubThrowing(code), topicName: "events" };
-  return createSubscription(deps, { name: "backend", triggers: ["a.b"], deadLetter }).then(
+  return createSubscription(deps, { name: "backend", triggers: ["a.b"], deadLetter }, null).then(
     () => expect.unreachable("created"),
     (error: unknown) => error as AppError,
   );

@@ -1,6 +1,7 @@
 import { AppError, ensureTopic, isValidTriggerPattern, newId } from "@event-hub/shared";
 import type { CreateSubscriptionOptions, PubSub } from "@google-cloud/pubsub";
 import type { Pool } from "pg";
+import { connectorIdsForNew, type ConnectorAccess } from "./auth/connector-access.ts";
 import {
   deleteSubscriptionRow,
   findSubscription,
@@ -36,7 +37,10 @@ const grpcCode = (error: unknown) => (error as { code?: unknown } | null)?.code;
 export async function createSubscription(
   deps: Deps,
   input: SubscriptionInput,
+  access: ConnectorAccess,
 ): Promise<{ row: SubscriptionRow; isExact: boolean; notes: string[] }> {
+  // A key limited to Connectors subscribes to their events only: the filter carries its list.
+  const connectorIds = connectorIdsForNew(access, input.connectorIds, "body/connectorIds") ?? undefined;
   input.triggers.forEach((pattern, i) => {
     if (!isValidTriggerPattern(pattern)) {
       throw new AppError(
@@ -46,7 +50,7 @@ export async function createSubscription(
       );
     }
   });
-  const { filter, isExact, notes } = pubsubFilter(input.triggers, input.connectorIds);
+  const { filter, isExact, notes } = pubsubFilter(input.triggers, connectorIds);
   const settings: SubscriptionSettings = {
     ackDeadlineSeconds: input.ackDeadlineSeconds ?? 60,
     retentionSeconds: input.retentionSeconds ?? 604800,
@@ -78,7 +82,7 @@ export async function createSubscription(
       id: newId("sub"),
       name: input.name,
       triggers: input.triggers,
-      connector_ids: input.connectorIds ?? null,
+      connector_ids: connectorIds ?? null,
       filter,
       settings,
     });
@@ -93,15 +97,15 @@ export async function createSubscription(
 }
 
 /** Deletes the Pub/Sub subscription (gone already is fine) and its record. */
-export async function deleteSubscription(deps: Deps, id: string): Promise<void> {
-  const row = await findSubscription(deps.db, id);
+export async function deleteSubscription(deps: Deps, id: string, access: ConnectorAccess): Promise<void> {
+  const row = await findSubscription(deps.db, id, access);
   if (!row) throw subscriptionNotFound(id);
   try {
     await deps.pubsub.subscription(row.name).delete();
   } catch (error) {
     if (grpcCode(error) !== NOT_FOUND) throw pubsubUnavailable(error);
   }
-  await deleteSubscriptionRow(deps.db, id);
+  await deleteSubscriptionRow(deps.db, id, access);
 }
 
 /**

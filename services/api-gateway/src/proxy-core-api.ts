@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { AppError, type SecretBox } from "@event-hub/shared";
 import type { Pool } from "pg";
+import type { ConnectorAccess } from "./auth/connector-access.ts";
 import { findConnector } from "./store/connectors.ts";
 import { connectorNotFound } from "./update-connector.ts";
 
@@ -16,6 +17,8 @@ export type ProxyRequest = {
   headers: IncomingHttpHeaders;
   body: Readable | undefined;
   correlationId: string;
+  /** The caller's ConnectorAccess: a Connector outside it is "not found". */
+  connectorIds: ConnectorAccess;
 };
 
 export type ProxyResponse = { status: number; headers: Record<string, string>; body: Readable | null };
@@ -41,7 +44,7 @@ const NOT_FORWARDED = new Set([
  * events the call raises carry it. No answer → 502; no headers within the timeout → 504.
  */
 export async function proxyCoreApi(deps: ProxyDeps, call: ProxyRequest): Promise<ProxyResponse> {
-  const connector = await findConnector(deps.db, call.connectorId);
+  const connector = await findConnector(deps.db, call.connectorId, call.connectorIds);
   if (!connector) throw connectorNotFound(call.connectorId);
   const headers = new Headers();
   for (const [name, value] of Object.entries(call.headers)) {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { AppError, newId, type SecretBox } from "@event-hub/shared";
 import type { Pool } from "pg";
+import { assertUnlimited, type ConnectorAccess } from "./auth/connector-access.ts";
 import { insertConnector, replaceIngestKeyHash, type ConnectorRow } from "./store/connectors.ts";
 
 export type ConnectorInput = {
@@ -28,7 +29,9 @@ export type RegisterConnectorDeps = { db: Pool; secrets: SecretBox; ingestBaseUr
 export async function registerConnector(
   deps: RegisterConnectorDeps,
   input: ConnectorInput,
+  access: ConnectorAccess,
 ): Promise<{ connector: ConnectorRow; ingest: IngestCredential }> {
+  assertUnlimited(access, "register a Connector"); // a new Connector is a new tenant
   const id = input.id ?? newId("con");
   const ingestKey = newIngestKey();
   const connector = await insertConnector(deps.db, {
@@ -53,9 +56,10 @@ export async function registerConnector(
 export async function rotateIngestCredential(
   deps: RegisterConnectorDeps,
   id: string,
+  access: ConnectorAccess,
 ): Promise<IngestCredential> {
   const ingestKey = newIngestKey();
-  const found = await replaceIngestKeyHash(deps.db, id, hashIngestKey(ingestKey));
+  const found = await replaceIngestKeyHash(deps.db, id, hashIngestKey(ingestKey), access);
   if (!found) throw new AppError("error.hub.connectorNotFound", `no Connector "${id}"`, 404);
   return ingestCredential(deps.ingestBaseUrl, id, ingestKey);
 }

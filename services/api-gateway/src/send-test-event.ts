@@ -1,22 +1,25 @@
 import { newId, withTransaction } from "@event-hub/shared";
 import type { Pool } from "pg";
+import type { ConnectorAccess } from "./auth/connector-access.ts";
 import { insertEvent } from "./store/events.ts";
-import { notifyDeliveriesDue, upsertDeliveries } from "./store/deliveries.ts";
+import { notifyDeliveriesDue, TEST_EVENT_CONNECTOR_ID, upsertDeliveries } from "./store/deliveries.ts";
 import { findWebhook } from "./update-webhook.ts";
 
 const TEST_TRIGGER = "hub.test";
-const TEST_CONNECTOR_ID = "hub";
 
 /**
  * A synthetic `hub.test` event (Connector id `hub`) stored with one delivery to this destination:
  * the dispatcher sends it like any event — signed, with the destination's auth, retries, record.
+ * A key limited to Connectors can test its own destinations and read the test delivery; the
+ * `hub` event itself only unlimited keys read.
  */
 export async function sendTestEvent(
   db: Pool,
   destinationId: string,
   correlationId: string,
+  access: ConnectorAccess,
 ): Promise<{ eventId: string; deliveryId: string }> {
-  await findWebhook(db, destinationId);
+  await findWebhook(db, destinationId, access);
   const eventId = newId("evt");
   const deliveryId = newId("dlv");
   const data = {
@@ -27,14 +30,16 @@ export async function sendTestEvent(
   await withTransaction(db, async (client) => {
     await insertEvent(client, {
       id: eventId,
-      connectorId: TEST_CONNECTOR_ID,
+      connectorId: TEST_EVENT_CONNECTOR_ID,
       trigger: TEST_TRIGGER,
       dataJson: JSON.stringify(data),
       correlationId,
     });
-    await upsertDeliveries(client, [
-      { id: deliveryId, eventId, destinationId, connectorId: TEST_CONNECTOR_ID },
-    ]);
+    await upsertDeliveries(
+      client,
+      [{ id: deliveryId, eventId, destinationId, connectorId: TEST_EVENT_CONNECTOR_ID }],
+      access,
+    );
     await notifyDeliveriesDue(client);
   });
   return { eventId, deliveryId };

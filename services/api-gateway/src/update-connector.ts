@@ -1,5 +1,6 @@
 import { AppError, withTransaction, type SecretBox } from "@event-hub/shared";
 import type { Pool } from "pg";
+import type { ConnectorAccess } from "./auth/connector-access.ts";
 import {
   findConnector,
   requestSync,
@@ -25,8 +26,9 @@ export async function updateConnector(
   deps: { db: Pool; secrets: SecretBox },
   id: string,
   patch: ConnectorPatch,
+  access: ConnectorAccess,
 ): Promise<ConnectorRow> {
-  const current = await findConnector(deps.db, id);
+  const current = await findConnector(deps.db, id, access);
   if (!current) throw connectorNotFound(id);
   const changes: ConnectorChanges = {
     name: patch.name,
@@ -39,14 +41,14 @@ export async function updateConnector(
     automations: patch.automations ? { ...current.automations, ...patch.automations } : undefined,
     broker_subscription: patch.brokerSubscription,
   };
-  const updated = await updateConnectorRow(deps.db, id, changes);
+  const updated = await updateConnectorRow(deps.db, id, changes, access);
   if (!updated) throw connectorNotFound(id);
   return updated;
 }
 
 /** "Sync now": recorded in connector_sync_state and announced to sync-worker with NOTIFY. */
-export async function requestConnectorSync(db: Pool, id: string): Promise<Date> {
-  if (!(await findConnector(db, id))) throw connectorNotFound(id);
+export async function requestConnectorSync(db: Pool, id: string, access: ConnectorAccess): Promise<Date> {
+  if (!(await findConnector(db, id, access))) throw connectorNotFound(id);
   return withTransaction(db, (client) => requestSync(client, id));
 }
 

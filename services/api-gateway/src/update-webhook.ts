@@ -1,5 +1,6 @@
 import { AppError, withTransaction, type SecretBox } from "@event-hub/shared";
 import type { Pool } from "pg";
+import { checkConnectorIds, type ConnectorAccess } from "./auth/connector-access.ts";
 import { newSigningSecret } from "./create-webhook.ts";
 import { buildDestination, type DestinationInput } from "./destination-input.ts";
 import {
@@ -13,28 +14,36 @@ import {
 
 type Deps = { db: Pool; secrets: SecretBox };
 
+/** Every function takes the caller's ConnectorAccess: a destination beyond it is "not found". */
+
 function webhookNotFound(id: string): AppError {
   return new AppError("error.hub.webhookNotFound", `no webhook "${id}"`, 404);
 }
 
-export async function findWebhook(db: Pool, id: string): Promise<DestinationRow> {
-  const row = await findDestination(db, id);
+export async function findWebhook(db: Pool, id: string, access: ConnectorAccess): Promise<DestinationRow> {
+  const row = await findDestination(db, id, access);
   if (!row) throw webhookNotFound(id);
   return row;
 }
 
-/** PATCH: absent fields keep their value; the row is locked so two updates never interleave. */
+/**
+ * PATCH: absent fields keep their value; the row is locked so two updates never interleave. A
+ * limited key may only set a Connector list within its own.
+ */
 export async function updateWebhook(
   deps: Deps,
   id: string,
   input: DestinationInput,
+  access: ConnectorAccess,
 ): Promise<{ destination: DestinationRow; warnings: string[] }> {
   return withTransaction(deps.db, async (client) => {
-    const locked = await client.query(`SELECT 1 FROM destinations WHERE id = $1 FOR UPDATE`, [id]);
-    const current = locked.rowCount === 1 ? await findDestination(client, id) : undefined;
+    const current = await findDestination(client, id, access, "forUpdate");
     if (!current) throw webhookNotFound(id);
+    if (input.connectorIds !== undefined) {
+      input = { ...input, connectorIds: checkConnectorIds(access, input.connectorIds, "body/connectorIds") };
+    }
     const { fields, warnings } = buildDestination(input, (plain) => deps.secrets.seal(plain), current);
-    const destination = await updateDestination(client, id, fields);
+    const destination = await updateDestination(client, id, fields, access);
     if (!destination) throw webhookNotFound(id);
     return { destination, warnings };
   });
@@ -45,14 +54,15 @@ export async function setWebhookEnabled(
   id: string,
   enabled: boolean,
   reason: string | null,
+  access: ConnectorAccess,
 ): Promise<DestinationRow> {
-  const row = await setDestinationEnabled(db, id, enabled, reason);
+  const row = await setDestinationEnabled(db, id, enabled, reason, access);
   if (!row) throw webhookNotFound(id);
   return row;
 }
 
-export async function removeWebhook(db: Pool, id: string): Promise<void> {
-  if (!(await deleteDestination(db, id))) throw webhookNotFound(id);
+export async function removeWebhook(db: Pool, id: string, access: ConnectorAccess): Promise<void> {
+  if (!(await deleteDestination(db, id, access))) throw webhookNotFound(id);
 }
 
 /** A new signing secret (returned once); the previous ones keep signing for `graceSeconds`. */
@@ -60,11 +70,12 @@ export async function rotateWebhookSecret(
   deps: Deps,
   id: string,
   graceSeconds: number,
+  access: ConnectorAccess,
 ): Promise<{ secret: string; previousExpiresAt: Date }> {
-  await findWebhook(deps.db, id);
   const secret = newSigningSecret();
-  const previousExpiresAt = await withTransaction(deps.db, (client) =>
-    rotateSecret(client, id, deps.secrets.seal(secret), graceSeconds),
-  );
+  const previousExpiresAt = await withTransaction(deps.db, async (client) => {
+    if (!(await findDestination(client, id, access, "forUpdate"))) throw webhookNotFound(id);
+    return rotateSecret(client, id, deps.secrets.seal(secret), graceSeconds);
+  });
   return { secret, previousExpiresAt };
 }

@@ -27,6 +27,8 @@ export type TestHarness = {
   call(options: InjectOptions & { key?: string | null }): Promise<LightMyRequestResponse>;
   /** A stored key holding exactly these scopes. */
   keyWith(...scopes: string[]): Promise<string>;
+  /** A stored key limited to these Connectors, holding these scopes; its key and id. */
+  keyFor(connectorIds: string[], ...scopes: string[]): Promise<{ key: string; id: string }>;
   /** A webhook destination at https://example.com for these triggers; its id. */
   webhookFor(...triggers: string[]): Promise<string>;
   close(): Promise<void>;
@@ -84,6 +86,11 @@ export async function buildTestApp(overrides: Partial<ApiGatewayDeps> = {}): Pro
     async keyWith(...scopes) {
       const response = await call({ method: "POST", url: "/v1/keys", payload: { name: "test", scopes } });
       return response.json().result.key as string;
+    },
+    async keyFor(connectorIds, ...scopes) {
+      const payload = { name: "test", scopes, connectorIds };
+      const { key, id } = (await call({ method: "POST", url: "/v1/keys", payload })).json().result;
+      return { key: key as string, id: id as string };
     },
     async close() {
       await app.close();

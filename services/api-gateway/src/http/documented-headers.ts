@@ -24,13 +24,13 @@ const RETRY_AFTER = {
 };
 
 /**
- * Declares, on every /v1 route, the headers the app's hooks handle (so the OpenAPI document shows
+ * Declares, on every route of the plugin it is registered in (the /v1 plugin), the headers the app's hooks handle (so the OpenAPI document shows
  * them without each route repeating them): `x-correlation-id` on request and response,
  * `Idempotency-Key` on idempotent routes, `Retry-After` on 429. Registered before the routes.
  */
 export function registerDocumentedHeaders(app: FastifyInstance): void {
   app.addHook("onRoute", (route) => {
-    if (!route.url.startsWith("/v1/") || !route.schema) return;
+    if (!route.schema) return;
     const idempotent = (route.config as { idempotent?: boolean } | undefined)?.idempotent === true;
     route.schema = {
       ...route.schema,

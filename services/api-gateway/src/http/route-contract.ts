@@ -18,7 +18,7 @@ export type RouteDeclaration = {
     body?: unknown;
     response?: Record<string, unknown>;
   };
-  config?: { scope?: unknown };
+  config?: { scope?: unknown; public?: unknown };
 };
 
 export function routeContractProblems(route: RouteDeclaration): string[] {
@@ -30,7 +30,8 @@ export function routeContractProblems(route: RouteDeclaration): string[] {
   if (schema.hide) problems.push(`${name} is hidden from the OpenAPI document`);
   if (!schema.tags) problems.push(`${name} has no tags`);
   if (!schema.summary) problems.push(`${name} has no summary`);
-  if (route.config?.scope === undefined) problems.push(`${name} declares no scope`);
+  const isPublic = route.config?.public === true;
+  if (route.config?.scope === undefined && !isPublic) problems.push(`${name} declares no scope`);
   const statuses = Object.keys(schema.response ?? {});
   const successes = statuses.filter((status) => status.startsWith("2"));
   if (successes.length === 0) problems.push(`${name} has no success response`);
@@ -41,7 +42,7 @@ export function routeContractProblems(route: RouteDeclaration): string[] {
   }
   const writes = [route.method].flat().some((method) => ["POST", "PUT", "PATCH"].includes(method));
   if (writes && !schema.body && !route.url.endsWith("*")) problems.push(`${name} has no body schema`);
-  const needed = ["401", "403", "429"];
+  const needed = isPublic ? [] : ["401", "403", "429"];
   if (schema.params || schema.querystring || schema.body) needed.push("400");
   if (schema.params) needed.push("404");
   for (const status of needed) {

@@ -36,6 +36,8 @@ export const connectorRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps
       schema: {
         tags,
         summary: "Register a Connector; answers the ingest URL and credential for its webhooks module once",
+        description:
+          "Needs a key not limited to Connectors (403 otherwise): a new Connector is a new tenant.",
         body: ConnectorInput,
         response: {
           201: resultOf(RegisteredConnector),
@@ -44,7 +46,11 @@ export const connectorRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps
       },
     },
     async (request, reply) => {
-      const { connector, ingest } = await registerConnector(deps, request.body);
+      const { connector, ingest } = await registerConnector(
+        deps,
+        request.body,
+        request.principal.connectorIds,
+      );
       return reply.code(201).send({ result: { connector: toConnector(connector), ingest } });
     },
   );
@@ -55,14 +61,18 @@ export const connectorRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps
       config: { scope: "connectors:read" },
       schema: {
         tags,
-        summary: "List Connectors",
+        summary: "List Connectors (a key limited to Connectors sees only those)",
         querystring: pageQuery({}, ConnectorId),
         response: { 200: pageOf(Connector), ...errorResponses(400) },
       },
     },
     async (request) => {
       const { limit, cursor } = request.query;
-      return toPage(await listConnectors(deps.db, { limit, after: cursor }), limit, toConnector);
+      return toPage(
+        await listConnectors(deps.db, { limit, after: cursor }, request.principal.connectorIds),
+        limit,
+        toConnector,
+      );
     },
   );
 
@@ -78,7 +88,7 @@ export const connectorRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps
       },
     },
     async (request) => {
-      const row = await findConnector(deps.db, request.params.id);
+      const row = await findConnector(deps.db, request.params.id, request.principal.connectorIds);
       if (!row) throw connectorNotFound(request.params.id);
       const sync = await findSyncState(deps.db, row.id);
       return { result: { ...toConnector(row), sync: toSyncStatus(sync) } };
@@ -98,7 +108,9 @@ export const connectorRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps
       },
     },
     async (request) => ({
-      result: toConnector(await updateConnector(deps, request.params.id, request.body)),
+      result: toConnector(
+        await updateConnector(deps, request.params.id, request.body, request.principal.connectorIds),
+      ),
     }),
   );
 
@@ -114,7 +126,8 @@ export const connectorRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps
       },
     },
     async (request, reply) => {
-      if (!(await deleteConnector(deps.db, request.params.id))) throw connectorNotFound(request.params.id);
+      if (!(await deleteConnector(deps.db, request.params.id, request.principal.connectorIds)))
+        throw connectorNotFound(request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -140,7 +153,11 @@ export const connectorRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps
       },
     },
     async (request, reply) => {
-      const requestedAt = await requestConnectorSync(deps.db, request.params.id);
+      const requestedAt = await requestConnectorSync(
+        deps.db,
+        request.params.id,
+        request.principal.connectorIds,
+      );
       return reply
         .code(202)
         .send({ result: { connectorId: request.params.id, syncRequestedAt: requestedAt.toISOString() } });
@@ -160,7 +177,7 @@ export const connectorRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps
       },
     },
     async (request, reply) => {
-      const ingest = await rotateIngestCredential(deps, request.params.id);
+      const ingest = await rotateIngestCredential(deps, request.params.id, request.principal.connectorIds);
       return reply.code(201).send({ result: ingest });
     },
   );

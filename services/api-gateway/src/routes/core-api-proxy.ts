@@ -59,6 +59,7 @@ export async function coreApiProxyRoutes(app: FastifyInstance, deps: ProxyDeps):
         headers: request.headers,
         body: request.body as Readable | undefined,
         correlationId: request.correlationId,
+        connectorIds: request.principal.connectorIds,
       });
       reply.code(answer.status as 200).headers(answer.headers);
       return reply.send(answer.body ?? "");

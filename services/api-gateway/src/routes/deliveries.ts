@@ -107,7 +107,7 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (ap
       config: { scope: "deliveries:read" },
       schema: {
         tags,
-        summary: "List deliveries, newest first",
+        summary: "List deliveries, newest first (a key limited to Connectors sees only theirs)",
         querystring: pageQuery({
           destinationId: Type.Optional(Type.String({ maxLength: 40 })),
           connectorId: Type.Optional(Type.String({ maxLength: 63 })),
@@ -129,6 +129,7 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (ap
           since: parseOptionalDateTime(since, "querystring/since"),
           until: parseOptionalDateTime(until, "querystring/until"),
         },
+        request.principal.connectorIds,
       );
       const last = rows.at(-1);
       return { result: rows.map(toDelivery), nextCursor: rows.length === limit && last ? last.id : null };
@@ -154,11 +155,11 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (ap
       },
     },
     async (request) => {
-      const row = await findDelivery(db, request.params.id);
+      const row = await findDelivery(db, request.params.id, request.principal.connectorIds);
       if (!row) throw new AppError("error.hub.deliveryNotFound", `no delivery "${request.params.id}"`, 404);
       const [attempts, facts] = await Promise.all([
-        listAttempts(db, row.id),
-        findDeliveryWaitFacts(db, row.id),
+        listAttempts(db, row.id, request.principal.connectorIds),
+        findDeliveryWaitFacts(db, row.id, request.principal.connectorIds),
       ]);
       const waiting = facts ? explainWait(facts) : null;
       return { result: { ...toDelivery(row), waiting, attempts: attempts.map(toAttempt) } };
@@ -178,7 +179,9 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (ap
       },
     },
     async (request, reply) =>
-      reply.code(202).send({ result: toDelivery(await resendDelivery(db, request.params.id)) }),
+      reply.code(202).send({
+        result: toDelivery(await resendDelivery(db, request.params.id, request.principal.connectorIds)),
+      }),
   );
 };
 

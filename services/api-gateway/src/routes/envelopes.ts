@@ -42,8 +42,8 @@ export const ErrorResponse = Type.Object(
 const ERROR_DESCRIPTIONS = {
   400: "Validation failed; the message names the field",
   401: "No valid API key in the API key header",
-  403: "The API key lacks the route's scope",
-  404: "No such resource",
+  403: "The API key lacks the route's scope, or is limited to Connectors and asks for more than them",
+  404: "No such resource (one beyond the API key's Connectors answers the same)",
   409: "Conflict with the resource's state (or an Idempotency-Key still in use)",
   422: "Idempotency-Key reused with a different request",
   429: "Rate limit of the API key exceeded; see Retry-After",

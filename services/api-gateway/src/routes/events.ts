@@ -45,7 +45,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, 
       config: { scope: "events:read" },
       schema: {
         tags,
-        summary: "List stored events, newest first",
+        summary: "List stored events, newest first (a key limited to Connectors sees only theirs)",
         querystring: pageQuery({
           trigger: Type.Optional(
             Type.String({
@@ -80,6 +80,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, 
           since: parseOptionalDateTime(since, "querystring/since"),
           until: parseOptionalDateTime(until, "querystring/until"),
         },
+        request.principal.connectorIds,
       );
       const last = rows.at(-1);
       return { result: rows.map(toEvent), nextCursor: rows.length === limit && last ? last.id : null };
@@ -105,9 +106,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, 
       },
     },
     async (request) => {
-      const row = await findEvent(db, request.params.id);
+      const row = await findEvent(db, request.params.id, request.principal.connectorIds);
       if (!row) throw new AppError("error.hub.eventNotFound", `no event "${request.params.id}"`, 404);
-      const deliveries = await listDeliveriesOfEvent(db, row.id);
+      const deliveries = await listDeliveriesOfEvent(db, row.id, request.principal.connectorIds);
       return { result: { ...toEvent(row), deliveries: deliveries.map(toDelivery) } };
     },
   );
@@ -136,7 +137,12 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, 
       },
     },
     async (request, reply) => {
-      const result = await redeliverEvent(db, request.params.id, request.body.destinationIds);
+      const result = await redeliverEvent(
+        db,
+        request.params.id,
+        request.body.destinationIds,
+        request.principal.connectorIds,
+      );
       return reply.code(202).send({ result });
     },
   );

@@ -5,6 +5,7 @@ import { Type } from "typebox";
 import { createApiKey } from "../create-api-key.ts";
 import { findApiKey, listApiKeys, revokeApiKey, type ApiKeyRow } from "../store/api-keys.ts";
 import { errorResponses, NoContent, resultOf } from "./envelopes.ts";
+import { ConnectorId } from "./connector-schemas.ts";
 import { pageOf, pageQuery, toPage } from "./pagination.ts";
 
 const KeyId = Type.String({ pattern: "^key_[0-9A-Z]{26}$", examples: ["key_01J9ZQ3V4K6X8B2N5M7P9R1T3W"] });
@@ -19,6 +20,15 @@ export const ApiKeyInput = Type.Object(
         "Scope patterns with the Connector's wildcards (`*` one segment, `**` any): `webhooks:write`, `deliveries:read`, `core:**`, `**`. Only scopes the creating key holds.",
       examples: [["webhooks:*", "deliveries:read"]],
     }),
+    connectorIds: Type.Optional(
+      Type.Array(ConnectorId, {
+        minItems: 1,
+        maxItems: 100,
+        description:
+          "Limits the key to these Connectors (the hub's tenant): it sees and touches only them, their events and deliveries, the destinations, subscriptions and keys limited to them, and their Core API. Absent: the creating key's own list (every Connector for an unlimited key). Only Connectors the creating key may reach (403 otherwise).",
+        examples: [["acme"]],
+      }),
+    ),
     expiresAt: Type.Optional(Type.String({ format: "date-time" })),
   },
   {
@@ -31,6 +41,7 @@ const apiKeyExample = {
   id: "key_01J9ZQ3V4K6X8B2N5M7P9R1T3W",
   name: "billing back end",
   scopes: ["webhooks:*", "deliveries:read"],
+  connectorIds: ["acme"],
   createdAt: "2025-01-01T00:00:00.000Z",
   expiresAt: null,
   revokedAt: null,
@@ -41,6 +52,9 @@ const ApiKey = Type.Object(
     id: Type.String(),
     name: Type.String(),
     scopes: Type.Array(Type.String()),
+    connectorIds: Type.Union([Type.Array(Type.String()), Type.Null()], {
+      description: "The Connectors the key is limited to; null: every Connector",
+    }),
     createdAt: Type.String({ format: "date-time" }),
     expiresAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
     revokedAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
@@ -79,14 +93,19 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, { 
       config: { scope: "keys:read" },
       schema: {
         tags,
-        summary: "List API keys (never the keys themselves)",
+        summary:
+          "List API keys (never the keys themselves); a limited key sees the keys within its Connectors",
         querystring: pageQuery({}),
         response: { 200: pageOf(ApiKey), ...errorResponses(400) },
       },
     },
     async (request) => {
       const { limit, cursor } = request.query;
-      return toPage(await listApiKeys(db, { limit, after: cursor }), limit, toApiKey);
+      return toPage(
+        await listApiKeys(db, { limit, after: cursor }, request.principal.connectorIds),
+        limit,
+        toApiKey,
+      );
     },
   );
 
@@ -102,7 +121,9 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, { 
       },
     },
     async (request) => ({
-      result: toApiKey(found(await findApiKey(db, request.params.id), request.params.id)),
+      result: toApiKey(
+        found(await findApiKey(db, request.params.id, request.principal.connectorIds), request.params.id),
+      ),
     }),
   );
 
@@ -118,7 +139,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, { 
       },
     },
     async (request, reply) => {
-      found(await revokeApiKey(db, request.params.id), request.params.id);
+      found(await revokeApiKey(db, request.params.id, request.principal.connectorIds), request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -134,6 +155,7 @@ function toApiKey(row: ApiKeyRow) {
     id: row.id,
     name: row.name,
     scopes: row.scopes,
+    connectorIds: row.connector_ids,
     createdAt: row.created_at.toISOString(),
     expiresAt: row.expires_at?.toISOString() ?? null,
     revokedAt: row.revoked_at?.toISOString() ?? null,

@@ -23,6 +23,7 @@ export async function monitoringProxyRoutes(app: FastifyInstance, deps: ProxyDep
       headers: request.headers,
       body: undefined,
       correlationId: request.correlationId,
+      connectorIds: request.principal.connectorIds,
     });
     reply.code(proxied.status as 200).headers(proxied.headers);
     return reply.send(proxied.body ?? "");

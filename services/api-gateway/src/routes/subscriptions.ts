@@ -112,7 +112,11 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, d
       },
     },
     async (request, reply) => {
-      const { row, isExact, notes } = await createSubscription(deps, request.body);
+      const { row, isExact, notes } = await createSubscription(
+        deps,
+        request.body,
+        request.principal.connectorIds,
+      );
       return reply.code(201).send({ result: { ...toSubscription(row), isExact, notes } });
     },
   );
@@ -130,7 +134,11 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, d
     },
     async (request) => {
       const { limit, cursor } = request.query;
-      return toPage(await listSubscriptions(deps.db, { limit, after: cursor }), limit, toSubscription);
+      return toPage(
+        await listSubscriptions(deps.db, { limit, after: cursor }, request.principal.connectorIds),
+        limit,
+        toSubscription,
+      );
     },
   );
 
@@ -146,7 +154,7 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, d
       },
     },
     async (request) => {
-      const row = await findSubscription(deps.db, request.params.id);
+      const row = await findSubscription(deps.db, request.params.id, request.principal.connectorIds);
       if (!row) throw subscriptionNotFound(request.params.id);
       return { result: toSubscription(row) };
     },
@@ -164,7 +172,7 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, d
       },
     },
     async (request, reply) => {
-      await deleteSubscription(deps, request.params.id);
+      await deleteSubscription(deps, request.params.id, request.principal.connectorIds);
       return reply.code(204).send(null);
     },
   );

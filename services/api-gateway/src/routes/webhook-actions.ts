@@ -88,7 +88,15 @@ export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, 
       async (request) => {
         const reason = request.body.reason ?? "disabled through the API";
         return {
-          result: toDestination(await setWebhookEnabled(deps.db, request.params.id, enabled, reason)),
+          result: toDestination(
+            await setWebhookEnabled(
+              deps.db,
+              request.params.id,
+              enabled,
+              reason,
+              request.principal.connectorIds,
+            ),
+          ),
         };
       },
     );
@@ -129,7 +137,12 @@ export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, 
     },
     async (request, reply) => {
       const grace = request.body.graceSeconds ?? 86400;
-      const { secret, previousExpiresAt } = await rotateWebhookSecret(deps, request.params.id, grace);
+      const { secret, previousExpiresAt } = await rotateWebhookSecret(
+        deps,
+        request.params.id,
+        grace,
+        request.principal.connectorIds,
+      );
       return reply
         .code(201)
         .send({ result: { secret, previousSecretsExpireAt: previousExpiresAt.toISOString() } });
@@ -161,7 +174,12 @@ export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, 
       },
     },
     async (request, reply) => {
-      const result = await sendTestEvent(deps.db, request.params.id, request.correlationId);
+      const result = await sendTestEvent(
+        deps.db,
+        request.params.id,
+        request.correlationId,
+        request.principal.connectorIds,
+      );
       return reply.code(202).send({ result });
     },
   );
@@ -185,7 +203,11 @@ export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, 
     },
     async (request, reply) => {
       const { connectorIds, ...config } = request.body;
-      const created = await createDestinations(deps, destinationsFromWebhooksConfig(config, connectorIds));
+      const created = await createDestinations(
+        deps,
+        destinationsFromWebhooksConfig(config, connectorIds),
+        request.principal.connectorIds,
+      );
       return reply.code(201).send({
         result: created.map(({ destination, secret, warnings }) => ({
           ...toDestination(destination),
@@ -228,11 +250,16 @@ export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, 
     },
     async (request, reply) => {
       const { since, until, limit } = request.body;
-      const result = await recoverFailedDeliveries(deps.db, request.params.id, {
-        since: parseDateTime(since, "body/since"),
-        until: parseOptionalDateTime(until, "body/until") ?? new Date(),
-        limit: limit ?? 1000,
-      });
+      const result = await recoverFailedDeliveries(
+        deps.db,
+        request.params.id,
+        {
+          since: parseDateTime(since, "body/since"),
+          until: parseOptionalDateTime(until, "body/until") ?? new Date(),
+          limit: limit ?? 1000,
+        },
+        request.principal.connectorIds,
+      );
       return reply.code(202).send({ result });
     },
   );

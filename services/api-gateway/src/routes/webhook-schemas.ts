@@ -35,7 +35,8 @@ export const Triggers = Type.Array(Type.String({ minLength: 1, maxLength: 256 })
 export const ConnectorIds = Type.Array(Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$" }), {
   minItems: 1,
   maxItems: 1000,
-  description: "Only events of these Connectors; absent or null: every Connector",
+  description:
+    "Only events of these Connectors; absent or null: every Connector. A key limited to Connectors: absent takes its list; null or other Connectors are a 403.",
 });
 
 /** The Connector's target authentication (secrets write-only). */

@@ -33,7 +33,11 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps) 
       },
     },
     async (request, reply) => {
-      const { destination, secret, warnings } = await createWebhook(deps, request.body);
+      const { destination, secret, warnings } = await createWebhook(
+        deps,
+        request.body,
+        request.principal.connectorIds,
+      );
       return reply.code(201).send({ result: { ...toDestination(destination), secret, warnings } });
     },
   );
@@ -44,7 +48,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps) 
       config: { scope: "webhooks:read" },
       schema: {
         tags,
-        summary: "List destinations",
+        summary: "List destinations (a key limited to Connectors sees those limited to its Connectors)",
         querystring: pageQuery({
           type: Type.Optional(
             Type.Union([Type.Literal("webhook"), Type.Literal("amqp"), Type.Literal("batch")]),
@@ -59,7 +63,11 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps) 
     },
     async (request) => {
       const { limit, cursor, ...filter } = request.query;
-      return toPage(await listDestinations(deps.db, { limit, after: cursor }, filter), limit, toDestination);
+      return toPage(
+        await listDestinations(deps.db, { limit, after: cursor }, filter, request.principal.connectorIds),
+        limit,
+        toDestination,
+      );
     },
   );
 
@@ -74,7 +82,9 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps) 
         response: { 200: resultOf(Destination), ...errorResponses(400, 404) },
       },
     },
-    async (request) => ({ result: toDestination(await findWebhook(deps.db, request.params.id)) }),
+    async (request) => ({
+      result: toDestination(await findWebhook(deps.db, request.params.id, request.principal.connectorIds)),
+    }),
   );
 
   app.patch(
@@ -97,7 +107,12 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps) 
       },
     },
     async (request) => {
-      const { destination, warnings } = await updateWebhook(deps, request.params.id, request.body);
+      const { destination, warnings } = await updateWebhook(
+        deps,
+        request.params.id,
+        request.body,
+        request.principal.connectorIds,
+      );
       return { result: { ...toDestination(destination), warnings } };
     },
   );
@@ -114,7 +129,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps) 
       },
     },
     async (request, reply) => {
-      await removeWebhook(deps.db, request.params.id);
+      await removeWebhook(deps.db, request.params.id, request.principal.connectorIds);
       return reply.code(204).send(null);
     },
   );

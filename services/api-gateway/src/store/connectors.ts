@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from "pg";
+import type { ConnectorAccess } from "../auth/connector-access.ts";
 
 export type ConnectorRow = {
   id: string;
@@ -61,8 +62,19 @@ export async function insertConnector(db: Pool, row: NewConnectorRow): Promise<C
   return result.rows[0];
 }
 
-export async function findConnector(db: Pool, id: string): Promise<ConnectorRow | undefined> {
-  const result = await db.query<ConnectorRow>(`SELECT ${COLUMNS} FROM connectors WHERE id = $1`, [id]);
+/**
+ * Every read and write below takes the caller's ConnectorAccess ($n: NULL = every Connector): a
+ * Connector outside it is absent, the same answer as for one that does not exist.
+ */
+export async function findConnector(
+  db: Pool,
+  id: string,
+  access: ConnectorAccess,
+): Promise<ConnectorRow | undefined> {
+  const result = await db.query<ConnectorRow>(
+    `SELECT ${COLUMNS} FROM connectors WHERE id = $1 AND ($2::text[] IS NULL OR id = ANY ($2))`,
+    [id, access],
+  );
   return result.rows[0];
 }
 
@@ -70,10 +82,13 @@ export async function findConnector(db: Pool, id: string): Promise<ConnectorRow 
 export async function listConnectors(
   db: Pool,
   page: { limit: number; after?: string },
+  access: ConnectorAccess,
 ): Promise<ConnectorRow[]> {
   const result = await db.query<ConnectorRow>(
-    `SELECT ${COLUMNS} FROM connectors WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
-    [page.after ?? null, page.limit],
+    `SELECT ${COLUMNS} FROM connectors
+      WHERE ($1::text IS NULL OR id > $1) AND ($3::text[] IS NULL OR id = ANY ($3))
+      ORDER BY id LIMIT $2`,
+    [page.after ?? null, page.limit, access],
   );
   return result.rows;
 }
@@ -83,27 +98,38 @@ export async function updateConnector(
   db: Pool,
   id: string,
   changes: ConnectorChanges,
+  access: ConnectorAccess,
 ): Promise<ConnectorRow | undefined> {
   const entries = Object.entries(changes).filter(([, value]) => value !== undefined);
-  const assignments = entries.map(([column], i) => `${column} = $${i + 2}`);
+  const assignments = entries.map(([column], i) => `${column} = $${i + 3}`);
   const result = await db.query<ConnectorRow>(
-    `UPDATE connectors SET ${[...assignments, "updated_at = now()"].join(", ")} WHERE id = $1
+    `UPDATE connectors SET ${[...assignments, "updated_at = now()"].join(", ")}
+      WHERE id = $1 AND ($2::text[] IS NULL OR id = ANY ($2))
      RETURNING ${COLUMNS}`,
-    [id, ...entries.map(([, value]) => value)],
+    [id, access, ...entries.map(([, value]) => value)],
   );
   return result.rows[0];
 }
 
-export async function deleteConnector(db: Pool, id: string): Promise<boolean> {
-  const result = await db.query(`DELETE FROM connectors WHERE id = $1`, [id]);
+export async function deleteConnector(db: Pool, id: string, access: ConnectorAccess): Promise<boolean> {
+  const result = await db.query(
+    `DELETE FROM connectors WHERE id = $1 AND ($2::text[] IS NULL OR id = ANY ($2))`,
+    [id, access],
+  );
   return result.rowCount === 1;
 }
 
 /** Returns false when there is no such Connector. */
-export async function replaceIngestKeyHash(db: Pool, id: string, hash: string): Promise<boolean> {
+export async function replaceIngestKeyHash(
+  db: Pool,
+  id: string,
+  hash: string,
+  access: ConnectorAccess,
+): Promise<boolean> {
   const result = await db.query(
-    `UPDATE connectors SET ingest_key_hash = $2, updated_at = now() WHERE id = $1`,
-    [id, hash],
+    `UPDATE connectors SET ingest_key_hash = $2, updated_at = now()
+      WHERE id = $1 AND ($3::text[] IS NULL OR id = ANY ($3))`,
+    [id, hash, access],
   );
   return result.rowCount === 1;
 }
@@ -119,7 +145,7 @@ export type SyncStateRow = {
   last_correlation_id: string | null;
 };
 
-/** sync-worker's record of the Connector's syncs; undefined before its first. */
+/** sync-worker's record of the Connector's syncs; undefined before its first. Read after findConnector. */
 export async function findSyncState(db: Pool, connectorId: string): Promise<SyncStateRow | undefined> {
   const result = await db.query<SyncStateRow>(
     `SELECT next_sync_at, sync_requested_at, last_started_at, last_succeeded_at, last_failed_at, last_error,
@@ -130,7 +156,10 @@ export async function findSyncState(db: Pool, connectorId: string): Promise<Sync
   return result.rows[0];
 }
 
-/** Asks sync-worker for a sync now: the request is recorded, then NOTIFY wakes its scheduler. */
+/**
+ * Asks sync-worker for a sync now: the request is recorded, then NOTIFY wakes its scheduler.
+ * Called after findConnector with the caller's access, in the same transaction.
+ */
 export async function requestSync(db: PoolClient, connectorId: string): Promise<Date> {
   const result = await db.query<{ sync_requested_at: Date }>(
     `INSERT INTO connector_sync_state (connector_id, sync_requested_at) VALUES ($1, now())

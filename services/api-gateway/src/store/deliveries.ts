@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from "pg";
+import type { ConnectorAccess } from "../auth/connector-access.ts";
 import type { DeliveryWaitFacts } from "../delivery-wait.ts";
 
 export type DeliveryRow = {
@@ -32,6 +33,22 @@ type Db = Pool | PoolClient;
 const COLUMNS = `id, event_id, destination_id, connector_id, status, attempt_count, next_attempt_at, last_error,
   created_at, finished_at`;
 
+/** The Connector id of the hub's own `hub.test` events (send-test-event.ts). */
+export const TEST_EVENT_CONNECTOR_ID = "hub";
+
+/**
+ * The deliveries a caller with ConnectorAccess $n may see and touch (NULL: every one): of an
+ * event of its Connectors (or a `hub.test` event) AND to a destination it may see, one limited to
+ * Connectors within its list — attempts hold that receiver's answers, so a delivery to a
+ * destination of wider reach stays hidden too.
+ */
+function visibleDelivery(alias: string, n: number): string {
+  return `($${n}::text[] IS NULL OR (
+      (${alias}.connector_id = ANY ($${n}) OR ${alias}.connector_id = '${TEST_EVENT_CONNECTOR_ID}')
+      AND EXISTS (SELECT 1 FROM destinations vis
+                   WHERE vis.id = ${alias}.destination_id AND vis.connector_ids <@ $${n}::text[])))`;
+}
+
 /** What a manual resend or recover sets: due now, with the whole retry schedule again. */
 const REQUEUE = `status = 'pending', next_attempt_at = now(), schedule_offset = attempt_count,
   finished_at = NULL, last_error = NULL`;
@@ -48,11 +65,13 @@ export async function notifyDeliveriesDue(db: Db): Promise<void> {
 export async function upsertDeliveries(
   db: Db,
   deliveries: { id: string; eventId: string; destinationId: string; connectorId: string }[],
+  access: ConnectorAccess,
 ): Promise<string[]> {
   if (deliveries.length === 0) return [];
   const result = await db.query<{ id: string }>(
     `INSERT INTO deliveries (id, event_id, destination_id, connector_id)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS n (id, event_id, destination_id, connector_id)
+      WHERE ${visibleDelivery("n", 5)}
      ON CONFLICT (event_id, destination_id) DO UPDATE SET ${REQUEUE.replaceAll("attempt_count", "deliveries.attempt_count")}
        WHERE deliveries.status <> 'pending'
      RETURNING id`,
@@ -61,18 +80,30 @@ export async function upsertDeliveries(
       deliveries.map((d) => d.eventId),
       deliveries.map((d) => d.destinationId),
       deliveries.map((d) => d.connectorId),
+      access,
     ],
   );
   return result.rows.map((row) => row.id);
 }
 
-export async function findDelivery(db: Db, id: string): Promise<DeliveryRow | undefined> {
-  const result = await db.query<DeliveryRow>(`SELECT ${COLUMNS} FROM deliveries WHERE id = $1`, [id]);
+export async function findDelivery(
+  db: Db,
+  id: string,
+  access: ConnectorAccess,
+): Promise<DeliveryRow | undefined> {
+  const result = await db.query<DeliveryRow>(
+    `SELECT ${COLUMNS} FROM deliveries d WHERE id = $1 AND ${visibleDelivery("d", 2)}`,
+    [id, access],
+  );
   return result.rows[0];
 }
 
 /** What decides when a delivery goes next (explainWait), read in one statement at one `now()`. */
-export async function findDeliveryWaitFacts(db: Db, id: string): Promise<DeliveryWaitFacts | undefined> {
+export async function findDeliveryWaitFacts(
+  db: Db,
+  id: string,
+  access: ConnectorAccess,
+): Promise<DeliveryWaitFacts | undefined> {
   const result = await db.query<{
     status: DeliveryWaitFacts["status"];
     next_attempt_at: Date;
@@ -103,8 +134,8 @@ export async function findDeliveryWaitFacts(db: Db, id: string): Promise<Deliver
        FROM deliveries d
        JOIN destinations dest ON dest.id = d.destination_id
        LEFT JOIN destination_health h ON h.destination_id = d.destination_id
-      WHERE d.id = $1`,
-    [id],
+      WHERE d.id = $1 AND ${visibleDelivery("d", 2)}`,
+    [id, access],
   );
   const row = result.rows[0];
   if (!row) return undefined;
@@ -126,12 +157,18 @@ export async function findDeliveryWaitFacts(db: Db, id: string): Promise<Deliver
   };
 }
 
-export async function listAttempts(db: Db, deliveryId: string): Promise<AttemptRow[]> {
+export async function listAttempts(
+  db: Db,
+  deliveryId: string,
+  access: ConnectorAccess,
+): Promise<AttemptRow[]> {
   const result = await db.query<AttemptRow>(
-    `SELECT id, attempt_number, started_at, duration_ms, outcome, status_code, response_headers, response_body,
-            error, next_attempt_at
-       FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt_number`,
-    [deliveryId],
+    `SELECT a.id, a.attempt_number, a.started_at, a.duration_ms, a.outcome, a.status_code, a.response_headers,
+            a.response_body, a.error, a.next_attempt_at
+       FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
+      WHERE a.delivery_id = $1 AND ${visibleDelivery("d", 2)}
+      ORDER BY a.attempt_number`,
+    [deliveryId, access],
   );
   return result.rows;
 }
@@ -150,10 +187,12 @@ export async function listDeliveries(
   db: Db,
   page: { limit: number; before?: string },
   filter: DeliveryFilter,
+  access: ConnectorAccess,
 ): Promise<DeliveryRow[]> {
   const result = await db.query<DeliveryRow>(
-    `SELECT ${COLUMNS} FROM deliveries
-      WHERE ($1::text IS NULL OR id < $1)
+    `SELECT ${COLUMNS} FROM deliveries d
+      WHERE ${visibleDelivery("d", 9)}
+        AND ($1::text IS NULL OR id < $1)
         AND ($3::text IS NULL OR destination_id = $3)
         AND ($4::text IS NULL OR connector_id = $4)
         AND ($5::text IS NULL OR event_id = $5)
@@ -170,16 +209,23 @@ export async function listDeliveries(
       filter.status ?? null,
       filter.since ?? null,
       filter.until ?? null,
+      access,
     ],
   );
   return result.rows;
 }
 
 /** Re-queues one delivery unless it is still pending; undefined when it is (or does not exist). */
-export async function requeueDelivery(db: Db, id: string): Promise<DeliveryRow | undefined> {
+export async function requeueDelivery(
+  db: Db,
+  id: string,
+  access: ConnectorAccess,
+): Promise<DeliveryRow | undefined> {
   const result = await db.query<DeliveryRow>(
-    `UPDATE deliveries SET ${REQUEUE} WHERE id = $1 AND status <> 'pending' RETURNING ${COLUMNS}`,
-    [id],
+    `UPDATE deliveries d SET ${REQUEUE}
+      WHERE id = $1 AND status <> 'pending' AND ${visibleDelivery("d", 2)}
+     RETURNING ${COLUMNS}`,
+    [id, access],
   );
   return result.rows[0];
 }
@@ -188,21 +234,27 @@ export async function requeueDelivery(db: Db, id: string): Promise<DeliveryRow |
 export async function requeueFailedDeliveries(
   db: Db,
   window: { destinationId: string; since: Date; until: Date; limit: number },
+  access: ConnectorAccess,
 ): Promise<number> {
   const result = await db.query(
     `UPDATE deliveries SET ${REQUEUE}
-      WHERE id IN (SELECT id FROM deliveries
+      WHERE id IN (SELECT id FROM deliveries d
                     WHERE destination_id = $1 AND status = 'failed' AND created_at >= $2 AND created_at < $3
+                      AND ${visibleDelivery("d", 5)}
                     ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)`,
-    [window.destinationId, window.since, window.until, window.limit],
+    [window.destinationId, window.since, window.until, window.limit, access],
   );
   return result.rowCount ?? 0;
 }
 
-export async function listDeliveriesOfEvent(db: Db, eventId: string): Promise<DeliveryRow[]> {
+export async function listDeliveriesOfEvent(
+  db: Db,
+  eventId: string,
+  access: ConnectorAccess,
+): Promise<DeliveryRow[]> {
   const result = await db.query<DeliveryRow>(
-    `SELECT ${COLUMNS} FROM deliveries WHERE event_id = $1 ORDER BY id`,
-    [eventId],
+    `SELECT ${COLUMNS} FROM deliveries d WHERE event_id = $1 AND ${visibleDelivery("d", 2)} ORDER BY id`,
+    [eventId, access],
   );
   return result.rows;
 }

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from "pg";
+import type { ConnectorAccess } from "../auth/connector-access.ts";
 import type { DestinationFields } from "../destination-input.ts";
 
 export type DestinationRow = DestinationFields & {
@@ -29,6 +30,13 @@ const FIELD_COLUMNS = [
   "timeout_ms",
 ] as const satisfies readonly (keyof DestinationFields)[];
 
+/**
+ * Destinations a caller with ConnectorAccess $n may see and touch: every one when $n is NULL; else
+ * only those limited to Connectors within its list (one with `connector_ids` NULL gets every
+ * Connector's events, so it is beyond a limited key).
+ */
+const VISIBLE = (n: number) => `($${n}::text[] IS NULL OR connector_ids <@ $${n}::text[])`;
+
 const values = (fields: DestinationFields) => FIELD_COLUMNS.map((column) => fields[column]);
 
 /** Inserts a destination with its first signing secret. */
@@ -53,13 +61,15 @@ export async function updateDestination(
   db: Db,
   id: string,
   fields: DestinationFields,
+  access: ConnectorAccess,
 ): Promise<DestinationRow | undefined> {
   const assignments = FIELD_COLUMNS.map((column, i) => `${column} = $${i + 2}`).join(", ");
+  const accessParam = FIELD_COLUMNS.length + 2;
   const result = await db.query<DestinationRow>(
     `UPDATE destinations SET ${assignments},
        disabled_reason = CASE WHEN $4::boolean THEN NULL ELSE disabled_reason END, updated_at = now()
-     WHERE id = $1 RETURNING ${COLUMNS}`,
-    [id, ...values(fields)],
+     WHERE id = $1 AND ${VISIBLE(accessParam)} RETURNING ${COLUMNS}`,
+    [id, ...values(fields), access],
   );
   return result.rows[0];
 }
@@ -69,22 +79,33 @@ export async function setDestinationEnabled(
   id: string,
   enabled: boolean,
   reason: string | null,
+  access: ConnectorAccess,
 ): Promise<DestinationRow | undefined> {
   const result = await db.query<DestinationRow>(
-    `UPDATE destinations SET enabled = $2, disabled_reason = $3, updated_at = now() WHERE id = $1
+    `UPDATE destinations SET enabled = $2, disabled_reason = $3, updated_at = now()
+      WHERE id = $1 AND ${VISIBLE(4)}
      RETURNING ${COLUMNS}`,
-    [id, enabled, enabled ? null : reason],
+    [id, enabled, enabled ? null : reason, access],
   );
   return result.rows[0];
 }
 
-export async function deleteDestination(db: Db, id: string): Promise<boolean> {
-  const result = await db.query(`DELETE FROM destinations WHERE id = $1`, [id]);
+export async function deleteDestination(db: Db, id: string, access: ConnectorAccess): Promise<boolean> {
+  const result = await db.query(`DELETE FROM destinations WHERE id = $1 AND ${VISIBLE(2)}`, [id, access]);
   return result.rowCount === 1;
 }
 
-export async function findDestination(db: Db, id: string): Promise<DestinationRow | undefined> {
-  const result = await db.query<DestinationRow>(`SELECT ${COLUMNS} FROM destinations WHERE id = $1`, [id]);
+/** `forUpdate` locks the row, so two changes of one destination never interleave. */
+export async function findDestination(
+  db: Db,
+  id: string,
+  access: ConnectorAccess,
+  lock: "forUpdate" | "" = "",
+): Promise<DestinationRow | undefined> {
+  const result = await db.query<DestinationRow>(
+    `SELECT ${COLUMNS} FROM destinations WHERE id = $1 AND ${VISIBLE(2)} ${lock === "forUpdate" ? "FOR UPDATE" : ""}`,
+    [id, access],
+  );
   return result.rows[0];
 }
 
@@ -94,7 +115,8 @@ export type DestinationFilter = { type?: string; enabled?: boolean; connectorId?
 export async function listDestinations(
   db: Db,
   page: { limit: number; after?: string },
-  filter: DestinationFilter = {},
+  filter: DestinationFilter,
+  access: ConnectorAccess,
 ): Promise<DestinationRow[]> {
   const result = await db.query<DestinationRow>(
     `SELECT ${COLUMNS} FROM destinations
@@ -102,18 +124,30 @@ export async function listDestinations(
         AND ($3::text IS NULL OR type = $3)
         AND ($4::boolean IS NULL OR enabled = $4)
         AND ($5::text IS NULL OR connector_ids IS NULL OR $5 = ANY (connector_ids))
+        AND ${VISIBLE(6)}
       ORDER BY id LIMIT $2`,
-    [page.after ?? null, page.limit, filter.type ?? null, filter.enabled ?? null, filter.connectorId ?? null],
+    [
+      page.after ?? null,
+      page.limit,
+      filter.type ?? null,
+      filter.enabled ?? null,
+      filter.connectorId ?? null,
+      access,
+    ],
   );
   return result.rows;
 }
 
 /** Enabled destinations whose Connector scope admits the Connector (trigger matching is the caller's). */
-export async function listEnabledDestinationsFor(db: Db, connectorId: string): Promise<DestinationRow[]> {
+export async function listEnabledDestinationsFor(
+  db: Db,
+  connectorId: string,
+  access: ConnectorAccess,
+): Promise<DestinationRow[]> {
   const result = await db.query<DestinationRow>(
     `SELECT ${COLUMNS} FROM destinations
-      WHERE enabled AND (connector_ids IS NULL OR $1 = ANY (connector_ids)) ORDER BY id`,
-    [connectorId],
+      WHERE enabled AND (connector_ids IS NULL OR $1 = ANY (connector_ids)) AND ${VISIBLE(2)} ORDER BY id`,
+    [connectorId, access],
   );
   return result.rows;
 }

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from "pg";
+import type { ConnectorAccess } from "../auth/connector-access.ts";
 
 export type EventRow = {
   id: string;
@@ -26,8 +27,12 @@ export async function insertEvent(
   );
 }
 
-export async function findEvent(db: Db, id: string): Promise<EventRow | undefined> {
-  const result = await db.query<EventRow>(`SELECT ${COLUMNS} FROM events WHERE id = $1`, [id]);
+/** Reads take the caller's ConnectorAccess ($n NULL: every Connector); other Connectors' events are absent. */
+export async function findEvent(db: Db, id: string, access: ConnectorAccess): Promise<EventRow | undefined> {
+  const result = await db.query<EventRow>(
+    `SELECT ${COLUMNS} FROM events WHERE id = $1 AND ($2::text[] IS NULL OR connector_id = ANY ($2))`,
+    [id, access],
+  );
   return result.rows[0];
 }
 
@@ -45,6 +50,7 @@ export async function listEvents(
   db: Db,
   page: { limit: number; before?: string },
   filter: EventFilter,
+  access: ConnectorAccess,
 ): Promise<EventRow[]> {
   const result = await db.query<EventRow>(
     `SELECT ${COLUMNS} FROM events
@@ -54,6 +60,7 @@ export async function listEvents(
         AND ($5::text IS NULL OR correlation_id = $5)
         AND ($6::timestamptz IS NULL OR occurred_at >= $6)
         AND ($7::timestamptz IS NULL OR occurred_at < $7)
+        AND ($8::text[] IS NULL OR connector_id = ANY ($8))
       ORDER BY id DESC LIMIT $2`,
     [
       page.before ?? null,
@@ -63,6 +70,7 @@ export async function listEvents(
       filter.correlationId ?? null,
       filter.since ?? null,
       filter.until ?? null,
+      access,
     ],
   );
   return result.rows;

@@ -1,4 +1,5 @@
 import type { Pool } from "pg";
+import type { ConnectorAccess } from "../auth/connector-access.ts";
 
 export type SubscriptionSettings = {
   ackDeadlineSeconds: number;
@@ -20,6 +21,12 @@ export type SubscriptionRow = {
 
 const COLUMNS = "id, name, triggers, connector_ids, filter, settings, created_at";
 
+/**
+ * Subscriptions a caller with ConnectorAccess $n may see and delete: every one when $n is NULL;
+ * else those limited to Connectors within its list.
+ */
+const VISIBLE = (n: number) => `($${n}::text[] IS NULL OR connector_ids <@ $${n}::text[])`;
+
 export async function insertSubscription(
   db: Pool,
   row: Omit<SubscriptionRow, "created_at">,
@@ -32,10 +39,14 @@ export async function insertSubscription(
   return result.rows[0] as SubscriptionRow;
 }
 
-export async function findSubscription(db: Pool, id: string): Promise<SubscriptionRow | undefined> {
+export async function findSubscription(
+  db: Pool,
+  id: string,
+  access: ConnectorAccess,
+): Promise<SubscriptionRow | undefined> {
   const result = await db.query<SubscriptionRow>(
-    `SELECT ${COLUMNS} FROM pubsub_subscriptions WHERE id = $1`,
-    [id],
+    `SELECT ${COLUMNS} FROM pubsub_subscriptions WHERE id = $1 AND ${VISIBLE(2)}`,
+    [id, access],
   );
   return result.rows[0];
 }
@@ -43,14 +54,16 @@ export async function findSubscription(db: Pool, id: string): Promise<Subscripti
 export async function listSubscriptions(
   db: Pool,
   page: { limit: number; after?: string },
+  access: ConnectorAccess,
 ): Promise<SubscriptionRow[]> {
   const result = await db.query<SubscriptionRow>(
-    `SELECT ${COLUMNS} FROM pubsub_subscriptions WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
-    [page.after ?? null, page.limit],
+    `SELECT ${COLUMNS} FROM pubsub_subscriptions
+      WHERE ($1::text IS NULL OR id > $1) AND ${VISIBLE(3)} ORDER BY id LIMIT $2`,
+    [page.after ?? null, page.limit, access],
   );
   return result.rows;
 }
 
-export async function deleteSubscriptionRow(db: Pool, id: string): Promise<void> {
-  await db.query(`DELETE FROM pubsub_subscriptions WHERE id = $1`, [id]);
+export async function deleteSubscriptionRow(db: Pool, id: string, access: ConnectorAccess): Promise<void> {
+  await db.query(`DELETE FROM pubsub_subscriptions WHERE id = $1 AND ${VISIBLE(2)}`, [id, access]);
 }
