@@ -4,6 +4,7 @@ import {
   registerErrorHandling,
   registerOpsRoutes,
   registerRequestLogging,
+  type GuardedFetch,
   type ReadinessCheck,
   type SecretBox,
 } from "@event-hub/shared";
@@ -48,6 +49,8 @@ export type ApiGatewayDeps = {
   idempotencyRetentionHours: number;
   idempotencyInProgressSeconds: number;
   coreApiTimeoutMs: number;
+  /** Every call to a Connector (Core API and monitoring proxy) goes through it: the SSRF policy. */
+  connectorFetch: GuardedFetch;
 };
 
 declare module "fastify" {
