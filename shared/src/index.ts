@@ -97,7 +97,7 @@ export {
 } from "./outbound/ssrf-guard.ts";
 export type { SsrfPolicy } from "./outbound/ssrf-guard.ts";
 export { createGuardedFetch } from "./outbound/guarded-fetch.ts";
-export type { GuardedFetch, GuardedRequestInit } from "./outbound/guarded-fetch.ts";
+export type { GuardedFetch, GuardedRequestInit, GuardedResponse } from "./outbound/guarded-fetch.ts";
 export { openServiceFoundation } from "./service-foundation.ts";
 export type { FoundationConfig, ServiceFoundation } from "./service-foundation.ts";
 export { tokenLevel } from "./rate-tokens.ts";

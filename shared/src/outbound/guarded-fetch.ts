@@ -8,9 +8,12 @@ export type GuardedRequestInit = Omit<RequestInit, "agent" | "redirect"> & {
   skipTlsCheck?: boolean;
 };
 
+/** node-fetch's response: its body is a Node stream. */
+export type GuardedResponse = Response;
+
 /** fetch for URLs someone else chose (a tenant's webhook, a Connector's baseUrl): SSRF-checked. */
 export type GuardedFetch = {
-  fetch(url: string, init?: GuardedRequestInit): Promise<Response>;
+  fetch(url: string, init?: GuardedRequestInit): Promise<GuardedResponse>;
   /** Closes the kept-alive connections. */
   close(): void;
 };
