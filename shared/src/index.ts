@@ -87,7 +87,17 @@ export {
   parseDestinationConfig,
 } from "./destination-config.ts";
 export type { DestinationConfig } from "./destination-config.ts";
-export { isBlockedAddress } from "./blocked-addresses.ts";
+export { isBlockedAddress } from "./outbound/blocked-addresses.ts";
+export {
+  SsrfBlockedError,
+  createSsrfPolicy,
+  guardedLookup,
+  isSsrfBlocked,
+  literalAddressRefusal,
+} from "./outbound/ssrf-guard.ts";
+export type { SsrfPolicy } from "./outbound/ssrf-guard.ts";
+export { createGuardedFetch } from "./outbound/guarded-fetch.ts";
+export type { GuardedFetch, GuardedRequestInit, GuardedResponse } from "./outbound/guarded-fetch.ts";
 export { openServiceFoundation } from "./service-foundation.ts";
 export type { FoundationConfig, ServiceFoundation } from "./service-foundation.ts";
 export { tokenLevel } from "./rate-tokens.ts";

@@ -38,6 +38,11 @@ export const apiGatewayConfigSchema = Type.Object({
     minimum: 100,
     description: "Time a Connector may take to answer a proxied Core API call before the caller gets 504.",
   }),
+  SSRF_ALLOW: Type.Array(Type.String(), {
+    default: [],
+    description:
+      "CIDRs or host names of Connectors the Core API and monitoring proxy may reach although private, loopback or reserved (comma-separated; e.g. Connectors on a private network, development and tests).",
+  }),
   INGEST_BASE_URL: Type.String({
     default: "http://localhost:8081",
     description: "Public base URL of sync-worker, used to tell each Connector where to post its events.",

@@ -1,4 +1,10 @@
-import { onSignals, openServiceFoundation, runService } from "@event-hub/shared";
+import {
+  createGuardedFetch,
+  createSsrfPolicy,
+  onSignals,
+  openServiceFoundation,
+  runService,
+} from "@event-hub/shared";
 import { buildApp } from "./app.ts";
 import { apiGatewayConfigSchema, loadApiGatewayConfig } from "./config.ts";
 
@@ -8,6 +14,7 @@ await runService(SERVICE, async () => {
   const config = loadApiGatewayConfig();
   const { logger, db, secrets, pubsub, metrics, readiness, shutdown, closeClientsLast } =
     await openServiceFoundation(SERVICE, apiGatewayConfigSchema, config);
+  const connectorFetch = createGuardedFetch(createSsrfPolicy(config.SSRF_ALLOW));
 
   const app = await buildApp({
     logger,
@@ -25,9 +32,11 @@ await runService(SERVICE, async () => {
     idempotencyRetentionHours: config.IDEMPOTENCY_RETENTION_HOURS,
     idempotencyInProgressSeconds: config.IDEMPOTENCY_IN_PROGRESS_SECONDS,
     coreApiTimeoutMs: config.CORE_API_TIMEOUT_MS,
+    connectorFetch,
   });
 
   shutdown.add("http server", () => app.close());
+  shutdown.add("connector connections", () => connectorFetch.close());
   closeClientsLast();
   onSignals(shutdown);
 

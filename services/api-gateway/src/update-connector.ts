@@ -30,6 +30,7 @@ export async function updateConnector(
 ): Promise<ConnectorRow> {
   const current = await findConnector(deps.db, id, access);
   if (!current) throw connectorNotFound(id);
+  requireKeyWithNewAddress(current, patch);
   const changes: ConnectorChanges = {
     name: patch.name,
     base_url: patch.baseUrl?.replace(/\/+$/, ""),
@@ -44,6 +45,20 @@ export async function updateConnector(
   const updated = await updateConnectorRow(deps.db, id, changes, access);
   if (!updated) throw connectorNotFound(id);
   return updated;
+}
+
+/**
+ * A new baseUrl must come with the Connector's key (or null to drop it): otherwise a key allowed to
+ * write Connectors could point one at its own server and receive the stored key with the next sync.
+ */
+function requireKeyWithNewAddress(current: ConnectorRow, patch: ConnectorPatch): void {
+  const baseUrl = patch.baseUrl?.replace(/\/+$/, "");
+  if (baseUrl === undefined || baseUrl === current.base_url || patch.apiKey !== undefined) return;
+  throw new AppError(
+    "error.hub.validation",
+    "body/apiKey is required when body/baseUrl changes: the Connector's API key is never sent to a new address without it",
+    400,
+  );
 }
 
 /** "Sync now": recorded in connector_sync_state and announced to sync-worker with NOTIFY. */

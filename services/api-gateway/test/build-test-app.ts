@@ -4,7 +4,9 @@ import {
   createMetricsRegistry,
   createPool,
   createPubSub,
+  createGuardedFetch,
   createSecretBox,
+  createSsrfPolicy,
   ensureTopic,
   runMigrations,
   type SecretBox,
@@ -51,6 +53,8 @@ export async function buildTestApp(overrides: Partial<ApiGatewayDeps> = {}): Pro
   const topicName = uniqueName("gateway-events");
   await ensureTopic(pubsub, topicName);
   const secrets = createSecretBox({ key: randomBytes(32).toString("base64") });
+  // The tests' Connectors listen on loopback, as under `make up` (SSRF_ALLOW=127.0.0.0/8,::1).
+  const connectorFetch = createGuardedFetch(createSsrfPolicy(["127.0.0.0/8", "::1"]));
   const app = await buildApp({
     logger,
     db,
@@ -67,6 +71,7 @@ export async function buildTestApp(overrides: Partial<ApiGatewayDeps> = {}): Pro
     idempotencyRetentionHours: 24,
     idempotencyInProgressSeconds: 60,
     coreApiTimeoutMs: 5000,
+    connectorFetch,
     ...overrides,
   });
   const call: TestHarness["call"] = ({ key = TEST_ADMIN_KEY, headers, ...options }) =>
@@ -94,6 +99,7 @@ export async function buildTestApp(overrides: Partial<ApiGatewayDeps> = {}): Pro
     },
     async close() {
       await app.close();
+      connectorFetch.close();
       await pubsub.close();
       await db.end();
     },

@@ -30,6 +30,11 @@ export const syncWorkerConfigSchema = Type.Object({
       "How often the fallback copy of the Connectors' ingest credentials is reloaded (used only while Postgres is away)",
   }),
   ...ingestEdgeSettings,
+  SSRF_ALLOW: Type.Array(Type.String(), {
+    default: [],
+    description:
+      "CIDRs or host names of Connectors that syncs and automations may reach although private, loopback or reserved (comma-separated; e.g. Connectors on a private network, development and tests).",
+  }),
   ...syncSettings,
   ...automationSettings,
   ...brokerSettings,

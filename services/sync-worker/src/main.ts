@@ -1,6 +1,13 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { ensureSubscription, onSignals, openServiceFoundation, runService } from "@event-hub/shared";
+import {
+  createGuardedFetch,
+  createSsrfPolicy,
+  ensureSubscription,
+  onSignals,
+  openServiceFoundation,
+  runService,
+} from "@event-hub/shared";
 import { buildApp } from "./app.ts";
 import { startAutomationsConsumer } from "./automations/automations-consumer.ts";
 import { createBrokerIngest, type BrokerIngest } from "./broker/broker-ingest.ts";
@@ -24,6 +31,7 @@ await runService(SERVICE, async () => {
     rpcTimeoutMs: config.PUBLISH_TIMEOUT_MS,
   });
   const metricsRegistry = foundation.metrics;
+  const connectorFetch = createGuardedFetch(createSsrfPolicy(config.SSRF_ALLOW));
   const metrics = createSyncWorkerMetrics(metricsRegistry);
   const registry = createConnectorRegistry(db, logger);
   registry.start(config.REGISTRY_REFRESH_MS);
@@ -78,6 +86,7 @@ await runService(SERVICE, async () => {
     concurrency: config.SYNC_CONCURRENCY,
     jitterRatio: config.SYNC_JITTER_RATIO,
     backoffMaxSeconds: config.SYNC_BACKOFF_MAX_SECONDS,
+    connectorFetch,
   });
   if (config.SYNC_ENABLED) await scheduler.start();
   let automations: { stop(): Promise<void> } | undefined;
@@ -96,6 +105,7 @@ await runService(SERVICE, async () => {
       logger,
       metrics,
       requestTimeoutMs: config.CONNECTOR_REQUEST_TIMEOUT_MS,
+      connectorFetch,
     });
   }
 
@@ -124,6 +134,7 @@ await runService(SERVICE, async () => {
   shutdown.add("broker ingest", () => brokerIngest?.stop());
   shutdown.add("sync scheduler", () => scheduler.stop());
   shutdown.add("automations", () => automations?.stop());
+  shutdown.add("connector connections", () => connectorFetch.close());
   shutdown.add("outbox relay", () => relay.stop());
   shutdown.add("connector registry", () => registry.stop());
   shutdown.add("publisher flush", () => publisher.flush());

@@ -2,7 +2,13 @@ import { createMetricsRegistry, createSecretBox, generateSecretsKey, runMigratio
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulation, type Simulation } from "../../../tools/connector-sim/src/index.ts";
-import { createTestPool, insertConnector, newTestConnector, silentLogger } from "../test/harness.ts";
+import {
+  createTestPool,
+  insertConnector,
+  newTestConnector,
+  silentLogger,
+  loopbackConnectorFetch,
+} from "../test/harness.ts";
 import { createSyncWorkerMetrics } from "./metrics.ts";
 import { SYNC_NOW_APPLICATION_NAME, SYNC_REQUESTED_CHANNEL } from "./sync-now-listener.ts";
 import { createSyncScheduler, type SyncScheduler } from "./sync-scheduler.ts";
@@ -10,6 +16,7 @@ import { createSyncScheduler, type SyncScheduler } from "./sync-scheduler.ts";
 // The tick is far longer than the one-second bound, so only the LISTEN connection can make
 // a sync-now prompt: after its backend is terminated, the listener must have reopened it.
 describe("sync-now listener", () => {
+  const connectorFetch = loopbackConnectorFetch();
   const secretBox = createSecretBox({ key: generateSecretsKey() });
   const connector = newTestConnector({ syncIntervalSeconds: 3600 });
   let sim: Simulation;
@@ -30,6 +37,7 @@ describe("sync-now listener", () => {
       logger: silentLogger(),
       metrics: createSyncWorkerMetrics(createMetricsRegistry("sync-worker-test")),
       replicaId: "listener-test",
+      connectorFetch,
       tickMs: 10_000,
       leaseSeconds: 30,
       timeoutMs: 5000,
@@ -42,6 +50,7 @@ describe("sync-now listener", () => {
 
   afterAll(async () => {
     await scheduler?.stop();
+    connectorFetch.close();
     await sim?.stop();
     await db?.end();
   });

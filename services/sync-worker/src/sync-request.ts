@@ -1,6 +1,10 @@
+import { isSsrfBlocked, type GuardedFetch, type GuardedResponse } from "@event-hub/shared";
+
 /**
  * One `POST {baseUrl}{apiPrefix}/Account/Sync` (the Connector answers 204 since 5.0), with its
- * own correlation id, so every event the sync raises carries it, and a timeout.
+ * own correlation id, so every event the sync raises carries it, and a timeout. The call goes
+ * through the SSRF-guarded client: a Connector at an address SSRF_ALLOW does not cover fails the
+ * sync with an error saying so.
  */
 export type SyncRequest = {
   baseUrl: string;
@@ -14,11 +18,11 @@ export type SyncResult = { ok: true } | { ok: false; outcome: "error" | "timeout
 
 const MAX_ERROR_LENGTH = 500;
 
-export async function requestSync(request: SyncRequest): Promise<SyncResult> {
+export async function requestSync(connectorFetch: GuardedFetch, request: SyncRequest): Promise<SyncResult> {
   const url = `${request.baseUrl.replace(/\/+$/, "")}${request.apiPrefix}/Account/Sync`;
-  let response: Response;
+  let response: GuardedResponse;
   try {
-    response = await fetch(url, {
+    response = await connectorFetch.fetch(url, {
       method: "POST",
       headers: {
         "x-api-key": request.apiKey,
@@ -28,21 +32,28 @@ export async function requestSync(request: SyncRequest): Promise<SyncResult> {
       signal: AbortSignal.timeout(request.timeoutMs),
     });
   } catch (error) {
-    if (error instanceof DOMException && error.name === "TimeoutError") {
+    if ((error as Error).name === "AbortError") {
       return { ok: false, outcome: "timeout", error: `no answer within ${request.timeoutMs} ms` };
     }
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return { ok: false, outcome: "error", error: `cannot reach ${url}: ${cause ?? String(error)}` };
+    return { ok: false, outcome: "error", error: describeCallError(url, error) };
   }
   if (response.ok) {
-    await response.body?.cancel();
+    response.body?.resume();
     return { ok: true };
   }
   return { ok: false, outcome: "error", error: await describeFailure(response) };
 }
 
+/** Why a call to a Connector did not get an answer, for its sync state and the log. */
+export function describeCallError(url: string, error: unknown): string {
+  if (isSsrfBlocked(error))
+    return `cannot reach ${url}: its address is private, loopback or reserved and SSRF_ALLOW does not allow it (${(error as Error).message})`;
+  const code = (error as { code?: string }).code;
+  return `cannot reach ${url}: ${code ?? String(error)}`;
+}
+
 /** `HTTP 500 error.platform.unexpected: …` from the Connector's error envelope, when it sent one. */
-async function describeFailure(response: Response): Promise<string> {
+async function describeFailure(response: GuardedResponse): Promise<string> {
   const text = await response.text().catch(() => "");
   let detail = text;
   try {

@@ -12,6 +12,7 @@ import {
   newTestConnector,
   silentLogger,
   type TestConnector,
+  loopbackConnectorFetch,
 } from "../test/harness.ts";
 
 type StateRow = {
@@ -41,6 +42,7 @@ const SLOW_SYNC_MS = 300;
 // One scheduler against simulated Connectors: healthy, failing, hanging, three slow ones (more due
 // at once than it may run), and one synced on request.
 describe("sync scheduler", () => {
+  const connectorFetch = loopbackConnectorFetch();
   const secretBox = createSecretBox({ key: generateSecretsKey() });
   let sim: Simulation;
   let db: Pool;
@@ -71,6 +73,7 @@ describe("sync scheduler", () => {
       logger: silentLogger(),
       metrics: createSyncWorkerMetrics(createMetricsRegistry("sync-worker-test")),
       replicaId: "scheduler-test",
+      connectorFetch,
       ...SETTINGS,
     });
     await scheduler.start();
@@ -78,6 +81,7 @@ describe("sync scheduler", () => {
 
   afterAll(async () => {
     await scheduler?.stop();
+    connectorFetch.close();
     await sim?.stop();
     await db?.end();
   });

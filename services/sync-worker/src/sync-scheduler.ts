@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { SecretBox } from "@event-hub/shared";
+import type { GuardedFetch, SecretBox } from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { SyncWorkerMetrics } from "./metrics.ts";
@@ -31,6 +31,8 @@ export type SyncSchedulerOptions = SchedulePolicy & {
   leaseSeconds: number;
   timeoutMs: number;
   concurrency: number;
+  /** The SSRF-guarded client for calls to Connectors (SSRF_ALLOW). */
+  connectorFetch: GuardedFetch;
 };
 
 export type SyncScheduler = {
@@ -154,7 +156,7 @@ async function callConnector(
   if (!target.api_key_sealed) {
     return { ok: false, outcome: "error", error: "no API key registered for this Connector" };
   }
-  return await requestSync({
+  return await requestSync(options.connectorFetch, {
     baseUrl: target.base_url,
     apiPrefix: target.api_prefix,
     apiKey: options.secretBox.open(target.api_key_sealed),

@@ -1,5 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createLogger, createMetricsRegistry, createPool } from "@event-hub/shared";
+import {
+  createGuardedFetch,
+  createLogger,
+  createMetricsRegistry,
+  createPool,
+  createSsrfPolicy,
+  type GuardedFetch,
+} from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
@@ -16,6 +23,10 @@ import { createOutboxBacklog } from "../src/outbox-backlog.ts";
 /** Test harness of sync-worker: real pools, loggers and dependencies, wired like main.ts does. */
 
 export const silentLogger = (): Logger => createLogger({ service: "sync-worker-test", level: "silent" });
+
+/** The SSRF-guarded client with loopback allowed, as under `make up`: the tests' Connectors listen there. */
+export const loopbackConnectorFetch = (): GuardedFetch =>
+  createGuardedFetch(createSsrfPolicy(["127.0.0.0/8", "::1"]));
 
 export function createTestPool(connectionString = process.env.DATABASE_URL ?? "", max = 4): Pool {
   return createPool({

@@ -5,7 +5,8 @@ import { waitForHttp } from "../../../tools/local-stack/src/wait-for-http.ts";
 
 /**
  * sync-worker's main.ts as a quiet child process on 127.0.0.1:`port`, returned once /health answers
- * 200. `env` adds to the test's environment and the defaults (log level warn, automations off).
+ * 200. `env` adds to the test's environment and the defaults (log level warn, automations off,
+ * loopback allowed by SSRF_ALLOW).
  */
 export async function startSyncWorkerProcess(options: {
   name: string;
@@ -24,6 +25,7 @@ export async function startSyncWorkerProcess(options: {
       PORT: String(options.port),
       LOG_LEVEL: "warn",
       AUTOMATIONS_ENABLED: "false",
+      SSRF_ALLOW: "127.0.0.0/8,::1", // the tests' Connectors listen on loopback
       ...options.env,
     },
     output: { kind: "quiet" },

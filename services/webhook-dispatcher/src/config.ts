@@ -93,7 +93,7 @@ export const dispatcherConfigSchema = Type.Object({
   SSRF_ALLOW: Type.Array(Type.String(), {
     default: [],
     description:
-      "CIDRs or host names that webhook and AMQP destinations may reach although private, loopback or reserved (comma-separated; e.g. a broker on a private network, development and tests).",
+      "CIDRs or host names that webhook and AMQP destinations and OAuth2 token URLs may reach although private, loopback or reserved (comma-separated; e.g. a broker on a private network, development and tests).",
   }),
   WORKER_ID: Type.String({
     default: "",

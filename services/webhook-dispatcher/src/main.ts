@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import {
+  createSsrfPolicy,
   ensureSubscription,
   ensureTopic,
   onSignals,
@@ -16,7 +17,6 @@ import { createTokenCache } from "./oauth2-token-cache.ts";
 import { createOperatorEvents } from "./operator-events.ts";
 import { startRetention } from "./retention.ts";
 import { createSender } from "./send.ts";
-import { createSsrfPolicy } from "./ssrf-guard.ts";
 import { listenForDueDeliveries } from "./wake-listener.ts";
 
 const SERVICE = "webhook-dispatcher";

@@ -10,7 +10,7 @@ import { findExecutable } from "../../../tools/local-stack/src/find-executable.t
 import { classify } from "./classify.ts";
 import { createSender, type HttpRequest, type Sender } from "./send.ts";
 import { MAX_RESPONSE_BODY_BYTES } from "./send-result.ts";
-import { createSsrfPolicy } from "./ssrf-guard.ts";
+import { createSsrfPolicy } from "@event-hub/shared";
 
 // send.ts against local http and https receivers: no redirects, the destination's timeout, 16 KiB of
 // response body, keep-alive, certificate checks and skipTlsCheck.

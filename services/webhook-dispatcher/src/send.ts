@@ -1,10 +1,7 @@
-import http from "node:http";
-import https from "node:https";
 import { StringDecoder } from "node:string_decoder";
-import fetch, { type RequestInit } from "node-fetch";
+import { createGuardedFetch, type SsrfPolicy } from "@event-hub/shared";
 import { failureClassOf } from "./send-failure-class.ts";
 import { MAX_RESPONSE_BODY_BYTES, type SendResult } from "./send-result.ts";
-import { guardedLookup, literalAddressRefusal, type SsrfPolicy } from "./ssrf-guard.ts";
 
 /** One HTTP POST, ready to go. */
 export type HttpRequest = {
@@ -22,32 +19,27 @@ const KEPT_RESPONSE_HEADERS = ["content-type", "retry-after", "content-length", 
 
 export type Sender = { send(request: HttpRequest): Promise<SendResult>; close(): void };
 
-/** Keep-alive agents whose connect-time lookup refuses addresses the SSRF policy does not allow. */
+/**
+ * POSTs through the shared SSRF-guarded fetch (keep-alive agents, connect-time check, IP literals
+ * checked first, no redirects); a refusal is the failure `ssrf_blocked`.
+ */
 export function createSender(policy: SsrfPolicy): Sender {
-  const lookup = guardedLookup(policy);
-  const httpAgent = new http.Agent({ keepAlive: true, lookup });
-  const httpsAgent = new https.Agent({ keepAlive: true, lookup });
-  const insecureHttpsAgent = new https.Agent({ keepAlive: true, lookup, rejectUnauthorized: false });
+  const outbound = createGuardedFetch(policy);
   return {
     async send(request) {
       const started = performance.now();
       const elapsed = () => Math.round(performance.now() - started);
-      const refusal = literalAddressRefusal(policy, request.url);
-      if (refusal) return { kind: "failure", failure: "ssrf_blocked", message: refusal, durationMs: 0 };
-      const init: RequestInit = {
-        method: "POST",
-        headers: request.headers,
-        body: request.body,
-        redirect: "manual",
-        agent: (url) =>
-          url.protocol === "http:" ? httpAgent : request.skipTlsCheck ? insecureHttpsAgent : httpsAgent,
-        signal: AbortSignal.any([
-          AbortSignal.timeout(request.timeoutMs),
-          ...(request.signal ? [request.signal] : []),
-        ]),
-      };
       try {
-        const response = await fetch(request.url, init);
+        const response = await outbound.fetch(request.url, {
+          method: "POST",
+          headers: request.headers,
+          body: request.body,
+          skipTlsCheck: request.skipTlsCheck ?? false,
+          signal: AbortSignal.any([
+            AbortSignal.timeout(request.timeoutMs),
+            ...(request.signal ? [request.signal] : []),
+          ]),
+        });
         const body = await readLimited(response.body, MAX_RESPONSE_BODY_BYTES);
         const headers = Object.fromEntries(
           KEPT_RESPONSE_HEADERS.flatMap((name) => {
@@ -65,11 +57,7 @@ export function createSender(policy: SsrfPolicy): Sender {
         };
       }
     },
-    close() {
-      httpAgent.destroy();
-      httpsAgent.destroy();
-      insecureHttpsAgent.destroy();
-    },
+    close: () => outbound.close(),
   };
 }
 

@@ -13,7 +13,7 @@ import {
 } from "../test/harness.ts";
 import { createTokenCache } from "./oauth2-token-cache.ts";
 import { createSender } from "./send.ts";
-import { createSsrfPolicy } from "./ssrf-guard.ts";
+import { createSsrfPolicy } from "@event-hub/shared";
 
 type TokenEndpoint = {
   url: string;

@@ -5,6 +5,7 @@ import {
   createLogger,
   createPool,
   createSecretBox,
+  createSsrfPolicy,
   newId,
   runMigrations,
   type SecretBox,
@@ -20,7 +21,6 @@ import type { DispatchMetrics } from "../src/metrics.ts";
 import { createTokenCache } from "../src/oauth2-token-cache.ts";
 import type { OperatorEvents } from "../src/operator-events.ts";
 import { createSender } from "../src/send.ts";
-import { createSsrfPolicy } from "../src/ssrf-guard.ts";
 import { listenForDueDeliveries } from "../src/wake-listener.ts";
 import { createEventTopic, createTestPubSub, publishTestEvent, type TestEvent } from "./event-topic.ts";
 

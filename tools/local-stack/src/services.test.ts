@@ -50,12 +50,14 @@ describe("startServices", () => {
       PORT: String(ports["api-gateway"]),
       METADATA_SERVER_DETECTION: "none",
       INGEST_BASE_URL: urls.syncWorker,
+      SSRF_ALLOW: "127.0.0.0/8,::1",
     });
     expect(dispatcher).toMatchObject({
       PORT: String(ports["webhook-dispatcher"]),
       SSRF_ALLOW: "127.0.0.0/8,::1",
     });
     expect(worker.PORT).toBe(String(ports["sync-worker"]));
+    expect(worker.SSRF_ALLOW).toBe("127.0.0.0/8,::1");
     expect(worker.ADMIN_API_KEY).toBe(env.ADMIN_API_KEY);
   });
 

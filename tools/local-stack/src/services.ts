@@ -109,14 +109,20 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
   };
 }
 
+/**
+ * Loopback, which every service's SSRF policy refuses by default: a local stack's webhook receivers
+ * and Connectors (simulated or real) listen there.
+ */
+export const LOCAL_SSRF_ALLOW = "127.0.0.0/8,::1";
+
 function serviceSpecificEnv(name: ServiceName, syncWorkerUrl: string): Record<string, string> {
   switch (name) {
     case "api-gateway":
-      return { INGEST_BASE_URL: syncWorkerUrl };
+      return { INGEST_BASE_URL: syncWorkerUrl, SSRF_ALLOW: LOCAL_SSRF_ALLOW }; // Core API proxy
     case "webhook-dispatcher":
-      return { SSRF_ALLOW: "127.0.0.0/8,::1" }; // local webhook receivers
+      return { SSRF_ALLOW: LOCAL_SSRF_ALLOW }; // webhook receivers, token endpoints, brokers
     case "sync-worker":
-      return {};
+      return { SSRF_ALLOW: LOCAL_SSRF_ALLOW }; // syncs and automations
   }
 }
 

@@ -8,7 +8,13 @@ import { startConnectorSims } from "./connector-sims.ts";
 import { loadLocalSecrets } from "./local-secrets.ts";
 import { redactPassword, startPostgres } from "./postgres.ts";
 import { startPubSub } from "./pubsub-emulator.ts";
-import { REPO_ROOT, startServices, type RunningServices, type StackEnv } from "./services.ts";
+import {
+  LOCAL_SSRF_ALLOW,
+  REPO_ROOT,
+  startServices,
+  type RunningServices,
+  type StackEnv,
+} from "./services.ts";
 import { readUpPorts } from "./up-ports.ts";
 import { describeExit } from "./wait-for-http.ts";
 
@@ -56,6 +62,9 @@ async function up(): Promise<void> {
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
   };
   console.log("starting sync-worker, webhook-dispatcher and api-gateway ...");
+  console.log(
+    `SSRF_ALLOW=${LOCAL_SSRF_ALLOW} for every service: loopback receivers and Connectors are allowed because this is a local stack.`,
+  );
   const services = await startServices({ env, ports: ports.services });
   started.push({ name: "services", stop: services.stop });
   reportExits(services);

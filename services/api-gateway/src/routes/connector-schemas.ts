@@ -11,7 +11,18 @@ const Automations = Type.Object(
   { additionalProperties: false },
 );
 
-const BaseUrl = Type.String({ format: "uri", pattern: "^https?://", examples: ["http://connector-a:8080"] });
+/**
+ * Scheme, host, port and an optional path: no user info, query or fragment (nor `\\`, which URL
+ * parsers disagree on), so the Connector's key is only ever sent to the host this names.
+ */
+const BaseUrl = Type.String({
+  format: "uri",
+  pattern: "^https?://[^/?#@\\\\\\s]+(/[^?#\\\\\\s]*)?$",
+  description:
+    "The Connector's address: http(s), host, port and an optional path; no user info, query or fragment. " +
+    "Changing it needs the Connector's `apiKey` in the same request. The hub connects only where its SSRF policy allows (SSRF_ALLOW).",
+  examples: ["http://connector-a:8080"],
+});
 const ApiPrefix = Type.Union([Type.Literal("/api/v2"), Type.Literal("/api/core/v1")], {
   description: "`/api/v2` for Connector 3–6, `/api/core/v1` for 7 and later",
 });

@@ -1,47 +1,13 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulation, type Simulation } from "../../../../tools/connector-sim/src/index.ts";
 import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
 import { buildTestApp, type TestHarness } from "../../test/build-test-app.ts";
-
-type Seen = { method: string; url: string; headers: IncomingHttpHeaders; body: string };
-
-/** An upstream that echoes what it got, or never answers under /hang. */
-async function startUpstream(): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
-  const seen: Seen[] = [];
-  const server: Server = createServer((request, response) => {
-    if (request.url?.startsWith("/api/v2/Hang")) return; // never answers
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      seen.push({
-        method: request.method ?? "",
-        url: request.url ?? "",
-        headers: request.headers,
-        body: Buffer.concat(chunks).toString(),
-      });
-      response
-        .writeHead(201, { "content-type": "application/json", "x-upstream": "yes" })
-        .end('{"result":{"ok":true}}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+import { startEchoUpstream, type EchoUpstream } from "../../test/echo-upstream.ts";
 
 describe("/v1/connectors/{id}/api/* (Core API proxy)", () => {
   let harness: TestHarness;
   let sim: Simulation;
-  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let upstream: EchoUpstream;
   const simId = uniqueName("sim");
   const echoId = uniqueName("echo");
   const deadId = uniqueName("dead");
@@ -49,7 +15,7 @@ describe("/v1/connectors/{id}/api/* (Core API proxy)", () => {
   beforeAll(async () => {
     harness = await buildTestApp({ coreApiTimeoutMs: 300 });
     sim = await startSimulation({ connectors: 1, logLevel: "silent" });
-    upstream = await startUpstream();
+    upstream = await startEchoUpstream();
     const connector = sim.connectors[0];
     for (const [id, baseUrl, apiKey] of [
       [simId, connector?.baseUrl, connector?.apiKey],

@@ -2,7 +2,8 @@ import type { Readable } from "node:stream";
 import { AppError } from "@event-hub/shared";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Type } from "typebox";
-import { coreApiScope } from "../core-api-scope.ts";
+import { coreApiRoute } from "../core-api-scope.ts";
+import { forwardedPath, type ForwardedPath } from "../forwarded-path.ts";
 import { proxyCoreApi, type ProxyDeps } from "../proxy-core-api.ts";
 import { ConnectorId } from "./connector-schemas.ts";
 import { errorResponses } from "./envelopes.ts";
@@ -12,6 +13,22 @@ type ProxyParams = { id: string; "*": string };
 
 /** Paths the hub does not forward need `core:**` to learn that they are 404. */
 const UNKNOWN_PATH_SCOPE = "core:unknownPath";
+
+/** `/v1/connectors/{id}/api/` before the forwarded path. */
+const FIXED_SEGMENTS = 4;
+
+/**
+ * The request's forwarded path (400 `error.hub.proxy.invalidPath` when it is not plain), read from
+ * the URL as sent: the router's decoded `*` cannot tell `%2F` from `/`. It must still agree with
+ * the route the router matched, so a URL rewritten on the way can never be forwarded as another.
+ */
+function pathOf(request: FastifyRequest): ForwardedPath {
+  const path = forwardedPath(request.url, FIXED_SEGMENTS);
+  if (path.segments.join("/") !== (request.params as ProxyParams)["*"]) {
+    throw new AppError("error.hub.proxy.invalidPath", "the forwarded path is not allowed", 400);
+  }
+  return path;
+}
 
 /**
  * `/v1/connectors/{id}/api/*` → the Connector's REST API, so `@nmshd/connector-sdk` works with
@@ -24,16 +41,25 @@ export async function coreApiProxyRoutes(app: FastifyInstance, deps: ProxyDeps):
     method: [...METHODS],
     url: "/v1/connectors/:id/api/*",
     config: {
+      // Runs once the key is known (401 first), so an invalid path is a 400 for any valid key.
       scope: (request: FastifyRequest) =>
-        coreApiScope((request.params as ProxyParams)["*"]) ?? UNKNOWN_PATH_SCOPE,
+        coreApiRoute(pathOf(request).segments)?.scopes ?? UNKNOWN_PATH_SCOPE,
     },
     schema: {
       tags: ["core api"],
       summary: "The Connector's own REST API (`/api/v2/…` or `/api/core/v1/…`), its API key injected",
       description:
         "Needs the Connector's scope for the path (`core:messages`, `core:requests:incoming`, …; `core:**` for all). " +
-        "The Connector's answers, including its error envelopes, pass through unchanged.",
-      params: Type.Object({ id: ConnectorId, "*": Type.String({ examples: ["v2/Messages"] }) }),
+        "The Connector's answers, including its error envelopes, pass through unchanged; redirects are not followed. " +
+        "The path is forwarded only when it is plain: a dot segment (`.`, `..`, also `%2e`), an encoded `/` or `\\` " +
+        "(also double-encoded), a raw `\\`, an empty segment or a control character is refused with 400 " +
+        "`error.hub.proxy.invalidPath`. Only `accept`, `accept-language`, `content-type`, `if-match`, " +
+        "`if-modified-since`, `if-none-match`, `if-unmodified-since`, `range` and `user-agent` are forwarded. " +
+        "A Connector whose address the hub's SSRF policy refuses answers 502 `error.hub.connectorAddressNotAllowed`.",
+      params: Type.Object({
+        id: ConnectorId,
+        "*": Type.String({ description: "The Core API path after `/api/`", examples: ["v2/Messages"] }),
+      }),
       response: {
         200: Type.Unknown({
           description: "The Connector's answer (any status), streamed",
@@ -43,18 +69,18 @@ export async function coreApiProxyRoutes(app: FastifyInstance, deps: ProxyDeps):
       },
     },
     handler: async (request, reply) => {
-      const params = request.params as ProxyParams;
-      if (coreApiScope(params["*"]) === undefined) {
+      const path = pathOf(request);
+      if (coreApiRoute(path.segments) === undefined) {
         throw new AppError(
           "error.hub.http.routeDoesNotExist",
           "only /api/v2/… and /api/core/v1/… of a Connector are forwarded",
           404,
         );
       }
-      const query = request.url.indexOf("?");
       const answer = await proxyCoreApi(deps, {
-        connectorId: params.id,
-        pathAndQuery: `api/${params["*"]}${query === -1 ? "" : request.url.slice(query)}`,
+        connectorId: (request.params as ProxyParams).id,
+        segments: ["api", ...path.segments],
+        query: path.query,
         method: request.method,
         headers: request.headers,
         body: request.body as Readable | undefined,

@@ -15,10 +15,11 @@ type MonitoringParams = { id: string; name: (typeof MONITORING)[number] };
  * `monitoring:health` here because the gateway answers for many Connectors. `monitoring:*` covers all.
  */
 export async function monitoringProxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promise<void> {
-  const answer = async (request: FastifyRequest, reply: FastifyReply, path: string) => {
+  const answer = async (request: FastifyRequest, reply: FastifyReply, segments: string[]) => {
     const proxied = await proxyCoreApi(deps, {
       connectorId: (request.params as { id: string }).id,
-      pathAndQuery: path,
+      segments,
+      query: "",
       method: "GET",
       headers: request.headers,
       body: undefined,
@@ -45,7 +46,7 @@ export async function monitoringProxyRoutes(app: FastifyInstance, deps: ProxyDep
         },
       },
     },
-    (request, reply) => answer(request, reply, "health"),
+    (request, reply) => answer(request, reply, ["health"]),
   );
 
   app.get(
@@ -70,6 +71,6 @@ export async function monitoringProxyRoutes(app: FastifyInstance, deps: ProxyDep
         },
       },
     },
-    (request, reply) => answer(request, reply, `Monitoring/${(request.params as MonitoringParams).name}`),
+    (request, reply) => answer(request, reply, ["Monitoring", (request.params as MonitoringParams).name]),
   );
 }

@@ -113,7 +113,10 @@ describe("write routes under valid bodies", () => {
         },
         { requiredKeys: [] },
       )
-      .filter((body) => Object.keys(body).length > 0);
+      // A new baseUrl needs the Connector's apiKey (or null) in the same body.
+      .filter(
+        (body) => Object.keys(body).length > 0 && (body.baseUrl === undefined || body.apiKey !== undefined),
+      );
     await post("/v1/connectors", { id: connectorId, name: "patched", baseUrl: "http://connector-a:8080" });
     await fc.assert(
       fc.asyncProperty(created, patch, async (registration, change) => {

@@ -1,4 +1,4 @@
-import type { SecretBox } from "@event-hub/shared";
+import type { GuardedFetch, SecretBox } from "@event-hub/shared";
 import type { PubSub } from "@google-cloud/pubsub";
 import type { FastifyInstance } from "fastify";
 import type { Pool } from "pg";
@@ -31,6 +31,8 @@ export type V1ApiDeps = {
   idempotencyRetentionHours: number;
   idempotencyInProgressSeconds: number;
   coreApiTimeoutMs: number;
+  /** Every call to a Connector (Core API and monitoring proxy) goes through it: the SSRF policy. */
+  connectorFetch: GuardedFetch;
 };
 
 /**

@@ -1,22 +1,30 @@
+import type { GuardedFetch, GuardedResponse } from "@event-hub/shared";
+import { describeCallError } from "../sync-request.ts";
+
 /**
- * `PUT {baseUrl}{apiPrefix}/Relationships/{id}/Accept`, classified: accepted; final (the Connector
- * refused for good, e.g. the relationship is no longer Pending); or transient (retry later).
+ * `PUT {baseUrl}{apiPrefix}/Relationships/{id}/Accept` through the SSRF-guarded client, classified:
+ * accepted; final (the Connector refused for good, e.g. the relationship is no longer Pending); or
+ * transient (retry later). An address SSRF_ALLOW does not cover is transient: the operator may
+ * allow it, and until then the event waits like one for a Connector that is down.
  */
 export type AcceptResult =
   { kind: "accepted" } | { kind: "final"; outcome: string } | { kind: "transient"; error: string };
 
-export async function acceptRelationship(request: {
-  baseUrl: string;
-  apiPrefix: string;
-  apiKey: string;
-  relationshipId: string;
-  correlationId: string | undefined;
-  timeoutMs: number;
-}): Promise<AcceptResult> {
+export async function acceptRelationship(
+  connectorFetch: GuardedFetch,
+  request: {
+    baseUrl: string;
+    apiPrefix: string;
+    apiKey: string;
+    relationshipId: string;
+    correlationId: string | undefined;
+    timeoutMs: number;
+  },
+): Promise<AcceptResult> {
   const url = `${request.baseUrl.replace(/\/+$/, "")}${request.apiPrefix}/Relationships/${encodeURIComponent(request.relationshipId)}/Accept`;
-  let response: Response;
+  let response: GuardedResponse;
   try {
-    response = await fetch(url, {
+    response = await connectorFetch.fetch(url, {
       method: "PUT",
       headers: {
         "x-api-key": request.apiKey,
@@ -26,7 +34,7 @@ export async function acceptRelationship(request: {
       signal: AbortSignal.timeout(request.timeoutMs),
     });
   } catch (error) {
-    return { kind: "transient", error: String((error as { cause?: unknown }).cause ?? error) };
+    return { kind: "transient", error: describeCallError(url, error) };
   }
   const text = await response.text().catch(() => "");
   if (response.ok) return { kind: "accepted" };

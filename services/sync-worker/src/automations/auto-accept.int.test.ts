@@ -24,6 +24,7 @@ import {
   insertConnector,
   newTestConnector,
   silentLogger,
+  loopbackConnectorFetch,
 } from "../../test/harness.ts";
 import { buildApp } from "../app.ts";
 import { createEventPublisher } from "../event-publisher.ts";
@@ -34,6 +35,7 @@ type Dto = Record<string, unknown> & { id: string };
 
 // Ingest → topic → automations subscription → PUT …/Accept on a simulated Connector.
 describe("autoAcceptPendingRelationships", () => {
+  const connectorFetch = loopbackConnectorFetch();
   const secretBox = createSecretBox({ key: generateSecretsKey() });
   const topicName = uniqueName("events");
   const subscriptionName = uniqueName("automations");
@@ -90,6 +92,7 @@ describe("autoAcceptPendingRelationships", () => {
       logger: silentLogger(),
       metrics: createSyncWorkerMetrics(metricsRegistry),
       requestTimeoutMs: 5000,
+      connectorFetch,
     });
     a = await createScenarioClient(sim.connectors[0]?.baseUrl ?? "", sim.connectors[0]?.apiKey ?? "");
     b = await createScenarioClient(sim.connectors[1]?.baseUrl ?? "", sim.connectors[1]?.apiKey ?? "");
@@ -98,6 +101,7 @@ describe("autoAcceptPendingRelationships", () => {
 
   afterAll(async () => {
     await consumer?.stop();
+    connectorFetch.close();
     await sim?.stop();
     await app?.close();
     await pubsub?.close();

@@ -1,4 +1,4 @@
-import { decodeEvent, type HubEvent, type SecretBox } from "@event-hub/shared";
+import { decodeEvent, type GuardedFetch, type HubEvent, type SecretBox } from "@event-hub/shared";
 import type { Message, PubSub, Subscription } from "@google-cloud/pubsub";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
@@ -14,6 +14,8 @@ export type AutomationsDeps = {
   logger: Logger;
   metrics: SyncWorkerMetrics;
   requestTimeoutMs: number;
+  /** The SSRF-guarded client for calls to Connectors (SSRF_ALLOW). */
+  connectorFetch: GuardedFetch;
 };
 
 /**
@@ -75,7 +77,7 @@ type Claimed = { connector: ConnectorApiRow; apiKey: string; relationshipId: str
 /** Calls `PUT …/Accept` under our claim; records the outcome, or releases the claim to retry. */
 async function acceptClaimed(deps: AutomationsDeps, claimed: Claimed, token: string): Promise<boolean> {
   const { connector, relationshipId } = claimed;
-  const result = await acceptRelationship({
+  const result = await acceptRelationship(deps.connectorFetch, {
     baseUrl: connector.base_url,
     apiPrefix: connector.api_prefix,
     apiKey: claimed.apiKey,

@@ -1,6 +1,6 @@
 import { connect, type ChannelModel, type ConfirmChannel } from "amqplib";
 import type { Logger } from "pino";
-import { guardedLookup, isSsrfBlocked, literalAddressRefusal, type SsrfPolicy } from "../ssrf-guard.ts";
+import { guardedLookup, isSsrfBlocked, literalAddressRefusal, type SsrfPolicy } from "@event-hub/shared";
 import type { AmqpMessage } from "./amqp-message.ts";
 import { reconnectDelayMs, type ReconnectBackoff } from "./amqp-reconnect-backoff.ts";
 

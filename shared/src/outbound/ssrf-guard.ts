@@ -1,8 +1,15 @@
-import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import { isBlockedAddress } from "@event-hub/shared";
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from "node:dns";
 import { BlockList, isIP, type LookupFunction } from "node:net";
+import { isBlockedAddress } from "./blocked-addresses.ts";
 
-class SsrfBlockedError extends Error {
+/**
+ * The one SSRF policy of every outbound connection the hub makes (webhooks, OAuth2 token URLs, AMQP
+ * brokers, the Core API proxy, syncs and automations): private, loopback, link-local and reserved
+ * addresses are refused unless `SSRF_ALLOW` lists them, checked when connecting.
+ */
+
+/** A connection the policy refused; `code` is what callers (and node-fetch's FetchError) carry on. */
+export class SsrfBlockedError extends Error {
   readonly code = "ERR_SSRF_BLOCKED";
 }
 
@@ -13,6 +20,18 @@ export function isSsrfBlocked(error: unknown): boolean {
 
 export type SsrfPolicy = { isAllowed(host: string, address: string): boolean };
 
+/**
+ * Names that mean "this machine" or "the cloud's metadata server" whatever they resolve to, refused
+ * even when they resolve to a public address: only an SSRF_ALLOW entry (the name, or a CIDR holding
+ * the address) opens them.
+ */
+const INTERNAL_NAMES = ["localhost", "metadata", "metadata.google.internal", "metadata.goog"];
+
+function isInternalName(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.$/, "");
+  return INTERNAL_NAMES.includes(name) || name.endsWith(".localhost");
+}
+
 /** Builds the policy from SSRF_ALLOW entries: CIDRs (`127.0.0.0/8`, `::1`) or exact host names. */
 export function createSsrfPolicy(allow: string[]): SsrfPolicy {
   const allowed = new BlockList();
@@ -20,7 +39,7 @@ export function createSsrfPolicy(allow: string[]): SsrfPolicy {
   for (const entry of allow.map((e) => e.trim()).filter(Boolean)) {
     const [network = "", prefixText] = entry.split("/");
     const family = isIP(network);
-    if (family === 0) hosts.add(entry.toLowerCase());
+    if (family === 0) hosts.add(entry.toLowerCase().replace(/\.$/, ""));
     else
       allowed.addSubnet(
         network,
@@ -30,9 +49,10 @@ export function createSsrfPolicy(allow: string[]): SsrfPolicy {
   }
   return {
     isAllowed(host, address) {
-      if (hosts.has(host.toLowerCase())) return true;
+      if (hosts.has(host.toLowerCase().replace(/\.$/, ""))) return true;
       const family = isIP(address) === 6 ? "ipv6" : "ipv4";
-      return allowed.check(address, family) || !isBlockedAddress(address);
+      if (isIP(address) !== 0 && allowed.check(address, family)) return true;
+      return !isInternalName(host) && !isBlockedAddress(address);
     },
   };
 }
@@ -52,13 +72,20 @@ export function literalAddressRefusal(policy: SsrfPolicy, url: string): string |
   return `${host} is not allowed`;
 }
 
+type Resolve = (
+  hostname: string,
+  options: LookupAllOptions,
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
 /**
- * A `lookup` for http.Agent and net.connect: resolves, then refuses when any resolved address is blocked. Checking at
- * connect time (not only when the URL is saved) defeats DNS names that later point inside.
+ * A `lookup` for http.Agent and net.connect: resolves, then refuses when any resolved address is
+ * blocked. Checking at connect time (not only when the URL is saved) defeats DNS names that later
+ * point inside. `resolve` is the system resolver; tests give their own.
  */
-export function guardedLookup(policy: SsrfPolicy): LookupFunction {
+export function guardedLookup(policy: SsrfPolicy, resolve: Resolve = dnsLookup as Resolve): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, "", 0);
       const refused = addresses.find((a) => !policy.isAllowed(hostname, a.address));
       if (refused) {

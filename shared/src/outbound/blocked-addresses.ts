@@ -1,10 +1,10 @@
 import { BlockList, isIP } from "node:net";
 
 /**
- * Addresses a destination must not reach unless an operator allows them: loopback, private,
- * link-local, CGNAT, multicast, documentation and reserved ranges, also when an IPv4 address hides
- * in an IPv6 form (mapped, SIIT, IPv4-compatible, NAT64, 6to4). api-gateway warns with it when a URL is saved; the
- * dispatcher enforces it when it connects.
+ * Addresses the hub must not connect to unless an operator allows them: loopback, private,
+ * link-local (cloud metadata), CGNAT, multicast, documentation and reserved ranges, also when an IPv4
+ * address hides in an IPv6 form (mapped, SIIT, IPv4-compatible, NAT64, 6to4). api-gateway warns with
+ * it when a URL is saved; every outbound client enforces it when it connects (ssrf-guard.ts).
  */
 const BLOCKED = new BlockList();
 for (const [network, prefix] of [
