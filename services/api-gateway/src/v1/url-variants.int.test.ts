@@ -108,6 +108,12 @@ describe("/v1 routes in every URL spelling get the canonical route's auth decisi
     });
 
   const name = (route: Route, path: string) => `${route.method} ${path} (route ${route.url})`;
+  // The proxy decides its scope on the forwarded path; a path it will not forward (a trailing slash
+  // is an empty segment) is a 400 for any valid key, since no Connector scope can be read from it.
+  const isProxyPathRefusal = (answer: Answer, target: string) =>
+    target.endsWith("/api/*") &&
+    answer.status === 400 &&
+    (answer.code === "error.hub.proxy.invalidPath" || answer.code === undefined); // HEAD: no body
   const isRouteNotFound = (answer: Answer, route: Route) =>
     answer.status === 404 && (route.method === "HEAD" || answer.code === "error.hub.http.routeDoesNotExist");
 
@@ -162,6 +168,7 @@ describe("/v1 routes in every URL spelling get the canonical route's auth decisi
           continue;
         }
         expect(anonymous.status, what).toBe(401);
+        if (isProxyPathRefusal(unscoped, target)) continue;
         expect(unscoped.status, what).toBe(403);
         if (route.method === "HEAD") continue; // no body to read
         expect(anonymous.code, what).toBe("error.hub.unauthorized");
