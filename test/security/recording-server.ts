@@ -23,7 +23,7 @@ const UPSTREAM_BODY = JSON.stringify({ result: "upstream" });
 export async function startRecordingServer(host = "127.0.0.1", port = 0): Promise<RecordingServer> {
   let connections = 0;
   const requests: RecordedRequest[] = [];
-  let answer = (_request: RecordedRequest, response: ServerResponse) =>
+  let answer: (request: RecordedRequest, response: ServerResponse) => void = (_request, response) =>
     void response.writeHead(200, { "content-type": "application/json" }).end(UPSTREAM_BODY);
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
