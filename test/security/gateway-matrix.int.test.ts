@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitForCondition } from "../../services/webhook-dispatcher/test/wait-for-condition.ts";
 import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
+import { createAdminApi } from "../e2e/admin-api.ts";
 import { postIngestEvent, registerConnector } from "../e2e/connector-ingest.ts";
 import { startHub, type TestHub } from "../e2e/hub.ts";
 import { concretePath, fetchOperations, type Operation } from "./openapi-operations.ts";
@@ -214,5 +215,29 @@ describe("gateway: every documented route refuses every caller it must, in every
     });
     expectNone(violations, calls.length);
     expect(upstream.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+    // The contract's own sentences for a limited key (contracts.md "API keys scoped to Connectors").
+    const limited = createAdminApi(hub.services.urls.apiGateway, created.json.result.key);
+    const listed = await limited("GET", "/v1/connectors");
+    expect(listed.status).toBe(200);
+    expect(listed.json.result.map((connector: { id: string }) => connector.id)).toEqual([connectorB]);
+    const register = await limited("POST", "/v1/connectors", {
+      name: "new",
+      baseUrl: "http://connector.example",
+    });
+    expect({ status: register.status, code: register.json.error?.code }).toEqual({
+      status: 403,
+      code: "error.hub.forbidden",
+    });
+    const unlimitedKey = await limited("POST", "/v1/keys", { name: "escape", scopes: ["events:read"] });
+    expect({ status: unlimitedKey.status, code: unlimitedKey.json.error?.code }).toEqual({
+      status: 403,
+      code: "error.hub.forbidden",
+    });
+    const otherKey = await limited("POST", "/v1/keys", {
+      name: "escape",
+      scopes: ["events:read"],
+      connectorIds: [connectorA],
+    });
+    expect(otherKey.status).toBe(403);
   });
 });
