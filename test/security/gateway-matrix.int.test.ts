@@ -159,6 +159,36 @@ describe("gateway: every documented route refuses every caller it must, in every
     }
   });
 
+  it("an unknown path is 404 routeDoesNotExist with a key, 401 or 404 without, never 2xx", async () => {
+    const unknown = [
+      "/",
+      "/v1",
+      "/v1/",
+      "/v1/nope",
+      "/v2/connectors",
+      `/v1/connectors/${connectorA}/nope`,
+      "/%761/nope",
+    ];
+    const seen: string[] = [];
+    for (const path of unknown) {
+      const callers: Array<Record<string, string>> = [{}, { "x-api-key": hub.env.ADMIN_API_KEY }];
+      for (const headers of callers) {
+        const answer = await rawRequest({
+          baseUrl: hub.services.urls.apiGateway,
+          method: "GET",
+          path,
+          headers,
+        });
+        const withKey = "x-api-key" in headers;
+        const wanted = withKey ? [404] : [401, 404];
+        const codeOk = !withKey || errorCodeOf(answer) === "error.hub.http.routeDoesNotExist";
+        if (!wanted.includes(answer.status) || envelopeProblem(answer) || !codeOk)
+          seen.push(`${withKey ? "key" : "no key"} ${path} → ${answer.status} ${answer.text.slice(0, 100)}`);
+      }
+    }
+    expect(seen).toEqual([]);
+  });
+
   for (const [caller, status] of Object.entries(REFUSED)) {
     it(`${caller}: ${status} on the canonical path, ${status} or 404 on every other spelling, always an envelope`, async () => {
       const headers: Record<string, string> = {
