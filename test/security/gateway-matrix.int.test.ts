@@ -45,7 +45,7 @@ describe("gateway: every documented route refuses every caller it must, in every
     const api = hub.api;
     const ingest = await registerConnector(api, { id: connectorA, name: "A", baseUrl: upstream.url });
     await api("PATCH", `/v1/connectors/${connectorA}`, { apiKey: "connector-a-own-key" });
-    await registerConnector(api, { id: connectorB, name: "B", baseUrl: upstream.url });
+    await registerConnector(api, { id: connectorB, name: "B", baseUrl: "http://connector-b.invalid" });
     ids.connectors = connectorA;
     const webhook = await api("POST", "/v1/webhooks", {
       url: `${receiver.url}/hook`,
