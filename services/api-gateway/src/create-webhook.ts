@@ -1,7 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { newId, withTransaction, type SecretBox } from "@event-hub/shared";
+import {
+  destinationConfigSealing,
+  newId,
+  signingSecretSealing,
+  withTransaction,
+  type SecretBox,
+} from "@event-hub/shared";
 import type { Pool } from "pg";
-import { buildDestination, type DestinationInput } from "./destination-input.ts";
+import { buildDestination, type DestinationInput, type SealField } from "./destination-input.ts";
 import { insertDestination, type DestinationRow } from "./store/destinations.ts";
 
 export type CreateWebhookDeps = { db: Pool; secrets: SecretBox };
@@ -18,13 +24,18 @@ export async function createDestinations(
   deps: CreateWebhookDeps,
   inputs: readonly DestinationInput[],
 ): Promise<CreatedDestination[]> {
-  const seal = (plaintext: string) => deps.secrets.seal(plaintext);
-  const built = inputs.map((input) => buildDestination(input, seal));
+  // Ids first: every sealed value is bound to its row (secrets/sealed-columns.ts in shared).
+  const built = inputs.map((input) => {
+    const id = newId("whk");
+    const seal: SealField = (plain, path) => deps.secrets.seal(plain, destinationConfigSealing(id, path));
+    return { id, ...buildDestination(input, seal) };
+  });
   return withTransaction(deps.db, async (client) => {
     const created: CreatedDestination[] = [];
-    for (const { fields, warnings } of built) {
+    for (const { id, fields, warnings } of built) {
       const secret = newSigningSecret();
-      const destination = await insertDestination(client, newId("whk"), fields, seal(secret));
+      const sealedSecret = deps.secrets.seal(secret, signingSecretSealing(id));
+      const destination = await insertDestination(client, id, fields, sealedSecret);
       created.push({ destination, secret, warnings });
     }
     return created;

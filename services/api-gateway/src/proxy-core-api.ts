@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { AppError, type SecretBox } from "@event-hub/shared";
+import { AppError, connectorApiKeySealing, type SecretBox } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { findConnector } from "./store/connectors.ts";
 import { connectorNotFound } from "./update-connector.ts";
@@ -49,7 +49,11 @@ export async function proxyCoreApi(deps: ProxyDeps, call: ProxyRequest): Promise
     for (const item of [value].flat()) headers.append(name, item);
   }
   headers.delete("x-api-key");
-  if (connector.api_key_sealed) headers.set("x-api-key", deps.secrets.open(connector.api_key_sealed));
+  if (connector.api_key_sealed)
+    headers.set(
+      "x-api-key",
+      deps.secrets.open(connector.api_key_sealed, connectorApiKeySealing(connector.id)),
+    );
   headers.set("x-correlation-id", call.correlationId);
 
   const abort = new AbortController();

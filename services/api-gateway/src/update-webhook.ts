@@ -1,4 +1,10 @@
-import { AppError, withTransaction, type SecretBox } from "@event-hub/shared";
+import {
+  AppError,
+  destinationConfigSealing,
+  signingSecretSealing,
+  withTransaction,
+  type SecretBox,
+} from "@event-hub/shared";
 import type { Pool } from "pg";
 import { newSigningSecret } from "./create-webhook.ts";
 import { buildDestination, type DestinationInput } from "./destination-input.ts";
@@ -33,7 +39,11 @@ export async function updateWebhook(
     const locked = await client.query(`SELECT 1 FROM destinations WHERE id = $1 FOR UPDATE`, [id]);
     const current = locked.rowCount === 1 ? await findDestination(client, id) : undefined;
     if (!current) throw webhookNotFound(id);
-    const { fields, warnings } = buildDestination(input, (plain) => deps.secrets.seal(plain), current);
+    const { fields, warnings } = buildDestination(
+      input,
+      (plain, path) => deps.secrets.seal(plain, destinationConfigSealing(id, path)),
+      current,
+    );
     const destination = await updateDestination(client, id, fields);
     if (!destination) throw webhookNotFound(id);
     return { destination, warnings };
@@ -64,7 +74,7 @@ export async function rotateWebhookSecret(
   await findWebhook(deps.db, id);
   const secret = newSigningSecret();
   const previousExpiresAt = await withTransaction(deps.db, (client) =>
-    rotateSecret(client, id, deps.secrets.seal(secret), graceSeconds),
+    rotateSecret(client, id, deps.secrets.seal(secret, signingSecretSealing(id)), graceSeconds),
   );
   return { secret, previousExpiresAt };
 }
