@@ -6,6 +6,7 @@ import {
   type SealedConfigPath,
   type StoredTargetAuthentication,
 } from "@event-hub/shared";
+import { checkHeaderName, checkStaticHeaders } from "./static-headers.ts";
 import { privateAddressWarning, urlProblem } from "./url-policy.ts";
 
 /** Target authentication as the API takes it (the Connector's shape), with the secret in clear. */
@@ -176,6 +177,7 @@ function buildWebhookConfig(
   stored: Record<string, unknown>,
 ): Built {
   const { url, warnings } = checkedUrl(input.url ?? (stored.url as string | undefined));
+  if (input.headers) checkStaticHeaders(input.headers, "headers");
   const config: Record<string, unknown> = { url, headers: input.headers ?? stored.headers ?? {} };
   const format = input.format ?? stored.format;
   if (format !== undefined) config.format = format;
@@ -191,6 +193,7 @@ function buildWebhookConfig(
 
 function buildBatchConfig(input: DestinationInput, stored: Record<string, unknown>): Built {
   const { url, warnings } = checkedUrl(input.url ?? (stored.url as string | undefined));
+  if (input.headers) checkStaticHeaders(input.headers, "headers");
   const publishIntervalSeconds = input.publishIntervalSeconds ?? stored.publishIntervalSeconds;
   if (publishIntervalSeconds === undefined) throw invalid("publishIntervalSeconds", "is required for batch");
   return {
@@ -227,6 +230,7 @@ export function sealAuthentication(
 ): StoredTargetAuthentication {
   if (auth.type === "ApiKey") {
     if (!auth.apiKey) throw invalid(`${field}/apiKey`, "is required for ApiKey");
+    if (auth.headerName !== undefined) checkHeaderName(auth.headerName, `${field}/headerName`);
     return {
       type: "ApiKey",
       headerName: auth.headerName ?? "x-api-key",
