@@ -54,6 +54,7 @@ export {
   matchesTrigger,
 } from "./triggers.ts";
 export type { TriggerMatcher } from "./triggers.ts";
+export { boundedTriggerLabel } from "./known-triggers.ts";
 export { createSecretBox, generateSecretsKey } from "./secrets.ts";
 export type { SealContext, SecretBox, SecretBoxOptions } from "./secrets.ts";
 export {
