@@ -54,8 +54,17 @@ export {
   matchesTrigger,
 } from "./triggers.ts";
 export type { TriggerMatcher } from "./triggers.ts";
+export { boundedTriggerLabel } from "./known-triggers.ts";
 export { createSecretBox, generateSecretsKey } from "./secrets.ts";
-export type { SecretBox, SecretBoxOptions } from "./secrets.ts";
+export type { SealContext, SecretBox, SecretBoxOptions } from "./secrets.ts";
+export {
+  SEALED_CONFIG_PATHS,
+  connectorApiKeySealing,
+  destinationConfigSealing,
+  idempotentAnswerSealing,
+  signingSecretSealing,
+} from "./secrets/sealed-columns.ts";
+export type { SealedConfigPath } from "./secrets/sealed-columns.ts";
 export {
   databaseSettings,
   describeConfig,

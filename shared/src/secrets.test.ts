@@ -2,10 +2,12 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "./errors.ts";
-import { createSecretBox, generateSecretsKey } from "./secrets.ts";
+import { sealAsV1 } from "./secrets/legacy-v1-sealing.ts";
+import { createSecretBox, generateSecretsKey, type SealContext } from "./secrets.ts";
 
 const keyA = generateSecretsKey();
 const keyB = generateSecretsKey();
+const here: SealContext = { table: "connectors", column: "api_key_sealed", id: "con_1" };
 const keyIdOf = (key: string) =>
   createHash("sha256").update(Buffer.from(key, "base64")).digest("hex").slice(0, 8);
 
@@ -28,18 +30,18 @@ describe("createSecretBox", () => {
     fc.assert(
       fc.property(
         fc.string({ unit: "grapheme" }),
-        (plaintext) => box.open(box.seal(plaintext)) === plaintext,
+        (plaintext) => box.open(box.seal(plaintext, here), here) === plaintext,
       ),
     );
-    expect(box.open(box.seal(""))).toBe("");
+    expect(box.open(box.seal("", here), here)).toBe("");
   });
 
-  it("seals as v1.<keyId>.<iv>.<ciphertext>.<tag> with a fresh iv each time", () => {
+  it("seals as v2.<keyId>.<iv>.<ciphertext>.<tag> with a fresh iv each time", () => {
     const box = createSecretBox({ key: keyA });
-    const sealed = box.seal("whsec_abc");
-    expect(sealed).toMatch(/^v1\.[0-9a-f]{8}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/);
+    const sealed = box.seal("whsec_abc", here);
+    expect(sealed).toMatch(/^v2\.[0-9a-f]{8}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/);
     expect(sealed.split(".")[1]).toBe(keyIdOf(keyA));
-    expect(box.seal("whsec_abc")).not.toBe(sealed);
+    expect(box.seal("whsec_abc", here)).not.toBe(sealed);
     expect(sealed).not.toContain("whsec_abc");
   });
 
@@ -49,43 +51,78 @@ describe("createSecretBox", () => {
     ["tag", 4],
   ])("detects a changed %s", (_name, index) => {
     const box = createSecretBox({ key: keyA });
-    expect(() => box.open(withPart(box.seal("secret"), index, flipFirstByte))).toThrow(
+    expect(() => box.open(withPart(box.seal("secret", here), index, flipFirstByte), here)).toThrow(
       /failed authentication/,
     );
   });
 
   it("detects a truncated tag", () => {
     const box = createSecretBox({ key: keyA });
-    expect(() => box.open(withPart(box.seal("secret"), 4, (tag) => tag.slice(0, 6)))).toThrow(
-      /failed authentication/,
-    );
+    expect(() =>
+      box.open(
+        withPart(box.seal("secret", here), 4, (tag) => tag.slice(0, 6)),
+        here,
+      ),
+    ).toThrow(/failed authentication/);
   });
 
   it("detects a sealed value relabelled to another key id", () => {
     const box = createSecretBox({ key: keyA, previousKeys: [keyB] });
-    expect(() => box.open(withPart(box.seal("secret"), 1, () => keyIdOf(keyB)))).toThrow(
-      /failed authentication/,
-    );
+    expect(() =>
+      box.open(
+        withPart(box.seal("secret", here), 1, () => keyIdOf(keyB)),
+        here,
+      ),
+    ).toThrow(/failed authentication/);
   });
 
   it("names the missing key when the value was sealed with another key", () => {
-    const sealed = createSecretBox({ key: keyA }).seal("secret");
-    expect(() => createSecretBox({ key: keyB }).open(sealed)).toThrow(
+    const sealed = createSecretBox({ key: keyA }).seal("secret", here);
+    expect(() => createSecretBox({ key: keyB }).open(sealed, here)).toThrow(
       `secret was sealed with key ${keyIdOf(keyA)}, which is neither SECRETS_KEY nor in SECRETS_KEY_PREVIOUS`,
     );
   });
 
   it("opens values sealed with a previous key after rotation, and seals with the new one", () => {
-    const sealedBefore = createSecretBox({ key: keyA }).seal("secret");
+    const sealedBefore = createSecretBox({ key: keyA }).seal("secret", here);
     const rotated = createSecretBox({ key: keyB, previousKeys: [keyA] });
-    expect(rotated.open(sealedBefore)).toBe("secret");
-    expect(rotated.seal("secret").split(".")[1]).toBe(keyIdOf(keyB));
+    expect(rotated.open(sealedBefore, here)).toBe("secret");
+    expect(rotated.seal("secret", here).split(".")[1]).toBe(keyIdOf(keyB));
   });
 
-  it.each(["", "v1", "v2.abcdef12.a.b.c", "v1.abcdef12.a.b", "v1.abcdef12.a.b.c.d", "plain text"])(
+  it.each<[string, SealContext]>([
+    ["another row", { ...here, id: "con_2" }],
+    ["another column", { ...here, column: "ingest_key_hash" }],
+    ["another table", { ...here, table: "destinations" }],
+    ["another field of a jsonb column", { table: "destinations", column: "config.urlSealed", id: "con_1" }],
+    [
+      "a context whose parts run together differently",
+      { table: "connectors.api", column: "key_sealed", id: "con_1" },
+    ],
+  ])("refuses a value copied to %s", (_name, elsewhere) => {
+    const box = createSecretBox({ key: keyA });
+    expect(() => box.open(box.seal("secret", here), elsewhere)).toThrow(/copied from another row or field/);
+  });
+
+  it("still opens v1 values (sealed before contexts) in any context, with the current or a previous key", () => {
+    const box = createSecretBox({ key: keyB, previousKeys: [keyA] });
+    expect(box.open(sealAsV1(keyB, "old"), here)).toBe("old");
+    expect(box.open(sealAsV1(keyA, "older"), { ...here, id: "con_9" })).toBe("older");
+  });
+
+  it("tells a current value (v2, current key) from one that needs re-sealing", () => {
+    const before = createSecretBox({ key: keyA });
+    const box = createSecretBox({ key: keyB, previousKeys: [keyA] });
+    expect(box.isCurrent(box.seal("s", here))).toBe(true);
+    expect(box.isCurrent(before.seal("s", here))).toBe(false);
+    expect(box.isCurrent(sealAsV1(keyB, "s"))).toBe(false);
+    expect(box.isCurrent("plain")).toBe(false);
+  });
+
+  it.each(["", "v1", "v3.abcdef12.a.b.c", "v2.abcdef12.a.b", "v1.abcdef12.a.b.c.d", "plain text"])(
     "rejects %j as not sealed",
     (value) => {
-      expect(() => createSecretBox({ key: keyA }).open(value)).toThrow(/not a sealed secret/);
+      expect(() => createSecretBox({ key: keyA }).open(value, here)).toThrow(/not a sealed secret/);
     },
   );
 

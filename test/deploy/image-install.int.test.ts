@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDockerfileEmulation, startCmd, type EmulatedStage } from "./dockerfile-emulation.ts";
 import { parseDockerfile } from "./dockerfile-stages.ts";
 import { dockerignoreMatcher } from "./dockerignore.ts";
-import { readText, ROOT, SERVICES } from "./deploy-files.ts";
+import { readText, readYaml, ROOT, SERVICES } from "./deploy-files.ts";
 
 // No Docker engine here: each target's stages are emulated in scratch folders, with its real
 // `npm ci --omit=dev`, and its CMD started until the configuration check. Reaching that check means
@@ -47,6 +47,17 @@ describe("deploy/Dockerfile targets, emulated without Docker", () => {
     const { exitCode, output } = await startCmd(image(target), { PATH: process.env.PATH ?? "" }, 20_000);
     expect(output).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find (package|module)/);
     expect(output).toMatch(/\bDATABASE_URL is (required|not set)\b/);
+    expect(exitCode).toBe(1);
+  });
+
+  it("migrate also runs the reseal job's command, up to the missing DATABASE_URL", async () => {
+    const [job] = readYaml("deploy/k8s/jobs/reseal/reseal.job.yaml");
+    const spec = job?.spec as { template: { spec: { containers: { command: string[] }[] } } };
+    const cmd = spec.template.spec.containers[0]?.command;
+    const reseal = { ...image("migrate"), cmd };
+    const { exitCode, output } = await startCmd(reseal, { PATH: process.env.PATH ?? "" }, 20_000);
+    expect(output).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find (package|module)/);
+    expect(output).toMatch(/^reseal: DATABASE_URL is required\b/);
     expect(exitCode).toBe(1);
   });
 

@@ -15,10 +15,10 @@ const kubectl = findExecutable("kubectl");
 const kustomize = kubectl ? undefined : findExecutable("kustomize");
 const reason = "skipped without kubectl or kustomize on PATH";
 
-async function render(dir: string): Promise<Manifest[]> {
+async function render(dir: string, flags: string[] = []): Promise<Manifest[]> {
   const [command, args] = kubectl
-    ? [kubectl, ["kustomize", dir]]
-    : [kustomize ?? "kustomize", ["build", dir]];
+    ? [kubectl, ["kustomize", ...flags, dir]]
+    : [kustomize ?? "kustomize", ["build", ...flags, dir]];
   const { stdout } = await promisify(execFile)(command, args, { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
   return parseAllDocuments(stdout).map((document) => {
     if (document.errors.length > 0) throw new Error(`${dir}: ${document.errors[0]?.message}`);
@@ -71,5 +71,15 @@ describe.skipIf(!kubectl && !kustomize)(`kustomize-rendered manifests (${reason}
       JSON.parse(find("Service", name).metadata.annotations?.["cloud.google.com/backend-config"] ?? "{}");
     expect(backendConfig("sync-worker")).toEqual({ default: "sync-worker" });
     expect(backendConfig("api-gateway")).toEqual({ default: "event-hub" });
+  });
+
+  it("renders the reseal Job for GKE with the services' Cloud SQL proxy, in their namespace", async () => {
+    // As deploy/README.md runs it: the patch is the overlay's own file, outside the Job's folder.
+    const flags = ["--load-restrictor", "LoadRestrictionsNone"];
+    const [job, ...others] = await render(join(ROOT, "deploy/k8s/jobs/reseal-gke"), flags);
+    expect(others).toEqual([]);
+    expect(job && validateManifest(job)).toBe(true);
+    expect(job?.metadata).toMatchObject({ name: "event-hub-reseal", namespace: "event-hub" });
+    expect(podTemplate(job as Manifest).spec.initContainers?.map((c) => c.name)).toEqual(["cloud-sql-proxy"]);
   });
 });

@@ -1,6 +1,7 @@
 import * as knativeServing from "@kubernetes-models/knative/serving.knative.dev/v1";
 import * as apps from "kubernetes-models/apps/v1";
 import * as autoscaling from "kubernetes-models/autoscaling/v2";
+import * as batch from "kubernetes-models/batch/v1";
 import * as networking from "kubernetes-models/networking.k8s.io/v1";
 import * as policy from "kubernetes-models/policy/v1";
 import * as core from "kubernetes-models/v1";
@@ -21,6 +22,7 @@ const MODELS: Record<string, Record<string, unknown>> = {
   "apps/v1": apps,
   "policy/v1": policy,
   "autoscaling/v2": autoscaling,
+  "batch/v1": batch,
   "networking.k8s.io/v1": networking,
   "serving.knative.dev/v1": knativeServing,
 };
@@ -31,6 +33,7 @@ const MODULES: Record<string, string> = {
   "apps/v1": "kubernetes-models/apps/v1",
   "policy/v1": "kubernetes-models/policy/v1",
   "autoscaling/v2": "kubernetes-models/autoscaling/v2",
+  "batch/v1": "kubernetes-models/batch/v1",
   "networking.k8s.io/v1": "kubernetes-models/networking.k8s.io/v1",
   "serving.knative.dev/v1": "@kubernetes-models/knative/serving.knative.dev/v1",
 };

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createSecretBox } from "@event-hub/shared";
+import { createSecretBox, signingSecretSealing } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -63,7 +63,7 @@ describe("Standard Webhooks signatures", () => {
     const addSecret = (secret: string) =>
       db.query(`INSERT INTO destination_secrets (destination_id, secret_sealed) VALUES ($1, $2)`, [
         destinationId,
-        box.seal(secret),
+        box.seal(secret, signingSecretSealing(destinationId)),
       ]);
     await addSecret(oldSecret);
 
@@ -110,7 +110,7 @@ describe("Standard Webhooks signatures", () => {
       });
       await db.query(`INSERT INTO destination_secrets (destination_id, secret_sealed) VALUES ($1, $2)`, [
         destinationId,
-        box.seal(secret),
+        box.seal(secret, signingSecretSealing(destinationId)),
       ]);
       const id = await dispatcher.publish({ connectorId, trigger: "transport.messageReceived" });
       await flaky.waitUntil((r) => r.some((h) => h.status === 200));

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createPubSub, createSecretBox } from "@event-hub/shared";
+import { connectorApiKeySealing, createPubSub, createSecretBox } from "@event-hub/shared";
 import type { PubSub } from "@google-cloud/pubsub";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -81,7 +81,7 @@ describe("sync-worker replicas", () => {
         [
           ids[index],
           connector.baseUrl,
-          secretBox.seal(connector.apiKey),
+          secretBox.seal(connector.apiKey, connectorApiKeySealing(ids[index] ?? "")),
           createHash("sha256")
             .update(ingestKeys[index] ?? "")
             .digest("hex"),

@@ -1,8 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { newId, withTransaction, type SecretBox } from "@event-hub/shared";
+import {
+  destinationConfigSealing,
+  newId,
+  signingSecretSealing,
+  withTransaction,
+  type SecretBox,
+} from "@event-hub/shared";
 import type { Pool } from "pg";
 import { connectorIdsForNew, type ConnectorAccess } from "./auth/connector-access.ts";
-import { buildDestination, type DestinationInput } from "./destination-input.ts";
+import { buildDestination, type DestinationInput, type SealField } from "./destination-input.ts";
 import { insertDestination, type DestinationRow } from "./store/destinations.ts";
 
 export type CreateWebhookDeps = { db: Pool; secrets: SecretBox };
@@ -24,16 +30,19 @@ export async function createDestinations(
   inputs: readonly DestinationInput[],
   access: ConnectorAccess,
 ): Promise<CreatedDestination[]> {
-  const seal = (plaintext: string) => deps.secrets.seal(plaintext);
+  // Ids first: every sealed value is bound to its row (secrets/sealed-columns.ts in shared).
   const built = inputs.map((input) => {
+    const id = newId("whk");
+    const seal: SealField = (plain, path) => deps.secrets.seal(plain, destinationConfigSealing(id, path));
     const connectorIds = connectorIdsForNew(access, input.connectorIds, "body/connectorIds");
-    return buildDestination(connectorIds === undefined ? input : { ...input, connectorIds }, seal);
+    return { id, ...buildDestination(connectorIds === undefined ? input : { ...input, connectorIds }, seal) };
   });
   return withTransaction(deps.db, async (client) => {
     const created: CreatedDestination[] = [];
-    for (const { fields, warnings } of built) {
+    for (const { id, fields, warnings } of built) {
       const secret = newSigningSecret();
-      const destination = await insertDestination(client, newId("whk"), fields, seal(secret));
+      const sealedSecret = deps.secrets.seal(secret, signingSecretSealing(id));
+      const destination = await insertDestination(client, id, fields, sealedSecret);
       created.push({ destination, secret, warnings });
     }
     return created;

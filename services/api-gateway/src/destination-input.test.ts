@@ -1,9 +1,11 @@
-import { AppError, parseDestinationConfig } from "@event-hub/shared";
+import { AppError, parseDestinationConfig, type SealedConfigPath } from "@event-hub/shared";
 import { describe, expect, it } from "vitest";
 import { buildDestination, sealAuthentication, type DestinationInput } from "./destination-input.ts";
 
-// A visible fake: what it sealed can be recognised, and the clear text never appears in the row.
-const seal = (plaintext: string): string => `sealed(${Buffer.from(plaintext).toString("base64")})`;
+// A visible fake: what it sealed, and for which config field (the SecretBox context's path), can be
+// recognised, and the clear text never appears in the row.
+const seal = (plaintext: string, path: SealedConfigPath): string =>
+  `sealed(${path}:${Buffer.from(plaintext).toString("base64")})`;
 const triggers = ["transport.**"];
 
 /** The 400 message buildDestination throws for `input`, or undefined when it builds. */
@@ -49,7 +51,11 @@ describe("buildDestination: one row per destination type", () => {
         amqp: { url: "amqps://u:p@mq.example.com", exchange: "events", routingKey: "{{trigger}}" },
         triggers,
       },
-      { urlSealed: seal("amqps://u:p@mq.example.com"), exchange: "events", routingKey: "{{trigger}}" },
+      {
+        urlSealed: seal("amqps://u:p@mq.example.com", "urlSealed"),
+        exchange: "events",
+        routingKey: "{{trigger}}",
+      },
     ],
     [
       "batch",
@@ -81,7 +87,11 @@ describe("buildDestination: secrets are sealed", () => {
     [
       "ApiKey",
       { type: "ApiKey", apiKey: "the-api-key" },
-      { type: "ApiKey", headerName: "x-api-key", apiKeySealed: seal("the-api-key") },
+      {
+        type: "ApiKey",
+        headerName: "x-api-key",
+        apiKeySealed: seal("the-api-key", "authentication.apiKeySealed"),
+      },
       "the-api-key",
     ],
     [
@@ -97,7 +107,7 @@ describe("buildDestination: secrets are sealed", () => {
         type: "OAuth2",
         accessTokenUrl: "https://idp.example.com/token",
         clientId: "client",
-        clientSecretSealed: seal("the-client-secret"),
+        clientSecretSealed: seal("the-client-secret", "authentication.clientSecretSealed"),
         scope: "events",
       },
       "the-client-secret",

@@ -3,8 +3,10 @@ import {
   isValidTriggerPattern,
   parseDestinationConfig,
   type DestinationConfig,
+  type SealedConfigPath,
   type StoredTargetAuthentication,
 } from "@event-hub/shared";
+import { checkHeaderName, checkStaticHeaders } from "./static-headers.ts";
 import { privateAddressWarning, urlProblem } from "./url-policy.ts";
 
 /** Target authentication as the API takes it (the Connector's shape), with the secret in clear. */
@@ -19,6 +21,9 @@ export type AuthenticationInput = {
 };
 
 export type DestinationType = DestinationConfig["type"];
+
+/** Seals a secret for the given field of the destination's config (the SecretBox context's path). */
+export type SealField = (plaintext: string, path: SealedConfigPath) => string;
 
 /** A destination as the API takes it; on update, absent fields keep their stored value. */
 export type DestinationInput = {
@@ -94,7 +99,7 @@ const invalid = (field: string, message: string) =>
  */
 export function buildDestination(
   input: DestinationInput,
-  seal: (plaintext: string) => string,
+  seal: SealField,
   existing?: DestinationFields,
 ): { fields: DestinationFields; warnings: string[] } {
   const type = existing?.type ?? input.type ?? "webhook";
@@ -145,7 +150,7 @@ type Built = { config: Record<string, unknown>; warnings: string[] };
 function buildConfig(
   type: DestinationType,
   input: DestinationInput,
-  seal: (plaintext: string) => string,
+  seal: SealField,
   stored: Record<string, unknown> | undefined,
 ): Built {
   switch (type) {
@@ -168,10 +173,11 @@ function checkedUrl(url: string | undefined): { url: string; warnings: string[] 
 
 function buildWebhookConfig(
   input: DestinationInput,
-  seal: (plaintext: string) => string,
+  seal: SealField,
   stored: Record<string, unknown>,
 ): Built {
   const { url, warnings } = checkedUrl(input.url ?? (stored.url as string | undefined));
+  if (input.headers) checkStaticHeaders(input.headers, "headers");
   const config: Record<string, unknown> = { url, headers: input.headers ?? stored.headers ?? {} };
   const format = input.format ?? stored.format;
   if (format !== undefined) config.format = format;
@@ -187,6 +193,7 @@ function buildWebhookConfig(
 
 function buildBatchConfig(input: DestinationInput, stored: Record<string, unknown>): Built {
   const { url, warnings } = checkedUrl(input.url ?? (stored.url as string | undefined));
+  if (input.headers) checkStaticHeaders(input.headers, "headers");
   const publishIntervalSeconds = input.publishIntervalSeconds ?? stored.publishIntervalSeconds;
   if (publishIntervalSeconds === undefined) throw invalid("publishIntervalSeconds", "is required for batch");
   return {
@@ -195,18 +202,14 @@ function buildBatchConfig(input: DestinationInput, stored: Record<string, unknow
   };
 }
 
-function buildAmqpConfig(
-  input: DestinationInput,
-  seal: (plaintext: string) => string,
-  stored: Record<string, unknown>,
-): Built {
+function buildAmqpConfig(input: DestinationInput, seal: SealField, stored: Record<string, unknown>): Built {
   const amqp = input.amqp ?? {};
   let urlSealed = stored.urlSealed as string | undefined;
   const warnings: string[] = [];
   if (amqp.url !== undefined) {
     const problem = urlProblem(amqp.url, ["amqp:", "amqps:"]);
     if (problem) throw invalid("amqp/url", problem);
-    urlSealed = seal(amqp.url);
+    urlSealed = seal(amqp.url, "urlSealed");
     const warning = privateAddressWarning(amqp.url);
     if (warning) warnings.push(warning);
   }
@@ -222,12 +225,17 @@ function buildAmqpConfig(
 /** The Connector's target authentication with its secret sealed; each type's fields are required. */
 export function sealAuthentication(
   auth: AuthenticationInput,
-  seal: (plaintext: string) => string,
+  seal: SealField,
   field = "authentication",
 ): StoredTargetAuthentication {
   if (auth.type === "ApiKey") {
     if (!auth.apiKey) throw invalid(`${field}/apiKey`, "is required for ApiKey");
-    return { type: "ApiKey", headerName: auth.headerName ?? "x-api-key", apiKeySealed: seal(auth.apiKey) };
+    if (auth.headerName !== undefined) checkHeaderName(auth.headerName, `${field}/headerName`);
+    return {
+      type: "ApiKey",
+      headerName: auth.headerName ?? "x-api-key",
+      apiKeySealed: seal(auth.apiKey, "authentication.apiKeySealed"),
+    };
   }
   for (const name of ["accessTokenUrl", "clientId", "clientSecret"] as const) {
     if (!auth[name]) throw invalid(`${field}/${name}`, "is required for OAuth2");
@@ -238,7 +246,7 @@ export function sealAuthentication(
     type: "OAuth2",
     accessTokenUrl: auth.accessTokenUrl ?? "",
     clientId: auth.clientId ?? "",
-    clientSecretSealed: seal(auth.clientSecret ?? ""),
+    clientSecretSealed: seal(auth.clientSecret ?? "", "authentication.clientSecretSealed"),
   };
   if (auth.scope !== undefined) sealed.scope = auth.scope;
   return sealed;

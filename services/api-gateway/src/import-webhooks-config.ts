@@ -1,5 +1,6 @@
 import { AppError } from "@event-hub/shared";
 import type { AuthenticationInput, DestinationInput } from "./destination-input.ts";
+import { checkHeaderName, checkStaticHeaders } from "./static-headers.ts";
 import { urlProblem } from "./url-policy.ts";
 
 /** A target of the Connector's webhooks module (connector-modules.md §3). */
@@ -37,6 +38,7 @@ export function destinationsFromWebhooksConfig(
     const { target, field, name } = resolveTarget(config, webhook.target, i);
     const problem = urlProblem(target.url);
     if (problem) throw invalid(`${field}/url`, problem);
+    if (target.headers) checkStaticHeaders(target.headers, `${field}/headers`);
     if (target.authentication) checkAuthentication(target.authentication, `${field}/authentication`);
     const input: DestinationInput = {
       type: "webhook",
@@ -67,6 +69,7 @@ function resolveTarget(
 }
 
 function checkAuthentication(auth: AuthenticationInput, field: string): void {
+  if (auth.headerName !== undefined) checkHeaderName(auth.headerName, `${field}/headerName`);
   const required = auth.type === "ApiKey" ? ["apiKey"] : ["accessTokenUrl", "clientId", "clientSecret"];
   for (const name of required) {
     if (!auth[name as keyof AuthenticationInput])

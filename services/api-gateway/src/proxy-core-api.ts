@@ -1,6 +1,12 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
-import { AppError, isSsrfBlocked, type GuardedFetch, type SecretBox } from "@event-hub/shared";
+import {
+  AppError,
+  connectorApiKeySealing,
+  isSsrfBlocked,
+  type GuardedFetch,
+  type SecretBox,
+} from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { ConnectorAccess } from "./auth/connector-access.ts";
 import { encodePath } from "./forwarded-path.ts";
@@ -79,7 +85,8 @@ export async function proxyCoreApi(deps: ProxyDeps, call: ProxyRequest): Promise
   const connector = await findConnector(deps.db, call.connectorId, call.connectorIds);
   if (!connector) throw connectorNotFound(call.connectorId);
   const headers = forwardedHeaders(call.headers);
-  if (connector.api_key_sealed) headers["x-api-key"] = deps.secrets.open(connector.api_key_sealed);
+  if (connector.api_key_sealed)
+    headers["x-api-key"] = deps.secrets.open(connector.api_key_sealed, connectorApiKeySealing(connector.id));
   headers["x-correlation-id"] = call.correlationId;
 
   const url = connectorUrl(connector.base_url, call.segments, call.query);

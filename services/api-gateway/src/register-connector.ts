@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { AppError, newId, type SecretBox } from "@event-hub/shared";
+import { AppError, connectorApiKeySealing, newId, type SecretBox } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { assertUnlimited, type ConnectorAccess } from "./auth/connector-access.ts";
 import { insertConnector, replaceIngestKeyHash, type ConnectorRow } from "./store/connectors.ts";
@@ -39,7 +39,7 @@ export async function registerConnector(
     name: input.name,
     base_url: input.baseUrl.replace(/\/+$/, ""),
     api_prefix: input.apiPrefix ?? "/api/v2",
-    api_key_sealed: input.apiKey ? deps.secrets.seal(input.apiKey) : null,
+    api_key_sealed: input.apiKey ? deps.secrets.seal(input.apiKey, connectorApiKeySealing(id)) : null,
     ingest_key_hash: hashIngestKey(ingestKey),
     sync_interval_seconds: input.syncIntervalSeconds ?? 60,
     enabled: input.enabled ?? true,

@@ -1,4 +1,4 @@
-import { AppError, withTransaction, type SecretBox } from "@event-hub/shared";
+import { AppError, connectorApiKeySealing, withTransaction, type SecretBox } from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { ConnectorAccess } from "./auth/connector-access.ts";
 import {
@@ -36,7 +36,11 @@ export async function updateConnector(
     base_url: patch.baseUrl?.replace(/\/+$/, ""),
     api_prefix: patch.apiPrefix,
     api_key_sealed:
-      patch.apiKey === undefined ? undefined : patch.apiKey === null ? null : deps.secrets.seal(patch.apiKey),
+      patch.apiKey === undefined
+        ? undefined
+        : patch.apiKey === null
+          ? null
+          : deps.secrets.seal(patch.apiKey, connectorApiKeySealing(id)),
     sync_interval_seconds: patch.syncIntervalSeconds,
     enabled: patch.enabled,
     automations: patch.automations ? { ...current.automations, ...patch.automations } : undefined,

@@ -1,4 +1,10 @@
-import { AppError, withTransaction, type SecretBox } from "@event-hub/shared";
+import {
+  AppError,
+  destinationConfigSealing,
+  signingSecretSealing,
+  withTransaction,
+  type SecretBox,
+} from "@event-hub/shared";
 import type { Pool } from "pg";
 import { checkConnectorIds, type ConnectorAccess } from "./auth/connector-access.ts";
 import { newSigningSecret } from "./create-webhook.ts";
@@ -42,7 +48,11 @@ export async function updateWebhook(
     if (input.connectorIds !== undefined) {
       input = { ...input, connectorIds: checkConnectorIds(access, input.connectorIds, "body/connectorIds") };
     }
-    const { fields, warnings } = buildDestination(input, (plain) => deps.secrets.seal(plain), current);
+    const { fields, warnings } = buildDestination(
+      input,
+      (plain, path) => deps.secrets.seal(plain, destinationConfigSealing(id, path)),
+      current,
+    );
     const destination = await updateDestination(client, id, fields, access);
     if (!destination) throw webhookNotFound(id);
     return { destination, warnings };
@@ -75,7 +85,7 @@ export async function rotateWebhookSecret(
   const secret = newSigningSecret();
   const previousExpiresAt = await withTransaction(deps.db, async (client) => {
     if (!(await findDestination(client, id, access, "forUpdate"))) throw webhookNotFound(id);
-    return rotateSecret(client, id, deps.secrets.seal(secret), graceSeconds);
+    return rotateSecret(client, id, deps.secrets.seal(secret, signingSecretSealing(id)), graceSeconds);
   });
   return { secret, previousExpiresAt };
 }

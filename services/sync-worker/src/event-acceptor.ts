@@ -1,4 +1,4 @@
-import { AppError, type EncodedEvent } from "@event-hub/shared";
+import { AppError, boundedTriggerLabel, type EncodedEvent } from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { EventPublisher } from "./event-publisher.ts";
@@ -63,5 +63,7 @@ export async function acceptEvent(deps: EventAcceptorDeps, event: AcceptableEven
 }
 
 function count(deps: EventAcceptorDeps, event: AcceptableEvent, path: AcceptedPath): void {
-  deps.metrics.eventsIngested.inc({ trigger: event.trigger, connector: event.connectorId, path });
+  // Triggers are the Connector's (and its peers') to choose: unknown ones share one `other` series.
+  const trigger = boundedTriggerLabel(event.trigger);
+  deps.metrics.eventsIngested.inc({ trigger, connector: event.connectorId, path });
 }

@@ -19,7 +19,7 @@ export function createSyncWorkerMetrics(registry: Registry): SyncWorkerMetrics {
   return {
     eventsIngested: new Counter({
       name: "hub_events_ingested_total",
-      help: "Events accepted, by trigger, Connector and path (pubsub: published at once; outbox: stored for the relay)",
+      help: "Events accepted, by trigger (known Connector triggers; any other is `other`), Connector and path (pubsub: published at once; outbox: stored for the relay)",
       labelNames: ["trigger", "connector", "path"],
       registers,
     }),

@@ -1,4 +1,10 @@
-import { createMetricsRegistry, createSecretBox, generateSecretsKey, runMigrations } from "@event-hub/shared";
+import {
+  connectorApiKeySealing,
+  createMetricsRegistry,
+  createSecretBox,
+  generateSecretsKey,
+  runMigrations,
+} from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulation, type Simulation } from "../../../tools/connector-sim/src/index.ts";
@@ -28,7 +34,10 @@ describe("sync-now listener", () => {
     await runMigrations(db);
     sim = await startSimulation({ connectors: 1, logLevel: "silent" });
     connector.baseUrl = sim.connectors[0]?.baseUrl;
-    connector.apiKeySealed = secretBox.seal(sim.connectors[0]?.apiKey ?? "");
+    connector.apiKeySealed = secretBox.seal(
+      sim.connectors[0]?.apiKey ?? "",
+      connectorApiKeySealing(connector.id),
+    );
     await insertConnector(db, connector);
     scheduler = createSyncScheduler({
       db,

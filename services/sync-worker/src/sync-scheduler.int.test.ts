@@ -1,9 +1,15 @@
-import { createSecretBox, generateSecretsKey, runMigrations } from "@event-hub/shared";
+import {
+  connectorApiKeySealing,
+  createSecretBox,
+  generateSecretsKey,
+  runMigrations,
+} from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulation, type Simulation } from "../../../tools/connector-sim/src/index.ts";
 import { createSyncWorkerMetrics } from "./metrics.ts";
 import { createMetricsRegistry } from "@event-hub/shared";
+import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
 import { SYNC_REQUESTED_CHANNEL } from "./sync-now-listener.ts";
 import { createSyncScheduler, type SyncScheduler } from "./sync-scheduler.ts";
 import {
@@ -58,9 +64,11 @@ describe("sync scheduler", () => {
     hanging?.setFaults({ sync: "hang" });
     for (const slow of [others[0], others[2], others[3]]) slow?.setFaults({ syncDelayMs: SLOW_SYNC_MS });
     for (const [index, simulated] of sim.connectors.entries()) {
+      const id = uniqueName("con");
       const connector = newTestConnector({
+        id,
         baseUrl: simulated.baseUrl,
-        apiKeySealed: secretBox.seal(simulated.apiKey),
+        apiKeySealed: secretBox.seal(simulated.apiKey, connectorApiKeySealing(id)),
         syncIntervalSeconds: index === 4 ? 3600 : INTERVAL_MS / 1000, // 4 syncs only when asked
       });
       await insertConnector(db, connector);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { GuardedFetch, SecretBox } from "@event-hub/shared";
+import { connectorApiKeySealing, type GuardedFetch, type SecretBox } from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { SyncWorkerMetrics } from "./metrics.ts";
@@ -159,7 +159,7 @@ async function callConnector(
   return await requestSync(options.connectorFetch, {
     baseUrl: target.base_url,
     apiPrefix: target.api_prefix,
-    apiKey: options.secretBox.open(target.api_key_sealed),
+    apiKey: options.secretBox.open(target.api_key_sealed, connectorApiKeySealing(target.connector_id)),
     correlationId,
     timeoutMs: options.timeoutMs,
   });

@@ -2,6 +2,7 @@ import {
   createGuardedFetch,
   createMetricsRegistry,
   createSecretBox,
+  connectorApiKeySealing,
   createSsrfPolicy,
   generateSecretsKey,
   runMigrations,
@@ -9,6 +10,7 @@ import {
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulation, type Simulation } from "../../../tools/connector-sim/src/index.ts";
+import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
 import { createTestPool, insertConnector, newTestConnector, silentLogger } from "../test/harness.ts";
 import { createSyncWorkerMetrics } from "./metrics.ts";
 import { createSyncScheduler, type SyncScheduler } from "./sync-scheduler.ts";
@@ -34,7 +36,12 @@ describe("sync without SSRF_ALLOW", () => {
       `http://localhost:${port}`,
       `http://[::ffff:7f00:1]:${port}`,
     ]) {
-      const connector = newTestConnector({ baseUrl, apiKeySealed: secretBox.seal(simulated?.apiKey ?? "") });
+      const id = uniqueName("con");
+      const connector = newTestConnector({
+        id,
+        baseUrl,
+        apiKeySealed: secretBox.seal(simulated?.apiKey ?? "", connectorApiKeySealing(id)),
+      });
       await insertConnector(db, connector);
       ids.push(connector.id);
     }

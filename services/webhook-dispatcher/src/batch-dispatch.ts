@@ -1,4 +1,4 @@
-import { newId, parseDestinationConfig, withTransaction } from "@event-hub/shared";
+import { newId, parseDestinationConfig, signingSecretSealing, withTransaction } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { decideAfterFailure, type BreakerPolicy } from "./circuit-breaker.ts";
 import { classify, type Verdict } from "./classify.ts";
@@ -115,7 +115,9 @@ async function send(
     };
   let secrets: string[];
   try {
-    secrets = target.sealedSecrets.map((sealed) => deps.secrets.open(sealed));
+    secrets = target.sealedSecrets.map((sealed) =>
+      deps.secrets.open(sealed, signingSecretSealing(target.id)),
+    );
   } catch (error) {
     const message = `a signing secret cannot be opened: ${(error as Error).message}`;
     return { kind: "failure", failure: "config", message, durationMs: 0 };

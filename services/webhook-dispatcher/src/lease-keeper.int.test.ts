@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { newId } from "@event-hub/shared";
+import { destinationConfigSealing, newId } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startDispatcherChild } from "../test/dispatcher-process.ts";
@@ -156,14 +156,19 @@ describe("delivery leases", () => {
     const tokens = await startSlowTokenEndpoint(1200);
     closers.push(tokens.close);
     const receiver = await counting(1200);
+    const oauthDestinationId = newId("whk");
     const destinationId = await insertDestination(db, {
+      id: oauthDestinationId,
       config: {
         url: receiver.url,
         authentication: {
           type: "OAuth2",
           accessTokenUrl: tokens.url,
           clientId: "hub",
-          clientSecretSealed: secrets.seal("secret"),
+          clientSecretSealed: secrets.seal(
+            "secret",
+            destinationConfigSealing(oauthDestinationId, "authentication.clientSecretSealed"),
+          ),
         },
       },
       timeoutMs: 3000,

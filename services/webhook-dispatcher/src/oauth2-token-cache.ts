@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { Sender } from "./send.ts";
 
 export type OAuth2ClientCredentials = {
@@ -14,9 +15,17 @@ export type TokenCache = {
   get(key: string, credentials: OAuth2ClientCredentials, timeoutMs: number): Promise<TokenResult>;
   /** Forgets a token the target refused (401), so the next attempt fetches a new one. */
   invalidate(key: string): void;
+  /** Tokens held now (expired ones are not counted). */
+  size(): number;
 };
 
 type Entry = { token: string; expiresAtMs: number; refreshAtMs: number };
+
+/**
+ * Tokens kept at most: one per destination with OAuth2 (and per token URL and client id it had), so
+ * a busy hub fits; beyond it the least recently used is dropped and fetched again when needed.
+ */
+const DEFAULT_MAX_TOKENS = 10_000;
 
 /** Refresh when this share of a token's lifetime is left, but never later than 10 s before expiry. */
 const REFRESH_EARLY_SHARE = 0.2;
@@ -29,8 +38,19 @@ const DEFAULT_LIFETIME_S = 300;
  * destination, refreshed early, and concurrent refreshes coalesced. The token request goes through
  * the same SSRF-guarded sender as the webhooks.
  */
-export function createTokenCache(sender: Sender, clock: () => number = Date.now): TokenCache {
-  const entries = new Map<string, Entry>();
+export function createTokenCache(
+  sender: Sender,
+  clock: () => number = Date.now,
+  options: { maxTokens?: number } = {},
+): TokenCache {
+  // Bounded (least recently used out) and each token dropped when it expires, so destinations
+  // deleted or re-keyed, and tokens no longer used, do not stay in memory for the process's life.
+  const entries = new LRUCache<string, Entry>({
+    max: options.maxTokens ?? DEFAULT_MAX_TOKENS,
+    perf: { now: () => clock() },
+    ttlResolution: 0, // read the clock on each check (it is cheap), never a cached time
+  });
+  // In-flight requests only: each removes itself when it settles.
   const pending = new Map<string, Promise<TokenResult>>();
 
   const refresh = (key: string, credentials: OAuth2ClientCredentials, timeoutMs: number) => {
@@ -38,7 +58,8 @@ export function createTokenCache(sender: Sender, clock: () => number = Date.now)
     if (running) return running;
     const fetching = fetchToken(sender, credentials, timeoutMs, clock)
       .then((result) => {
-        if (result.ok) entries.set(key, result.entry);
+        if (result.ok)
+          entries.set(key, result.entry, { ttl: Math.max(1, result.entry.expiresAtMs - clock()) });
         return result.ok ? ({ ok: true, token: result.entry.token } as const) : result;
       })
       .finally(() => pending.delete(key));
@@ -57,6 +78,10 @@ export function createTokenCache(sender: Sender, clock: () => number = Date.now)
       return refreshed;
     },
     invalidate: (key) => void entries.delete(key),
+    size: () => {
+      entries.purgeStale();
+      return entries.size;
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Pool } from "pg";
+import { destinationConfigSealing, newId } from "@event-hub/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   insertDestination,
@@ -62,11 +63,14 @@ describe("target authentication", () => {
     closers.push(() => started.close());
     return started;
   };
-  const oauth2 = (endpoint: TokenEndpoint) => ({
+  const oauth2 = (id: string, endpoint: TokenEndpoint) => ({
     type: "OAuth2",
     accessTokenUrl: endpoint.url,
     clientId: "hub client",
-    clientSecretSealed: secrets.seal("s3cret/x+y="),
+    clientSecretSealed: secrets.seal(
+      "s3cret/x+y=",
+      destinationConfigSealing(id, "authentication.clientSecretSealed"),
+    ),
     scope: "hooks",
   });
 
@@ -84,10 +88,13 @@ describe("target authentication", () => {
   it("sends the ApiKey header with the unsealed key", async () => {
     const hooks = await receiver();
     const connectorId = "auth-apikey";
+    const id = newId("whk");
+    const apiKeySealed = secrets.seal("key-123", destinationConfigSealing(id, "authentication.apiKeySealed"));
     await insertDestination(db, {
+      id,
       config: {
         url: hooks.url,
-        authentication: { type: "ApiKey", headerName: "x-target-key", apiKeySealed: secrets.seal("key-123") },
+        authentication: { type: "ApiKey", headerName: "x-target-key", apiKeySealed },
       },
       connectorIds: [connectorId],
     });
@@ -100,8 +107,10 @@ describe("target authentication", () => {
     const hooks = await receiver();
     const endpoint = await tokenEndpoint(3600);
     const connectorId = "auth-oauth2";
+    const id = newId("whk");
     await insertDestination(db, {
-      config: { url: hooks.url, authentication: oauth2(endpoint) },
+      id,
+      config: { url: hooks.url, authentication: oauth2(id, endpoint) },
       connectorIds: [connectorId],
       ordered: true, // one at a time, so the cache (not the coalescing) is what saves the requests
     });
@@ -127,8 +136,10 @@ describe("target authentication", () => {
     hooks.answer(({ headers }) => ({ status: headers.authorization === "Bearer tok-1" ? 401 : 200 }));
     const endpoint = await tokenEndpoint(3600);
     const connectorId = "auth-oauth2-401";
+    const id = newId("whk");
     await insertDestination(db, {
-      config: { url: hooks.url, authentication: oauth2(endpoint) },
+      id,
+      config: { url: hooks.url, authentication: oauth2(id, endpoint) },
       connectorIds: [connectorId],
       retryScheduleSeconds: [1, 1],
     });

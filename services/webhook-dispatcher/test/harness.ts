@@ -8,6 +8,7 @@ import {
   createSsrfPolicy,
   newId,
   runMigrations,
+  signingSecretSealing,
   type SecretBox,
 } from "@event-hub/shared";
 import type { PubSub, Topic } from "@google-cloud/pubsub";
@@ -41,6 +42,8 @@ export async function openTestDatabase(): Promise<Pool> {
 }
 
 export type DestinationInput = {
+  /** Given when a test seals config fields itself (sealed values are bound to their row). */
+  id?: string;
   type?: "webhook" | "amqp" | "batch";
   config: Record<string, unknown>;
   triggers?: string[];
@@ -57,7 +60,7 @@ export type DestinationInput = {
 
 /** Inserts a destination row as api-gateway writes it (config sealed where the contract says so). */
 export async function insertDestination(db: Pool, input: DestinationInput): Promise<string> {
-  const id = newId("whk");
+  const id = input.id ?? newId("whk");
   await db.query(
     `INSERT INTO destinations (id, type, triggers, connector_ids, config, ordered, max_in_flight,
        rate_limit_per_second, retry_schedule_seconds, retry_client_errors, timeout_ms)
@@ -79,7 +82,7 @@ export async function insertDestination(db: Pool, input: DestinationInput): Prom
   for (const secret of input.signingSecrets ?? []) {
     await db.query(`INSERT INTO destination_secrets (destination_id, secret_sealed) VALUES ($1, $2)`, [
       id,
-      secrets.seal(secret),
+      secrets.seal(secret, signingSecretSealing(id)),
     ]);
   }
   return id;

@@ -7,6 +7,7 @@ import {
   completeIdempotencyKey,
   findIdempotencyRecord,
 } from "../store/idempotency-keys.ts";
+import { idempotentAnswerSealing } from "@event-hub/shared";
 
 // A request that claimed an Idempotency-Key and died before answering must not block the key
 // until pruning: after IDEMPOTENCY_IN_PROGRESS_SECONDS a repeat runs anew.
@@ -75,7 +76,9 @@ describe("Idempotency-Key of a request that never answered", () => {
     const apiKey: string = created.json().result.key;
     const stored = await findIdempotencyRecord(harness.db, "admin", key);
     expect(stored?.response_body).not.toContain(apiKey);
-    expect(harness.secrets.open(stored?.response_body ?? "")).toContain(apiKey);
+    expect(
+      harness.secrets.open(stored?.response_body ?? "", idempotentAnswerSealing("admin", key)),
+    ).toContain(apiKey);
     const replayed = await post(key);
     expect(replayed.headers["idempotent-replayed"]).toBe("true");
     expect(replayed.json().result.key).toBe(apiKey);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { AppError, type SecretBox } from "@event-hub/shared";
+import { AppError, idempotentAnswerSealing, type SecretBox } from "@event-hub/shared";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Pool } from "pg";
 import {
@@ -65,7 +65,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
       .code(record.status_code)
       .header("idempotent-replayed", "true")
       .type("application/json; charset=utf-8")
-      .send(openStoredAnswer(options.secrets, record.response_body));
+      .send(openStoredAnswer(options.secrets, record.response_body, principal, key));
   });
 
   app.addHook("onSend", async (request, reply, payload) => {
@@ -79,7 +79,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
         principal,
         ...claim,
         statusCode: reply.statusCode,
-        body: options.secrets.seal(payload),
+        body: options.secrets.seal(payload, idempotentAnswerSealing(principal, claim.key)),
       });
     }
     return payload;
@@ -99,8 +99,8 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
 }
 
 /** Answers stored before they were sealed (a JSON object, never a sealed value) replay as they are. */
-function openStoredAnswer(secrets: SecretBox, stored: string): string {
-  return stored.startsWith("{") ? stored : secrets.open(stored);
+function openStoredAnswer(secrets: SecretBox, stored: string, principal: string, key: string): string {
+  return stored.startsWith("{") ? stored : secrets.open(stored, idempotentAnswerSealing(principal, key));
 }
 
 function headerValue(request: FastifyRequest): string | undefined {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import { connectorApiKeySealing } from "@event-hub/shared";
 import { buildTestApp, type TestHarness } from "../../test/build-test-app.ts";
 
 // baseUrl decides where the Connector's own API key goes: only a plain address, and never a new
@@ -81,6 +82,8 @@ describe("/v1/connectors baseUrl", () => {
     expect(withKey.statusCode).toBe(200);
     expect(withKey.json().result).toMatchObject({ baseUrl: "https://moved.example", hasApiKey: true });
     const { rows } = await harness.db.query("SELECT api_key_sealed FROM connectors WHERE id = $1", [id]);
-    expect(harness.secrets.open(rows[0].api_key_sealed)).toBe("the-new-connectors-key");
+    expect(harness.secrets.open(rows[0].api_key_sealed, connectorApiKeySealing(id))).toBe(
+      "the-new-connectors-key",
+    );
   });
 });

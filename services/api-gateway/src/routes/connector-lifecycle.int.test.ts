@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
 import { buildTestApp, type TestHarness } from "../../test/build-test-app.ts";
+import { connectorApiKeySealing } from "@event-hub/shared";
 
 describe("/v1/connectors: list, update, delete, status and sync now", () => {
   let harness: TestHarness;
@@ -51,7 +52,9 @@ describe("/v1/connectors: list, update, delete, status and sync now", () => {
       automations: { autoAcceptPendingRelationships: true },
     });
     const { rows } = await harness.db.query("SELECT api_key_sealed FROM connectors WHERE id = $1", [id]);
-    expect(harness.secrets.open(rows[0].api_key_sealed)).toBe("new-key-".repeat(5));
+    expect(harness.secrets.open(rows[0].api_key_sealed, connectorApiKeySealing(id))).toBe(
+      "new-key-".repeat(5),
+    );
     expect(response.body).not.toContain("new-key-");
     const removed = await harness.call({
       method: "PATCH",

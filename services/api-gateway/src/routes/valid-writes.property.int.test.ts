@@ -1,4 +1,4 @@
-import { isValidTriggerPattern, newId } from "@event-hub/shared";
+import { connectorApiKeySealing, isValidTriggerPattern, newId } from "@event-hub/shared";
 import fc from "fast-check";
 import type { TSchema } from "typebox";
 import { Value } from "typebox/value";
@@ -133,7 +133,9 @@ describe("write routes under valid bodies", () => {
         name: row.name,
         baseUrl: row.base_url,
         apiPrefix: row.api_prefix,
-        ...(row.api_key_sealed !== null && { apiKey: harness.secrets.open(row.api_key_sealed) }),
+        ...(row.api_key_sealed !== null && {
+          apiKey: harness.secrets.open(row.api_key_sealed, connectorApiKeySealing(row.id)),
+        }),
         syncIntervalSeconds: row.sync_interval_seconds,
         enabled: row.enabled,
         automations: row.automations,

@@ -1,4 +1,4 @@
-import { parseDestinationConfig } from "@event-hub/shared";
+import { destinationConfigSealing, parseDestinationConfig, signingSecretSealing } from "@event-hub/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestHarness } from "../../test/build-test-app.ts";
 
@@ -48,7 +48,12 @@ describe("/v1/webhooks: every destination type and the actions", () => {
     expect(JSON.stringify(result)).not.toContain("oauth-secret");
     const row = await storedRow(result.id);
     expect(parseDestinationConfig(row.type, row.config).ok).toBe(true);
-    expect(harness.secrets.open(row.config.authentication.clientSecretSealed)).toBe("oauth-secret");
+    expect(
+      harness.secrets.open(
+        row.config.authentication.clientSecretSealed,
+        destinationConfigSealing(result.id, "authentication.clientSecretSealed"),
+      ),
+    ).toBe("oauth-secret");
     expect(row).toMatchObject({
       retry_schedule_seconds: [5, 60],
       max_in_flight: 3,
@@ -66,7 +71,9 @@ describe("/v1/webhooks: every destination type and the actions", () => {
     expect(amqp).toMatchObject({ type: "amqp", amqp: { exchange: "events", routingKey: "{{trigger}}" } });
     expect(JSON.stringify(amqp)).not.toContain("guest:guest");
     const row = await storedRow(amqp.id);
-    expect(harness.secrets.open(row.config.urlSealed)).toBe("amqp://guest:guest@127.0.0.1:5672");
+    expect(harness.secrets.open(row.config.urlSealed, destinationConfigSealing(amqp.id, "urlSealed"))).toBe(
+      "amqp://guest:guest@127.0.0.1:5672",
+    );
 
     const batch = await create({
       type: "batch",
@@ -156,7 +163,10 @@ describe("/v1/webhooks: every destination type and the actions", () => {
       "SELECT secret_sealed, expires_at FROM destination_secrets WHERE destination_id = $1 ORDER BY created_at",
       [id],
     );
-    expect(rows.map((row) => harness.secrets.open(row.secret_sealed))).toEqual([secret, result.secret]);
+    expect(rows.map((row) => harness.secrets.open(row.secret_sealed, signingSecretSealing(id)))).toEqual([
+      secret,
+      result.secret,
+    ]);
     expect(rows[0].expires_at.getTime()).toBeGreaterThan(Date.now() + 3500_000);
     expect(rows[1].expires_at).toBeNull();
   });

@@ -20,7 +20,11 @@ export const Headers = Type.Record(
   Type.String({ pattern: HEADER_NAME_PATTERN }),
   Type.String({ maxLength: 4096 }),
   {
-    description: "Static headers sent with every request",
+    description:
+      "Static headers sent with every request. Values are RFC 9110 field values (no CR, LF, NUL or " +
+      "other control characters, nothing above U+00FF); the headers the hub sets (webhook-id, " +
+      "webhook-timestamp, webhook-signature) and framing headers (host, content-length, " +
+      "transfer-encoding, connection…) cannot be set (400 naming the header).",
     examples: [{ "a-header": "a-value" }],
   },
 );

@@ -1,4 +1,5 @@
 import {
+  connectorApiKeySealing,
   createMetricsRegistry,
   createPubSub,
   createSecretBox,
@@ -83,7 +84,7 @@ describe("autoAcceptPendingRelationships", () => {
     for (const [index, connector] of hubConnectors.entries()) {
       const simulated = sim.connectors[index];
       connector.baseUrl = simulated?.baseUrl;
-      connector.apiKeySealed = secretBox.seal(simulated?.apiKey ?? "");
+      connector.apiKeySealed = secretBox.seal(simulated?.apiKey ?? "", connectorApiKeySealing(connector.id));
       await insertConnector(db, connector);
     }
     consumer = startAutomationsConsumer(pubsub, subscriptionName, {

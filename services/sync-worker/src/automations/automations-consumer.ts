@@ -1,4 +1,10 @@
-import { decodeEvent, type GuardedFetch, type HubEvent, type SecretBox } from "@event-hub/shared";
+import {
+  connectorApiKeySealing,
+  decodeEvent,
+  type GuardedFetch,
+  type HubEvent,
+  type SecretBox,
+} from "@event-hub/shared";
 import type { Message, PubSub, Subscription } from "@google-cloud/pubsub";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
@@ -57,7 +63,7 @@ async function runAutoAccept(deps: AutomationsDeps, event: HubEvent): Promise<bo
   const connector = await findConnectorApi(deps.db, event.connectorId);
   if (connector?.automations.autoAcceptPendingRelationships !== true || !connector.api_key_sealed)
     return true;
-  const apiKey = deps.secretBox.open(connector.api_key_sealed);
+  const apiKey = deps.secretBox.open(connector.api_key_sealed, connectorApiKeySealing(connector.id));
   // Claim, call, record: each step commits on its own, so no pooled connection waits on the
   // Connector (up to requestTimeoutMs) while ingest needs one. The claim keeps "never accept
   // twice": a second delivery finds it and waits; a claim whose holder died goes stale after two

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { connect as connectTcp, createServer, type AddressInfo, type Socket } from "node:net";
-import { createLogger, createSecretBox, createSsrfPolicy } from "@event-hub/shared";
+import { createLogger, createSecretBox, createSsrfPolicy, destinationConfigSealing } from "@event-hub/shared";
 import { connect, type Channel, type ChannelModel, type GetMessage } from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
@@ -68,7 +68,11 @@ describe("AMQP destination", () => {
   const target = (exchange: string, routingKey?: string, url = AMQP_URL) => ({
     id: "whk_test",
     timeoutMs: 5000,
-    config: { urlSealed: secrets.seal(url), exchange, ...(routingKey ? { routingKey } : {}) },
+    config: {
+      urlSealed: secrets.seal(url, destinationConfigSealing("whk_test", "urlSealed")),
+      exchange,
+      ...(routingKey ? { routingKey } : {}),
+    },
   });
 
   it("publishes persistent, confirmed messages: routing key = trigger, body = data, id and headers", async () => {

@@ -1,4 +1,4 @@
-import type { AmqpDestinationConfig, SecretBox } from "@event-hub/shared";
+import { destinationConfigSealing, type AmqpDestinationConfig, type SecretBox } from "@event-hub/shared";
 import type { SendResult } from "../send-result.ts";
 import type { ClaimedDelivery } from "../store/deliveries.ts";
 import type { AmqpConnections } from "./amqp-connections.ts";
@@ -20,7 +20,7 @@ export async function publishToAmqp(
 ): Promise<SendResult> {
   let url: string;
   try {
-    url = deps.secrets.open(target.config.urlSealed);
+    url = deps.secrets.open(target.config.urlSealed, destinationConfigSealing(target.id, "urlSealed"));
   } catch (error) {
     return {
       kind: "failure",

@@ -1,4 +1,10 @@
-import type { SecretBox, StoredTargetAuthentication, WebhookDestinationConfig } from "@event-hub/shared";
+import {
+  destinationConfigSealing,
+  signingSecretSealing,
+  type SecretBox,
+  type StoredTargetAuthentication,
+  type WebhookDestinationConfig,
+} from "@event-hub/shared";
 import { abortedByLease, LEASE_LOST_BEFORE_SEND, type DeliveryLease, type NotSent } from "../lease-keeper.ts";
 import type { TokenCache } from "../oauth2-token-cache.ts";
 import { prepareWebhookRequest } from "../prepare.ts";
@@ -29,7 +35,9 @@ export async function sendWebhook(
 ): Promise<SendResult | NotSent> {
   let secrets: string[];
   try {
-    secrets = target.sealedSecrets.map((sealed) => deps.secrets.open(sealed));
+    secrets = target.sealedSecrets.map((sealed) =>
+      deps.secrets.open(sealed, signingSecretSealing(target.id)),
+    );
   } catch (error) {
     return configFailure(`a signing secret cannot be opened: ${(error as Error).message}`);
   }
@@ -64,7 +72,12 @@ async function authenticationHeaders(
     if (authentication.type === "ApiKey")
       return {
         ok: true,
-        headers: { [authentication.headerName]: deps.secrets.open(authentication.apiKeySealed) },
+        headers: {
+          [authentication.headerName]: deps.secrets.open(
+            authentication.apiKeySealed,
+            sealedIn(target, "apiKeySealed"),
+          ),
+        },
       };
     const started = performance.now();
     const token = await deps.tokens.get(
@@ -72,7 +85,10 @@ async function authenticationHeaders(
       {
         accessTokenUrl: authentication.accessTokenUrl,
         clientId: authentication.clientId,
-        clientSecret: deps.secrets.open(authentication.clientSecretSealed),
+        clientSecret: deps.secrets.open(
+          authentication.clientSecretSealed,
+          sealedIn(target, "clientSecretSealed"),
+        ),
         ...(authentication.scope ? { scope: authentication.scope } : {}),
       },
       target.timeoutMs,
@@ -96,3 +112,6 @@ function tokenKey(destinationId: string, auth: { accessTokenUrl: string; clientI
 function configFailure(message: string): SendResult {
   return { kind: "failure", failure: "config", message, durationMs: 0 };
 }
+
+const sealedIn = (target: WebhookTarget, field: "apiKeySealed" | "clientSecretSealed") =>
+  destinationConfigSealing(target.id, `authentication.${field}`);
