@@ -46,6 +46,9 @@ export {
 } from "./errors.ts";
 export type { ErrorEnvelope } from "./errors.ts";
 export { registerErrorHandling } from "./http/error-handler.ts";
+export { clientTimeoutOptions } from "./http/client-timeouts.ts";
+export type { HttpTimeouts } from "./http/client-timeouts.ts";
+export { useUtf8JsonParser } from "./http/utf8-json-parser.ts";
 export {
   compileTriggerPattern,
   isValidTrigger,
@@ -57,6 +60,7 @@ export type { TriggerMatcher } from "./triggers.ts";
 export { createSecretBox, generateSecretsKey } from "./secrets.ts";
 export type { SecretBox, SecretBoxOptions } from "./secrets.ts";
 export {
+  checkHttpTimeouts,
   databaseSettings,
   describeConfig,
   httpSettings,
