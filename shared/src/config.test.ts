@@ -1,6 +1,7 @@
 import { Type } from "typebox";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import {
+  checkHttpTimeouts,
   databaseSettings,
   describeConfig,
   httpSettings,
@@ -9,6 +10,7 @@ import {
   pubsubSettings,
   redactConfig,
   secretsSettings,
+  serviceSettings,
   shutdownSettings,
 } from "./config.ts";
 import { ConfigError } from "./errors.ts";
@@ -200,5 +202,26 @@ describe("describeConfig", () => {
       secret: true,
     });
     expect(rows.every((row) => row.description.length > 0)).toBe(true);
+  });
+});
+
+describe("HTTP timeouts", () => {
+  const service = Type.Object(serviceSettings(8080));
+
+  it("are every service's, with defaults that fit together", () => {
+    const config = loadConfig(service, required);
+    expect(config).toMatchObject({ HTTP_REQUEST_TIMEOUT_MS: 30000, HTTP_HEADERS_TIMEOUT_MS: 10000 });
+    expect(() => checkHttpTimeouts(config)).not.toThrow();
+  });
+
+  it("refuse a headers timeout longer than the request timeout, naming both", () => {
+    const config = loadConfig(service, {
+      ...required,
+      HTTP_REQUEST_TIMEOUT_MS: "5000",
+      HTTP_HEADERS_TIMEOUT_MS: "6000",
+    });
+    expect(() => checkHttpTimeouts(config)).toThrow(
+      new ConfigError("HTTP_HEADERS_TIMEOUT_MS (6000) must not exceed HTTP_REQUEST_TIMEOUT_MS (5000)"),
+    );
   });
 });

@@ -145,6 +145,37 @@ export function httpSettings(defaultPort: number) {
   };
 }
 
+/**
+ * What a slow client may cost an HTTP server: every service's server applies them
+ * (http/client-timeouts.ts), so no connection is held open by a client that never finishes.
+ */
+const httpTimeoutSettings = {
+  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    default: 30000,
+    description:
+      "Longest time a client may take to send one whole request, body included; a slower one gets 408 and its connection is closed",
+  }),
+  HTTP_HEADERS_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    default: 10000,
+    description:
+      "Longest time a client may take to send a request's headers (at most HTTP_REQUEST_TIMEOUT_MS; checked at start)",
+  }),
+};
+
+/** node refuses to start a server whose headers may take longer than the whole request; say so first. */
+export function checkHttpTimeouts(config: {
+  HTTP_REQUEST_TIMEOUT_MS: number;
+  HTTP_HEADERS_TIMEOUT_MS: number;
+}): void {
+  if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `HTTP_HEADERS_TIMEOUT_MS (${config.HTTP_HEADERS_TIMEOUT_MS}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${config.HTTP_REQUEST_TIMEOUT_MS})`,
+    );
+  }
+}
+
 export const loggingSettings = {
   LOG_LEVEL: Type.Union(
     [
@@ -220,10 +251,14 @@ export const shutdownSettings = {
   }),
 };
 
-/** What every service reads besides its own settings: HTTP, logging, Postgres, Pub/Sub, secrets, shutdown. */
+/**
+ * What every service reads besides its own settings: HTTP (with its timeouts: call
+ * checkHttpTimeouts after loading), logging, Postgres, Pub/Sub, secrets, shutdown.
+ */
 export function serviceSettings(defaultPort: number) {
   return {
     ...httpSettings(defaultPort),
+    ...httpTimeoutSettings,
     ...loggingSettings,
     ...databaseSettings,
     ...pubsubSettings,

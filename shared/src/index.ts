@@ -46,6 +46,9 @@ export {
 } from "./errors.ts";
 export type { ErrorEnvelope } from "./errors.ts";
 export { registerErrorHandling } from "./http/error-handler.ts";
+export { clientTimeoutOptions } from "./http/client-timeouts.ts";
+export type { HttpTimeouts } from "./http/client-timeouts.ts";
+export { useUtf8JsonParser } from "./http/utf8-json-parser.ts";
 export {
   compileTriggerPattern,
   isValidTrigger,
@@ -66,6 +69,7 @@ export {
 } from "./secrets/sealed-columns.ts";
 export type { SealedConfigPath } from "./secrets/sealed-columns.ts";
 export {
+  checkHttpTimeouts,
   databaseSettings,
   describeConfig,
   httpSettings,

@@ -12,10 +12,7 @@ import { dribble, promiseBigBody, requestHead, type SocketAnswer } from "./raw-s
 // content type. Each gets a 4xx envelope (or, for a slow body, the connection cut by the server's
 // timeout), never a crash: the service still answers /health.
 
-/**
- * Short server timeouts for the test's services: sync-worker reads these (contracts.md "Ingest");
- * api-gateway has none yet, and a service ignores a variable it does not read.
- */
+/** Short server timeouts for the test's services: every service reads these (shared/src/config.ts). */
 const SHORT_TIMEOUTS = { HTTP_REQUEST_TIMEOUT_MS: "3000", HTTP_HEADERS_TIMEOUT_MS: "2000" };
 /** A slow body must be cut within this (the timeout plus the server's check interval and slack). */
 const CUT_OFF_BUDGET_MS = 10_000;

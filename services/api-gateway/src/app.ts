@@ -1,9 +1,12 @@
 import {
+  clientTimeoutOptions,
   createQuietLogController,
   registerCorrelationId,
   registerErrorHandling,
   registerOpsRoutes,
   registerRequestLogging,
+  useUtf8JsonParser,
+  type HttpTimeouts,
   type ReadinessCheck,
 } from "@event-hub/shared";
 import swagger from "@fastify/swagger";
@@ -22,6 +25,7 @@ export type ApiGatewayDeps = V1ApiDeps & {
   metrics: Registry;
   readiness: Record<string, ReadinessCheck>;
   isShuttingDown: () => boolean;
+  httpTimeouts: HttpTimeouts;
 };
 
 declare module "fastify" {
@@ -46,6 +50,7 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
     // stays at its default, false: `;` is part of the path; fastify's types omit it here.)
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
     frameworkErrors: answerFrameworkError, // the router's own 400/414, in the envelope
+    ...clientTimeoutOptions(deps.httpTimeouts),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const routes: RouteOptions[] = [];
@@ -55,6 +60,9 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
 
   // Bodies are JSON; any other content type is a 415 the caller can read (the proxy sets its own parsers).
   app.removeContentTypeParser("text/plain");
+  // Strict UTF-8, and the API's own bodies keep fastify's refusal of `__proto__` and
+  // `constructor.prototype` keys: they are the hub's configuration, merged into objects here and there.
+  useUtf8JsonParser(app, { prototypeKeys: "refuse" });
   registerErrorHandling(app);
   registerCorrelationId(app);
   registerRequestLogging(app);

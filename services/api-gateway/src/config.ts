@@ -1,4 +1,4 @@
-import { loadConfig, serviceSettings } from "@event-hub/shared";
+import { checkHttpTimeouts, loadConfig, serviceSettings } from "@event-hub/shared";
 import { Type, type Static } from "typebox";
 
 /** Every variable api-gateway reads; docs/configuration.md is generated from these schemas. */
@@ -52,5 +52,7 @@ export const apiGatewayConfigSchema = Type.Object({
 export type ApiGatewayConfig = Static<typeof apiGatewayConfigSchema>;
 
 export function loadApiGatewayConfig(env: NodeJS.ProcessEnv = process.env): ApiGatewayConfig {
-  return loadConfig(apiGatewayConfigSchema, env);
+  const config = loadConfig(apiGatewayConfigSchema, env);
+  checkHttpTimeouts(config);
+  return config;
 }

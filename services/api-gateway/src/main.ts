@@ -33,6 +33,10 @@ await runService(SERVICE, async () => {
     idempotencyInProgressSeconds: config.IDEMPOTENCY_IN_PROGRESS_SECONDS,
     coreApiTimeoutMs: config.CORE_API_TIMEOUT_MS,
     connectorFetch,
+    httpTimeouts: {
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    },
   });
 
   shutdown.add("http server", () => app.close());

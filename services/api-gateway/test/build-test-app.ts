@@ -72,6 +72,7 @@ export async function buildTestApp(overrides: Partial<ApiGatewayDeps> = {}): Pro
     idempotencyInProgressSeconds: 60,
     coreApiTimeoutMs: 5000,
     connectorFetch,
+    httpTimeouts: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000 },
     ...overrides,
   });
   const call: TestHarness["call"] = ({ key = TEST_ADMIN_KEY, headers, ...options }) =>

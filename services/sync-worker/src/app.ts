@@ -1,4 +1,5 @@
 import {
+  clientTimeoutOptions,
   createQuietLogController,
   MAX_EVENT_DATA_BYTES,
   isValidTrigger,
@@ -6,7 +7,9 @@ import {
   registerErrorHandling,
   registerOpsRoutes,
   registerRequestLogging,
+  useUtf8JsonParser,
   AppError,
+  type HttpTimeouts,
   type ReadinessCheck,
 } from "@event-hub/shared";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
@@ -19,19 +22,15 @@ import Fastify, {
 } from "fastify";
 import type { Registry } from "prom-client";
 import { Type } from "typebox";
-import { answerClientError } from "./client-error-answer.ts";
 import type { ConnectorRegistry } from "./connector-registry.ts";
 import type { FailedCredentialLimiter } from "./failed-credential-limiter.ts";
 import { ingestAuthHook } from "./ingest-auth.ts";
 import { registerIngestReadiness } from "./ingest-readiness.ts";
 import { ingestEvent, type IngestDeps } from "./ingest.ts";
-import { useOpaqueJsonParser } from "./opaque-json-parser.ts";
 import { trustedProxies } from "./trusted-proxies.ts";
 
-/** What a slow or distant client may cost the server (config-ingest.ts). */
-export type ServerLimits = {
-  requestTimeoutMs: number;
-  headersTimeoutMs: number;
+/** What a slow or distant client may cost the server (every service's HTTP timeouts, and config-ingest.ts). */
+export type ServerLimits = HttpTimeouts & {
   trustedProxies: readonly string[];
   trustedProxyHops: number;
 };
@@ -52,21 +51,12 @@ const IngestBody = Type.Object({
 
 /** Builds sync-worker's HTTP side (ingest + ops routes); never listens, so tests use inject(). */
 export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
-  const { requestTimeoutMs, headersTimeoutMs } = deps.server;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: createQuietLogController(), // registerRequestLogging writes one line per request instead
     bodyLimit: MAX_EVENT_DATA_BYTES,
-    // node checks both timeouts every connectionsCheckingInterval (30 s by default): far too coarse
-    // for a headers timeout of seconds. A client over either gets 408 and its connection closed.
-    requestTimeout: requestTimeoutMs,
-    http: {
-      requestTimeout: requestTimeoutMs,
-      headersTimeout: headersTimeoutMs,
-      connectionsCheckingInterval: 1000,
-    },
+    ...clientTimeoutOptions(deps.server),
     trustProxy: trustedProxies(deps.server.trustedProxies, deps.server.trustedProxyHops),
-    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   // The Connector posts JSON only; anything else is a 415 the sender can read, not a 400 about shape.
   app.removeContentTypeParser("text/plain");
@@ -80,9 +70,14 @@ export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
     isShuttingDown: deps.isShuttingDown,
   });
   registerIngestReadiness(app, { checks: deps.readiness, isShuttingDown: deps.isShuttingDown });
-  // A context of its own, so the opaque JSON parser serves the ingest route and nothing else.
+  // A context of its own, so this JSON policy serves the ingest route and nothing else.
   await app.register(async (ingest) => {
-    useOpaqueJsonParser(ingest);
+    // Event data is opaque, the Connector's peers' content: refusing `__proto__` or
+    // `constructor.prototype` keys would make their events vanish (the Connector never retries).
+    // `JSON.parse` makes such keys own properties and never touches a prototype, so they are
+    // harmless as long as nobody merges the data into another object (nothing does: it is only
+    // JSON.stringify'd). Bytes that are not UTF-8 are still a 400: they could not be passed on as sent.
+    useUtf8JsonParser(ingest, { prototypeKeys: "keep" });
     registerIngestRoute(ingest, deps);
   });
   return app;

@@ -1,19 +1,10 @@
 import { Type } from "typebox";
 
-/** The ingest edge's settings: what a hostile client may cost (part of sync-worker's config schema). */
+/**
+ * The ingest edge's settings: what a hostile client may cost (part of sync-worker's config schema;
+ * the HTTP timeouts are every service's, from serviceSettings).
+ */
 export const ingestEdgeSettings = {
-  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({
-    minimum: 1000,
-    default: 30000,
-    description:
-      "Longest time a client may take to send one whole request, body included; a slower one gets 408 and its connection is closed",
-  }),
-  HTTP_HEADERS_TIMEOUT_MS: Type.Integer({
-    minimum: 1000,
-    default: 10000,
-    description:
-      "Longest time a client may take to send a request's headers (at most HTTP_REQUEST_TIMEOUT_MS; checked at start)",
-  }),
   INGEST_AUTH_FAILURES_MAX: Type.Integer({
     minimum: 1,
     default: 10,

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { ConfigError, loadConfig, serviceSettings } from "@event-hub/shared";
+import { ConfigError, checkHttpTimeouts, loadConfig, serviceSettings } from "@event-hub/shared";
 import { Type, type Static } from "typebox";
 import { ingestEdgeSettings } from "./config-ingest.ts";
 import { automationSettings, brokerSettings, syncSettings } from "./config-sync.ts";
@@ -50,12 +50,7 @@ export function loadSyncWorkerConfig(env: NodeJS.ProcessEnv = process.env): Sync
       `SYNC_TIMEOUT_MS (${config.SYNC_TIMEOUT_MS}) must be below SYNC_LEASE_SECONDS (${config.SYNC_LEASE_SECONDS} s): a sync must end while its replica still holds the Connector's lease`,
     );
   }
-  // node refuses to start a server whose headers may take longer than the whole request.
-  if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
-    throw new ConfigError(
-      `HTTP_HEADERS_TIMEOUT_MS (${config.HTTP_HEADERS_TIMEOUT_MS}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${config.HTTP_REQUEST_TIMEOUT_MS})`,
-    );
-  }
+  checkHttpTimeouts(config);
   const notAddress = config.TRUSTED_PROXIES.find((entry) => !isAddressOrCidr(entry));
   if (notAddress !== undefined) {
     throw new ConfigError(`TRUSTED_PROXIES item "${notAddress}" is not an IP address or CIDR`);

@@ -1,4 +1,4 @@
-import { loadConfig, serviceSettings } from "@event-hub/shared";
+import { checkHttpTimeouts, loadConfig, serviceSettings } from "@event-hub/shared";
 import { Type, type Static } from "typebox";
 
 /** Every variable webhook-dispatcher reads; docs/configuration.md is generated from these schemas. */
@@ -105,5 +105,7 @@ export const dispatcherConfigSchema = Type.Object({
 export type DispatcherConfig = Static<typeof dispatcherConfigSchema>;
 
 export function loadDispatcherConfig(env: NodeJS.ProcessEnv = process.env): DispatcherConfig {
-  return loadConfig(dispatcherConfigSchema, env);
+  const config = loadConfig(dispatcherConfigSchema, env);
+  checkHttpTimeouts(config);
+  return config;
 }

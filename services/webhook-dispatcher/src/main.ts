@@ -81,6 +81,10 @@ await runService(SERVICE, async () => {
     metrics,
     readiness,
     isShuttingDown: shutdown.isShuttingDown,
+    httpTimeouts: {
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    },
   });
 
   // Stop taking new messages first, then let in-flight deliveries finish and record their attempts.

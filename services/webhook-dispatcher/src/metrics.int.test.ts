@@ -80,7 +80,13 @@ describe("/metrics", () => {
       await loop.stop();
     }
 
-    const app = buildApp({ logger, metrics: registry, readiness: {}, isShuttingDown: () => false });
+    const app = buildApp({
+      logger,
+      metrics: registry,
+      readiness: {},
+      isShuttingDown: () => false,
+      httpTimeouts: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000 },
+    });
     const text = (await app.inject({ method: "GET", url: "/metrics" })).body;
     await app.close();
     const value = (name: string, labels = "") => {

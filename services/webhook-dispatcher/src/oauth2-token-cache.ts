@@ -1,4 +1,5 @@
 import { LRUCache } from "lru-cache";
+import type { SendFailure } from "./send-result.ts";
 import type { Sender } from "./send.ts";
 
 export type OAuth2ClientCredentials = {
@@ -8,7 +9,13 @@ export type OAuth2ClientCredentials = {
   scope?: string;
 };
 
-export type TokenResult = { ok: true; token: string } | { ok: false; message: string };
+/**
+ * Why no token: `ssrf_blocked` when the policy refused the token URL's address (recorded, and final,
+ * like a refused webhook URL: waiting cannot change it), `auth` for anything else.
+ */
+export type TokenFailure = Extract<SendFailure, "auth" | "ssrf_blocked">;
+
+export type TokenResult = { ok: true; token: string } | { ok: false; failure: TokenFailure; message: string };
 
 export type TokenCache = {
   /** A valid access token, fetched when missing and refreshed before it expires. */
@@ -90,7 +97,7 @@ async function fetchToken(
   credentials: OAuth2ClientCredentials,
   timeoutMs: number,
   clock: () => number,
-): Promise<{ ok: true; entry: Entry } | { ok: false; message: string }> {
+): Promise<{ ok: true; entry: Entry } | Extract<TokenResult, { ok: false }>> {
   const form = new URLSearchParams({ grant_type: "client_credentials" });
   if (credentials.scope) form.set("scope", credentials.scope);
   // As the Connector sends it (axios `auth`): the credentials as they are, not form-encoded first as
@@ -108,16 +115,21 @@ async function fetchToken(
     timeoutMs,
   });
   if (result.kind === "failure")
-    return { ok: false, message: `token request ${result.failure}: ${result.message}` };
-  if (result.status !== 200) return { ok: false, message: `token endpoint answered ${result.status}` };
+    return {
+      ok: false,
+      failure: result.failure === "ssrf_blocked" ? "ssrf_blocked" : "auth",
+      message: `token request ${result.failure}: ${result.message}`,
+    };
+  if (result.status !== 200)
+    return { ok: false, failure: "auth", message: `token endpoint answered ${result.status}` };
   let parsed: { access_token?: unknown; expires_in?: unknown };
   try {
     parsed = JSON.parse(result.body) as typeof parsed;
   } catch {
-    return { ok: false, message: "token endpoint answered no JSON" };
+    return { ok: false, failure: "auth", message: "token endpoint answered no JSON" };
   }
   if (typeof parsed.access_token !== "string" || parsed.access_token === "")
-    return { ok: false, message: "token endpoint answered no access_token" };
+    return { ok: false, failure: "auth", message: "token endpoint answered no access_token" };
   const lifetimeMs =
     (typeof parsed.expires_in === "number" && parsed.expires_in > 0
       ? parsed.expires_in

@@ -5,9 +5,10 @@ export type SendResult =
 
 /**
  * timeout · dns · connect (refused, reset, unreachable) · tls · network (anything else on the wire) ·
- * ssrf_blocked (address not allowed) · auth (OAuth2 token could not be obtained) · broker (AMQP
- * channel closed before the confirm) · broker_unreachable (no AMQP connection) · broker_nack (the
- * broker refused the message) · exchange_not_found · config (the stored destination cannot be used).
+ * ssrf_blocked (the address is not allowed: the webhook's, or its OAuth2 token URL's) · auth (an
+ * OAuth2 token could not be obtained otherwise) · broker (AMQP channel closed before the confirm) ·
+ * broker_unreachable (no AMQP connection) · broker_nack (the broker refused the message) ·
+ * exchange_not_found · config (the stored destination cannot be used).
  */
 export type SendFailure =
   | "timeout"

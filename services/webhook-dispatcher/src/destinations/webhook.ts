@@ -95,7 +95,10 @@ async function authenticationHeaders(
     );
     if (token.ok) return { ok: true, headers: { authorization: `Bearer ${token.token}` } };
     const durationMs = Math.round(performance.now() - started);
-    return { ok: false, failure: { kind: "failure", failure: "auth", message: token.message, durationMs } };
+    return {
+      ok: false,
+      failure: { kind: "failure", failure: token.failure, message: token.message, durationMs },
+    };
   } catch (error) {
     return {
       ok: false,

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
-import { errorEnvelope } from "@event-hub/shared";
+import { errorEnvelope } from "../errors.ts";
 
 type ClientError = Error & { code?: string };
 
