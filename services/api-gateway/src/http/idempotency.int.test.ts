@@ -28,7 +28,7 @@ describe("Idempotency-Key of a request that never answered", () => {
       principal: "admin",
       key,
       requestHash: createHash("sha256")
-        .update(`POST /v1/keys\n${JSON.stringify(body)}`)
+        .update(`${JSON.stringify(["POST", "/v1/keys", {}, {}])}\n${JSON.stringify(body)}`)
         .digest("hex"),
       staleAfterSeconds: inProgressSeconds,
     });
@@ -110,6 +110,20 @@ describe("Idempotency-Key of a request that never answered", () => {
     } finally {
       await broken.close();
     }
+  });
+
+  it("takes another spelling of the same route for the same request, not for another body", async () => {
+    const key = uniqueName("spelled");
+    const first = await post(key);
+    expect(first.statusCode).toBe(201);
+    const spelled = await harness.call({
+      method: "POST",
+      url: "/%761/keys",
+      payload: body,
+      headers: { "idempotency-key": key },
+    });
+    expect(spelled.headers["idempotent-replayed"]).toBe("true");
+    expect(spelled.json()).toEqual(first.json());
   });
 
   it("replays POST …/test and …/rotate-secret instead of sending or rotating again", async () => {

@@ -117,9 +117,14 @@ function headerValue(request: FastifyRequest): string | undefined {
   return key;
 }
 
+/**
+ * What the request asks for: the matched route with its decoded parameters and query, and the body.
+ * Not the raw URL, so `/%761/keys` and `/v1/keys` (one route) are the same request.
+ */
 function hashRequest(request: FastifyRequest): string {
+  const target = [request.method, request.routeOptions.url, request.params, request.query];
   return createHash("sha256")
-    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+    .update(`${JSON.stringify(target)}\n${JSON.stringify(request.body ?? null)}`)
     .digest("hex");
 }
 
