@@ -2,12 +2,12 @@ import type { SecretBox } from "@event-hub/shared";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Pool } from "pg";
 import { Type } from "typebox";
-import { createDestinations } from "../create-webhook.ts";
+import { createDestinations } from "../webhooks/create-webhook.ts";
 import { parseDateTime, parseOptionalDateTime } from "../http/date-time-input.ts";
-import { destinationsFromWebhooksConfig } from "../import-webhooks-config.ts";
+import { destinationsFromWebhooksConfig } from "../webhooks/import-webhooks-config.ts";
 import { recoverFailedDeliveries } from "../requeue-deliveries.ts";
 import { sendTestEvent } from "../send-test-event.ts";
-import { rotateWebhookSecret, setWebhookEnabled } from "../update-webhook.ts";
+import { rotateWebhookSecret, setWebhookEnabled } from "../webhooks/update-webhook.ts";
 import { toDestination } from "./destination-view.ts";
 import { EmptyBody, errorResponses, resultOf } from "./envelopes.ts";
 import {

@@ -1,5 +1,5 @@
 import { Type } from "typebox";
-import { SSRF_RULE } from "../url-policy.ts";
+import { SSRF_RULE } from "../webhooks/url-policy.ts";
 
 export const WebhookId = Type.String({
   pattern: "^whk_[0-9A-Z]{26}$",

@@ -1,13 +1,13 @@
 import { AppError, connectorApiKeySealing, withTransaction, type SecretBox } from "@event-hub/shared";
 import type { Pool } from "pg";
-import type { ConnectorAccess } from "./auth/connector-access.ts";
+import type { ConnectorAccess } from "../auth/connector-access.ts";
 import {
   findConnector,
   requestSync,
   updateConnector as updateConnectorRow,
   type ConnectorChanges,
   type ConnectorRow,
-} from "./store/connectors.ts";
+} from "./connectors-store.ts";
 
 export type ConnectorPatch = {
   name?: string;

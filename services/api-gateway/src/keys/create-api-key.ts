@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { AppError, newId } from "@event-hub/shared";
 import type { Pool } from "pg";
-import { hashApiKey, type Principal } from "./auth/api-key-auth.ts";
-import { connectorIdsForNew } from "./auth/connector-access.ts";
-import { hasScope, isValidScopePattern } from "./auth/scopes.ts";
-import { parseOptionalDateTime } from "./http/date-time-input.ts";
-import { insertApiKey, type ApiKeyRow } from "./store/api-keys.ts";
+import { hashApiKey, type Principal } from "../auth/api-key-auth.ts";
+import { connectorIdsForNew } from "../auth/connector-access.ts";
+import { hasScope, isValidScopePattern } from "../auth/scopes.ts";
+import { parseOptionalDateTime } from "../http/date-time-input.ts";
+import { insertApiKey, type ApiKeyRow } from "./api-keys-store.ts";
 
 export type ApiKeyInput = { name: string; scopes: string[]; connectorIds?: string[]; expiresAt?: string };
 

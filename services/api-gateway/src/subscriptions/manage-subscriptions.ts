@@ -1,14 +1,14 @@
 import { AppError, ensureTopic, isValidTriggerPattern, newId } from "@event-hub/shared";
 import type { CreateSubscriptionOptions, PubSub } from "@google-cloud/pubsub";
 import type { Pool } from "pg";
-import { connectorIdsForNew, type ConnectorAccess } from "./auth/connector-access.ts";
+import { connectorIdsForNew, type ConnectorAccess } from "../auth/connector-access.ts";
 import {
   deleteSubscriptionRow,
   findSubscription,
   insertSubscription,
   type SubscriptionRow,
   type SubscriptionSettings,
-} from "./store/pubsub-subscriptions.ts";
+} from "./pubsub-subscriptions-store.ts";
 import { pubsubFilter } from "./subscription-filter.ts";
 
 export type SubscriptionInput = {

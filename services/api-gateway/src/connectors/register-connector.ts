@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { AppError, connectorApiKeySealing, newId, type SecretBox } from "@event-hub/shared";
 import type { Pool } from "pg";
-import { assertUnlimited, type ConnectorAccess } from "./auth/connector-access.ts";
-import { insertConnector, replaceIngestKeyHash, type ConnectorRow } from "./store/connectors.ts";
+import { assertUnlimited, type ConnectorAccess } from "../auth/connector-access.ts";
+import { insertConnector, replaceIngestKeyHash, type ConnectorRow } from "./connectors-store.ts";
 
 export type ConnectorInput = {
   id?: string;
