@@ -20,18 +20,14 @@ const Url = Type.String({
 /** Any HTTP header name (an RFC 9110 token), as the Connector's config takes and Node sends. */
 const HEADER_NAME_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$";
 
-const Headers = Type.Record(
-  Type.String({ pattern: HEADER_NAME_PATTERN }),
-  Type.String({ maxLength: 4096 }),
-  {
-    description:
-      "Static headers sent with every request. Values are RFC 9110 field values (no CR, LF, NUL or " +
-      "other control characters, nothing above U+00FF); the headers the hub sets (webhook-id, " +
-      "webhook-timestamp, webhook-signature) and framing headers (host, content-length, " +
-      "transfer-encoding, connection…) cannot be set (400 naming the header).",
-    examples: [{ "a-header": "a-value" }],
-  },
-);
+const Headers = Type.Record(Type.String({ pattern: HEADER_NAME_PATTERN }), Type.String({ maxLength: 4096 }), {
+  description:
+    "Static headers sent with every request. Values are RFC 9110 field values (no CR, LF, NUL or " +
+    "other control characters, nothing above U+00FF); the headers the hub sets (webhook-id, " +
+    "webhook-timestamp, webhook-signature) and framing headers (host, content-length, " +
+    "transfer-encoding, connection…) cannot be set (400 naming the header).",
+  examples: [{ "a-header": "a-value" }],
+});
 
 export const Triggers = Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
   minItems: 1,
