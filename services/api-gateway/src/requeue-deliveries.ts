@@ -10,7 +10,7 @@ import {
   upsertDeliveries,
   type DeliveryRow,
 } from "./store/deliveries.ts";
-import { findDestination, listEnabledDestinationsFor } from "./store/destinations.ts";
+import { findDestination, listEnabledDestinationsFor } from "./webhooks/destinations-store.ts";
 
 /**
  * Resend, recover and redeliver all go the dispatcher's normal way: the delivery row becomes due

@@ -3,7 +3,7 @@ import type { Pool } from "pg";
 import type { ConnectorAccess } from "./auth/connector-access.ts";
 import { insertEvent } from "./store/events.ts";
 import { notifyDeliveriesDue, TEST_EVENT_CONNECTOR_ID, upsertDeliveries } from "./store/deliveries.ts";
-import { findWebhook } from "./update-webhook.ts";
+import { findWebhook } from "./webhooks/update-webhook.ts";
 
 const TEST_TRIGGER = "hub.test";
 

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { AppError } from "@event-hub/shared";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Pool } from "pg";
-import { findActiveApiKeyByHash } from "../store/api-keys.ts";
+import { findActiveApiKeyByHash } from "../keys/api-keys-store.ts";
 import type { ConnectorAccess } from "./connector-access.ts";
 import { hasScope } from "./scopes.ts";
 

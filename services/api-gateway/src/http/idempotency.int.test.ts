@@ -6,7 +6,7 @@ import {
   claimIdempotencyKey,
   completeIdempotencyKey,
   findIdempotencyRecord,
-} from "../store/idempotency-keys.ts";
+} from "./idempotency-keys-store.ts";
 import { idempotentAnswerSealing } from "@event-hub/shared";
 
 // A request that claimed an Idempotency-Key and died before answering must not block the key

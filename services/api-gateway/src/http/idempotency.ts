@@ -8,7 +8,7 @@ import {
   deleteIdempotencyKeysBefore,
   findIdempotencyRecord,
   releaseIdempotencyKey,
-} from "../store/idempotency-keys.ts";
+} from "./idempotency-keys-store.ts";
 
 const IDEMPOTENCY_HEADER = "idempotency-key";
 const ACCEPTABLE_KEY = /^[\x21-\x7e]{1,255}$/;

@@ -1,11 +1,12 @@
 import { Type } from "typebox";
+import { CONNECTOR_DEFAULTS as DEFAULTS } from "../connectors/connector-defaults.ts";
 
 export const ConnectorId = Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$", examples: ["acme"] });
 
 const Automations = Type.Object(
   {
     autoAcceptPendingRelationships: Type.Boolean({
-      description: "Accept incoming pending relationships automatically (not for production).",
+      description: `Accept incoming pending relationships automatically (not for production). Default ${DEFAULTS.autoAcceptPendingRelationships}`,
     }),
   },
   { additionalProperties: false },
@@ -24,9 +25,13 @@ const BaseUrl = Type.String({
   examples: ["http://connector-a:8080"],
 });
 const ApiPrefix = Type.Union([Type.Literal("/api/v2"), Type.Literal("/api/core/v1")], {
-  description: "`/api/v2` for Connector 3–6, `/api/core/v1` for 7 and later",
+  description: `\`/api/v2\` for Connector 3–6, \`/api/core/v1\` for 7 and later. Default \`${DEFAULTS.apiPrefix}\``,
 });
-const SyncInterval = Type.Integer({ minimum: 1, maximum: 86400, description: "Seconds between syncs" });
+const SyncInterval = Type.Integer({
+  minimum: 1,
+  maximum: 86400,
+  description: `Seconds between syncs. Default ${DEFAULTS.syncIntervalSeconds}`,
+});
 const BrokerSubscription = Type.String({
   pattern: "^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$",
   description: "Pub/Sub subscription on the topic the Connector's messageBrokerPublisher writes to",

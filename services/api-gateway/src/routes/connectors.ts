@@ -2,7 +2,7 @@ import type { SecretBox } from "@event-hub/shared";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Pool } from "pg";
 import { Type } from "typebox";
-import { registerConnector, rotateIngestCredential } from "../register-connector.ts";
+import { registerConnector, rotateIngestCredential } from "../connectors/register-connector.ts";
 import {
   deleteConnector,
   findConnector,
@@ -10,8 +10,8 @@ import {
   listConnectors,
   type ConnectorRow,
   type SyncStateRow,
-} from "../store/connectors.ts";
-import { connectorNotFound, requestConnectorSync, updateConnector } from "../update-connector.ts";
+} from "../connectors/connectors-store.ts";
+import { connectorNotFound, requestConnectorSync, updateConnector } from "../connectors/update-connector.ts";
 import {
   Connector,
   ConnectorId,

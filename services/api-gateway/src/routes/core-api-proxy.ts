@@ -2,9 +2,9 @@ import type { Readable } from "node:stream";
 import { AppError } from "@event-hub/shared";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Type } from "typebox";
-import { coreApiRoute } from "../core-api-scope.ts";
-import { forwardedPath, type ForwardedPath } from "../forwarded-path.ts";
-import { proxyCoreApi, type ProxyDeps } from "../proxy-core-api.ts";
+import { coreApiRoute } from "../core-api/core-api-scope.ts";
+import { forwardedPath, type ForwardedPath } from "../core-api/forwarded-path.ts";
+import { proxyCoreApi, type ProxyDeps } from "../core-api/proxy-core-api.ts";
 import { ConnectorId } from "./connector-schemas.ts";
 import { errorResponses } from "./envelopes.ts";
 

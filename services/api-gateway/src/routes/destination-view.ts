@@ -1,5 +1,5 @@
 import type { Static } from "typebox";
-import type { DestinationRow } from "../store/destinations.ts";
+import type { DestinationRow } from "../webhooks/destinations-store.ts";
 import type { Destination } from "./webhook-schemas.ts";
 
 /** A destination as the API shows it: type-specific fields, never a secret. */

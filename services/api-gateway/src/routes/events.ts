@@ -6,7 +6,7 @@ import { parseOptionalDateTime } from "../http/date-time-input.ts";
 import { redeliverEvent } from "../requeue-deliveries.ts";
 import { listDeliveriesOfEvent } from "../store/deliveries.ts";
 import { findEvent, listEvents, type EventRow } from "../store/events.ts";
-import { triggerPatternRegex } from "../trigger-pattern-sql.ts";
+import { triggerPatternRegex } from "../events/trigger-pattern-sql.ts";
 import { Delivery, deliveryExample, toDelivery } from "./deliveries.ts";
 import { errorResponses, resultOf } from "./envelopes.ts";
 import { pageOf, pageQuery } from "./pagination.ts";

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
-import { proxyCoreApi, type ProxyDeps } from "../proxy-core-api.ts";
+import { proxyCoreApi, type ProxyDeps } from "../core-api/proxy-core-api.ts";
 import { ConnectorId } from "./connector-schemas.ts";
 import { errorResponses } from "./envelopes.ts";
 

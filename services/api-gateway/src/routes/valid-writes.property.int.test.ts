@@ -7,8 +7,8 @@ import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
 import { buildTestApp, type TestHarness } from "../../test/build-test-app.ts";
 import { isValidScopePattern } from "../auth/scopes.ts";
 import { ConnectorInput } from "./connector-schemas.ts";
-import { ApiKeyInput } from "./keys.ts";
-import { SubscriptionInput } from "./subscriptions.ts";
+import { ApiKeyInput } from "./key-schemas.ts";
+import { SubscriptionInput } from "./subscription-schemas.ts";
 
 // Valid bodies (write-routes.property.int.test.ts throws random ones): each write route answers
 // 2xx or one of its documented 4xx, never a 500, and what it stored still satisfies the route's

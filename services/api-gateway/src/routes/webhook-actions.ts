@@ -2,66 +2,19 @@ import type { SecretBox } from "@event-hub/shared";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Pool } from "pg";
 import { Type } from "typebox";
-import { createDestinations } from "../create-webhook.ts";
+import { createDestinations } from "../webhooks/create-webhook.ts";
 import { parseDateTime, parseOptionalDateTime } from "../http/date-time-input.ts";
-import { destinationsFromWebhooksConfig } from "../import-webhooks-config.ts";
+import { destinationsFromWebhooksConfig } from "../webhooks/import-webhooks-config.ts";
 import { recoverFailedDeliveries } from "../requeue-deliveries.ts";
 import { sendTestEvent } from "../send-test-event.ts";
-import { rotateWebhookSecret, setWebhookEnabled } from "../update-webhook.ts";
+import { rotateWebhookSecret, setWebhookEnabled } from "../webhooks/update-webhook.ts";
 import { toDestination } from "./destination-view.ts";
 import { EmptyBody, errorResponses, resultOf } from "./envelopes.ts";
-import {
-  AuthenticationInput,
-  ConnectorIds,
-  CreatedDestination,
-  Destination,
-  Headers,
-  Triggers,
-  WebhookId,
-} from "./webhook-schemas.ts";
+import { CreatedDestination, Destination, WebhookId, WebhooksConfigImport } from "./webhook-schemas.ts";
 
 type Deps = { db: Pool; secrets: SecretBox };
 const tags = ["webhooks"];
 const params = Type.Object({ id: WebhookId });
-
-const ConnectorTarget = Type.Object(
-  {
-    url: Type.String({ maxLength: 2048 }),
-    headers: Type.Optional(Headers),
-    authentication: Type.Optional(AuthenticationInput),
-  },
-  { additionalProperties: false },
-);
-
-const WebhooksConfigImport = Type.Object(
-  {
-    enabled: Type.Optional(Type.Boolean({ description: "Ignored (the Connector module's switch)" })),
-    location: Type.Optional(Type.String({ description: "Ignored" })),
-    displayName: Type.Optional(Type.String({ description: "Ignored" })),
-    skipTlsCheck: Type.Optional(Type.Boolean()),
-    targets: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), ConnectorTarget)),
-    webhooks: Type.Array(
-      Type.Object(
-        { triggers: Triggers, target: Type.Union([Type.String({ minLength: 1 }), ConnectorTarget]) },
-        { additionalProperties: false },
-      ),
-      { minItems: 1, maxItems: 100 },
-    ),
-    connectorIds: Type.Optional(ConnectorIds),
-  },
-  {
-    additionalProperties: false,
-    description:
-      "A Connector's `modules.webhooks` config; `connectorIds` scopes the destinations (hub extension)",
-    examples: [
-      {
-        targets: { t1: { url: "https://example.com/hooks/{{trigger}}", headers: { "a-header": "a-value" } } },
-        webhooks: [{ triggers: ["transport.messageReceived", "consumption.*"], target: "t1" }],
-        connectorIds: ["acme"],
-      },
-    ],
-  },
-);
 
 export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps) => {
   for (const [action, enabled] of [

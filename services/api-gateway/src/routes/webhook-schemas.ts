@@ -1,5 +1,9 @@
 import { Type } from "typebox";
-import { SSRF_RULE } from "../url-policy.ts";
+import {
+  DEFAULT_API_KEY_HEADER,
+  DESTINATION_DEFAULTS as DEFAULTS,
+} from "../webhooks/destination-defaults.ts";
+import { SSRF_RULE } from "../webhooks/url-policy.ts";
 
 export const WebhookId = Type.String({
   pattern: "^whk_[0-9A-Z]{26}$",
@@ -16,18 +20,14 @@ const Url = Type.String({
 /** Any HTTP header name (an RFC 9110 token), as the Connector's config takes and Node sends. */
 const HEADER_NAME_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$";
 
-export const Headers = Type.Record(
-  Type.String({ pattern: HEADER_NAME_PATTERN }),
-  Type.String({ maxLength: 4096 }),
-  {
-    description:
-      "Static headers sent with every request. Values are RFC 9110 field values (no CR, LF, NUL or " +
-      "other control characters, nothing above U+00FF); the headers the hub sets (webhook-id, " +
-      "webhook-timestamp, webhook-signature) and framing headers (host, content-length, " +
-      "transfer-encoding, connection…) cannot be set (400 naming the header).",
-    examples: [{ "a-header": "a-value" }],
-  },
-);
+const Headers = Type.Record(Type.String({ pattern: HEADER_NAME_PATTERN }), Type.String({ maxLength: 4096 }), {
+  description:
+    "Static headers sent with every request. Values are RFC 9110 field values (no CR, LF, NUL or " +
+    "other control characters, nothing above U+00FF); the headers the hub sets (webhook-id, " +
+    "webhook-timestamp, webhook-signature) and framing headers (host, content-length, " +
+    "transfer-encoding, connection…) cannot be set (400 naming the header).",
+  examples: [{ "a-header": "a-value" }],
+});
 
 export const Triggers = Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
   minItems: 1,
@@ -48,7 +48,7 @@ export const AuthenticationInput = Type.Object(
   {
     type: Type.Union([Type.Literal("ApiKey"), Type.Literal("OAuth2")]),
     headerName: Type.Optional(
-      Type.String({ pattern: HEADER_NAME_PATTERN, description: "Default x-api-key" }),
+      Type.String({ pattern: HEADER_NAME_PATTERN, description: `Default ${DEFAULT_API_KEY_HEADER}` }),
     ),
     apiKey: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: "ApiKey: write-only" })),
     accessTokenUrl: Type.Optional(Type.String({ pattern: "^https?://", maxLength: 2048 })),
@@ -92,31 +92,44 @@ const destinationProperties = {
   ),
   connectorIds: Type.Optional(Type.Union([ConnectorIds, Type.Null()])),
   description: Type.Optional(Type.String({ maxLength: 500 })),
-  enabled: Type.Optional(Type.Boolean()),
+  enabled: Type.Optional(Type.Boolean({ description: `Default ${DEFAULTS.enabled}` })),
   ordered: Type.Optional(
     Type.Boolean({
-      description: "Deliver one Connector's events to this destination one at a time, in order",
+      description: `Deliver one Connector's events to this destination one at a time, in order. Default ${DEFAULTS.ordered}`,
     }),
   ),
   retry: Type.Optional(
     Type.Object(
       {
         scheduleSeconds: Type.Optional(
-          Type.Union([
-            Type.Array(Type.Integer({ minimum: 1, maximum: 604800 }), { minItems: 1, maxItems: 50 }),
-            Type.Null(),
-          ]),
+          Type.Union(
+            [
+              Type.Array(Type.Integer({ minimum: 1, maximum: 604800 }), { minItems: 1, maxItems: 50 }),
+              Type.Null(),
+            ],
+            { description: "Seconds before each retry; null (default): the dispatcher's schedule" },
+          ),
         ),
-        retryClientErrors: Type.Optional(Type.Boolean()),
+        retryClientErrors: Type.Optional(
+          Type.Boolean({
+            description: `false: a 4xx other than 408/429 fails at once. Default ${DEFAULTS.retry_client_errors}`,
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
   ),
-  maxInFlight: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-  rateLimitPerSecond: Type.Optional(
-    Type.Union([Type.Number({ minimum: 0.001, maximum: 10000 }), Type.Null()]),
+  maxInFlight: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 1000, description: `Default ${DEFAULTS.max_in_flight}` }),
   ),
-  timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 120000 })),
+  rateLimitPerSecond: Type.Optional(
+    Type.Union([Type.Number({ minimum: 0.001, maximum: 10000 }), Type.Null()], {
+      description: "null (default): no limit",
+    }),
+  ),
+  timeoutMs: Type.Optional(
+    Type.Integer({ minimum: 100, maximum: 120000, description: `Default ${DEFAULTS.timeout_ms}` }),
+  ),
 };
 
 const DestinationType = Type.Union([Type.Literal("webhook"), Type.Literal("amqp"), Type.Literal("batch")], {
@@ -134,6 +147,47 @@ export const DestinationInput = Type.Object(
 export const DestinationPatch = Type.Object(
   { type: Type.Optional(DestinationType), triggers: Type.Optional(Triggers), ...destinationProperties },
   { additionalProperties: false, minProperties: 1, examples: [{ description: "billing", timeoutMs: 5000 }] },
+);
+
+/** A target of the Connector's webhooks module (connector-modules.md §3). */
+export const ConnectorTarget = Type.Object(
+  {
+    url: Type.String({ maxLength: 2048 }),
+    headers: Type.Optional(Headers),
+    authentication: Type.Optional(AuthenticationInput),
+  },
+  { additionalProperties: false },
+);
+
+/** The Connector's `modules.webhooks` config, as pasted from its config.json, plus `connectorIds`. */
+export const WebhooksConfigImport = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean({ description: "Ignored (the Connector module's switch)" })),
+    location: Type.Optional(Type.String({ description: "Ignored" })),
+    displayName: Type.Optional(Type.String({ description: "Ignored" })),
+    skipTlsCheck: Type.Optional(Type.Boolean()),
+    targets: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), ConnectorTarget)),
+    webhooks: Type.Array(
+      Type.Object(
+        { triggers: Triggers, target: Type.Union([Type.String({ minLength: 1 }), ConnectorTarget]) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 100 },
+    ),
+    connectorIds: Type.Optional(ConnectorIds),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "A Connector's `modules.webhooks` config; `connectorIds` scopes the destinations (hub extension)",
+    examples: [
+      {
+        targets: { t1: { url: "https://example.com/hooks/{{trigger}}", headers: { "a-header": "a-value" } } },
+        webhooks: [{ triggers: ["transport.messageReceived", "consumption.*"], target: "t1" }],
+        connectorIds: ["acme"],
+      },
+    ],
+  },
 );
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>

@@ -1,25 +1,18 @@
 import { AppError, connectorApiKeySealing, withTransaction, type SecretBox } from "@event-hub/shared";
 import type { Pool } from "pg";
-import type { ConnectorAccess } from "./auth/connector-access.ts";
+import type { Static } from "typebox";
+import type { ConnectorPatch as ConnectorPatchSchema } from "../routes/connector-schemas.ts";
+import type { ConnectorAccess } from "../auth/connector-access.ts";
 import {
   findConnector,
   requestSync,
   updateConnector as updateConnectorRow,
   type ConnectorChanges,
   type ConnectorRow,
-} from "./store/connectors.ts";
+} from "./connectors-store.ts";
 
-export type ConnectorPatch = {
-  name?: string;
-  baseUrl?: string;
-  apiPrefix?: "/api/v2" | "/api/core/v1";
-  /** null removes the stored key. */
-  apiKey?: string | null;
-  syncIntervalSeconds?: number;
-  enabled?: boolean;
-  automations?: { autoAcceptPendingRelationships?: boolean };
-  brokerSubscription?: string | null;
-};
+/** The PATCH body; an `apiKey` of null removes the stored key. */
+export type ConnectorPatch = Static<typeof ConnectorPatchSchema>;
 
 /** Applies a PATCH; the Connector's API key is sealed, never stored or returned in clear. */
 export async function updateConnector(

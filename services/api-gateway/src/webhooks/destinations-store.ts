@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from "pg";
 import type { ConnectorAccess } from "../auth/connector-access.ts";
-import type { DestinationFields } from "../destination-input.ts";
+import type { DestinationFields } from "./destination-input.ts";
 
 export type DestinationRow = DestinationFields & {
   id: string;

@@ -1,24 +1,15 @@
 import { AppError } from "@event-hub/shared";
+import type { Static } from "typebox";
+import type { ConnectorTarget, WebhooksConfigImport } from "../routes/webhook-schemas.ts";
 import type { AuthenticationInput, DestinationInput } from "./destination-input.ts";
 import { checkHeaderName, checkStaticHeaders } from "./static-headers.ts";
 import { urlProblem } from "./url-policy.ts";
 
 /** A target of the Connector's webhooks module (connector-modules.md §3). */
-export type ConnectorWebhookTarget = {
-  url: string;
-  headers?: Record<string, string>;
-  authentication?: AuthenticationInput;
-};
+export type ConnectorWebhookTarget = Static<typeof ConnectorTarget>;
 
 /** The Connector's `modules.webhooks` config, as pasted from its config.json. */
-export type ConnectorWebhooksConfig = {
-  enabled?: boolean;
-  location?: string;
-  displayName?: string;
-  skipTlsCheck?: boolean;
-  targets?: Record<string, ConnectorWebhookTarget>;
-  webhooks: { triggers: string[]; target: string | ConnectorWebhookTarget }[];
-};
+export type ConnectorWebhooksConfig = Omit<Static<typeof WebhooksConfigImport>, "connectorIds">;
 
 const invalid = (field: string, message: string) =>
   new AppError("error.hub.validation", `body/${field} ${message}`, 400);

@@ -6,45 +6,28 @@ import {
   type SealedConfigPath,
   type StoredTargetAuthentication,
 } from "@event-hub/shared";
+import type { Static } from "typebox";
+import type {
+  AuthenticationInput as AuthenticationInputSchema,
+  DestinationPatch,
+} from "../routes/webhook-schemas.ts";
+import { DEFAULT_API_KEY_HEADER, DESTINATION_DEFAULTS } from "./destination-defaults.ts";
 import { checkHeaderName, checkStaticHeaders } from "./static-headers.ts";
 import { privateAddressWarning, urlProblem } from "./url-policy.ts";
 
-/** Target authentication as the API takes it (the Connector's shape), with the secret in clear. */
-export type AuthenticationInput = {
-  type: "ApiKey" | "OAuth2";
-  headerName?: string;
-  apiKey?: string;
-  accessTokenUrl?: string;
-  clientId?: string;
-  clientSecret?: string;
-  scope?: string;
-};
-
 export type DestinationType = DestinationConfig["type"];
+
+/** Target authentication as the API takes it (the Connector's shape), with the secret in clear. */
+export type AuthenticationInput = Static<typeof AuthenticationInputSchema>;
 
 /** Seals a secret for the given field of the destination's config (the SecretBox context's path). */
 export type SealField = (plaintext: string, path: SealedConfigPath) => string;
 
-/** A destination as the API takes it; on update, absent fields keep their stored value. */
-export type DestinationInput = {
-  type?: DestinationType;
-  url?: string;
-  headers?: Record<string, string>;
-  format?: "connector" | "cloudevents";
-  skipTlsCheck?: boolean;
-  authentication?: AuthenticationInput | null;
-  amqp?: { url?: string; exchange?: string; routingKey?: string };
-  publishIntervalSeconds?: number;
-  triggers?: string[];
-  connectorIds?: string[] | null;
-  description?: string;
-  enabled?: boolean;
-  ordered?: boolean;
-  retry?: { scheduleSeconds?: number[] | null; retryClientErrors?: boolean };
-  maxInFlight?: number;
-  rateLimitPerSecond?: number | null;
-  timeoutMs?: number;
-};
+/**
+ * A destination as the API takes it: the PATCH body's type, where every field is optional (a POST
+ * body, whose `triggers` is required, is one of them); on update, absent fields keep their stored value.
+ */
+export type DestinationInput = Static<typeof DestinationPatch>;
 
 /** The destinations row's columns this module decides (id and times are the store's). */
 export type DestinationFields = {
@@ -61,17 +44,6 @@ export type DestinationFields = {
   rate_limit_per_second: number | null;
   timeout_ms: number;
 };
-
-const DEFAULTS = {
-  description: "",
-  enabled: true,
-  ordered: false,
-  retry_schedule_seconds: null,
-  retry_client_errors: true,
-  max_in_flight: 10,
-  rate_limit_per_second: null,
-  timeout_ms: 15000,
-} as const;
 
 /** Which input fields each type takes; the others are a 400 naming the field. */
 const FIELDS_OF: Record<DestinationType, readonly (keyof DestinationInput)[]> = {
@@ -120,7 +92,7 @@ export function buildDestination(
   const { config, warnings } = buildConfig(type, input, seal, existing?.config);
   const checked = parseDestinationConfig(type, config);
   if (!checked.ok) throw new Error(`built an invalid ${type} config: ${checked.reason}`);
-  const base = existing ?? DEFAULTS;
+  const base = existing ?? DESTINATION_DEFAULTS;
   return {
     fields: {
       type,
@@ -233,7 +205,7 @@ export function sealAuthentication(
     if (auth.headerName !== undefined) checkHeaderName(auth.headerName, `${field}/headerName`);
     return {
       type: "ApiKey",
-      headerName: auth.headerName ?? "x-api-key",
+      headerName: auth.headerName ?? DEFAULT_API_KEY_HEADER,
       apiKeySealed: seal(auth.apiKey, "authentication.apiKeySealed"),
     };
   }

@@ -1,26 +1,20 @@
 import { AppError, ensureTopic, isValidTriggerPattern, newId } from "@event-hub/shared";
 import type { CreateSubscriptionOptions, PubSub } from "@google-cloud/pubsub";
 import type { Pool } from "pg";
-import { connectorIdsForNew, type ConnectorAccess } from "./auth/connector-access.ts";
+import type { Static } from "typebox";
+import { connectorIdsForNew, type ConnectorAccess } from "../auth/connector-access.ts";
+import type { SubscriptionInput as SubscriptionInputSchema } from "../routes/subscription-schemas.ts";
 import {
   deleteSubscriptionRow,
   findSubscription,
   insertSubscription,
   type SubscriptionRow,
   type SubscriptionSettings,
-} from "./store/pubsub-subscriptions.ts";
+} from "./pubsub-subscriptions-store.ts";
+import { SUBSCRIPTION_DEFAULTS } from "./subscription-defaults.ts";
 import { pubsubFilter } from "./subscription-filter.ts";
 
-export type SubscriptionInput = {
-  name: string;
-  triggers: string[];
-  connectorIds?: string[];
-  ackDeadlineSeconds?: number;
-  retentionSeconds?: number;
-  ordered?: boolean;
-  deadLetter?: { topic: string; maxDeliveryAttempts: number };
-  pushEndpoint?: string;
-};
+export type SubscriptionInput = Static<typeof SubscriptionInputSchema>;
 
 type Deps = { db: Pool; pubsub: PubSub; topicName: string };
 
@@ -52,9 +46,9 @@ export async function createSubscription(
   });
   const { filter, isExact, notes } = pubsubFilter(input.triggers, connectorIds);
   const settings: SubscriptionSettings = {
-    ackDeadlineSeconds: input.ackDeadlineSeconds ?? 60,
-    retentionSeconds: input.retentionSeconds ?? 604800,
-    ordered: input.ordered ?? false,
+    ackDeadlineSeconds: input.ackDeadlineSeconds ?? SUBSCRIPTION_DEFAULTS.ackDeadlineSeconds,
+    retentionSeconds: input.retentionSeconds ?? SUBSCRIPTION_DEFAULTS.retentionSeconds,
+    ordered: input.ordered ?? SUBSCRIPTION_DEFAULTS.ordered,
     deadLetter: input.deadLetter ?? null,
     pushEndpoint: input.pushEndpoint ?? null,
   };

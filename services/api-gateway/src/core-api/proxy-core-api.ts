@@ -8,10 +8,10 @@ import {
   type SecretBox,
 } from "@event-hub/shared";
 import type { Pool } from "pg";
-import type { ConnectorAccess } from "./auth/connector-access.ts";
+import type { ConnectorAccess } from "../auth/connector-access.ts";
 import { encodePath } from "./forwarded-path.ts";
-import { findConnector } from "./store/connectors.ts";
-import { connectorNotFound } from "./update-connector.ts";
+import { findConnector } from "../connectors/connectors-store.ts";
+import { connectorNotFound } from "../connectors/update-connector.ts";
 
 export type ProxyDeps = {
   db: Pool;

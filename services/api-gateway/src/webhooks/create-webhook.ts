@@ -7,9 +7,9 @@ import {
   type SecretBox,
 } from "@event-hub/shared";
 import type { Pool } from "pg";
-import { connectorIdsForNew, type ConnectorAccess } from "./auth/connector-access.ts";
+import { connectorIdsForNew, type ConnectorAccess } from "../auth/connector-access.ts";
 import { buildDestination, type DestinationInput, type SealField } from "./destination-input.ts";
-import { insertDestination, type DestinationRow } from "./store/destinations.ts";
+import { insertDestination, type DestinationRow } from "./destinations-store.ts";
 
 export type CreateWebhookDeps = { db: Pool; secrets: SecretBox };
 

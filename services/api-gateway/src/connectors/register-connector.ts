@@ -1,26 +1,19 @@
 import { createHash, randomBytes } from "node:crypto";
 import { AppError, connectorApiKeySealing, newId, type SecretBox } from "@event-hub/shared";
 import type { Pool } from "pg";
-import { assertUnlimited, type ConnectorAccess } from "./auth/connector-access.ts";
-import { insertConnector, replaceIngestKeyHash, type ConnectorRow } from "./store/connectors.ts";
+import type { Static } from "typebox";
+import { assertUnlimited, type ConnectorAccess } from "../auth/connector-access.ts";
+import type {
+  ConnectorInput as ConnectorInputSchema,
+  IngestCredential as IngestCredentialSchema,
+} from "../routes/connector-schemas.ts";
+import { CONNECTOR_DEFAULTS } from "./connector-defaults.ts";
+import { insertConnector, replaceIngestKeyHash, type ConnectorRow } from "./connectors-store.ts";
 
-export type ConnectorInput = {
-  id?: string;
-  name: string;
-  baseUrl: string;
-  apiPrefix?: "/api/v2" | "/api/core/v1";
-  apiKey?: string;
-  syncIntervalSeconds?: number;
-  enabled?: boolean;
-  automations?: { autoAcceptPendingRelationships?: boolean };
-  brokerSubscription?: string;
-};
+export type ConnectorInput = Static<typeof ConnectorInputSchema>;
 
 /** What the Connector's webhooks module needs to post its events to the hub. Shown once. */
-export type IngestCredential = {
-  url: string;
-  authentication: { type: "ApiKey"; headerName: string; apiKey: string };
-};
+export type IngestCredential = Static<typeof IngestCredentialSchema>;
 
 const INGEST_HEADER = "x-api-key";
 
@@ -38,13 +31,15 @@ export async function registerConnector(
     id,
     name: input.name,
     base_url: input.baseUrl.replace(/\/+$/, ""),
-    api_prefix: input.apiPrefix ?? "/api/v2",
+    api_prefix: input.apiPrefix ?? CONNECTOR_DEFAULTS.apiPrefix,
     api_key_sealed: input.apiKey ? deps.secrets.seal(input.apiKey, connectorApiKeySealing(id)) : null,
     ingest_key_hash: hashIngestKey(ingestKey),
-    sync_interval_seconds: input.syncIntervalSeconds ?? 60,
-    enabled: input.enabled ?? true,
+    sync_interval_seconds: input.syncIntervalSeconds ?? CONNECTOR_DEFAULTS.syncIntervalSeconds,
+    enabled: input.enabled ?? CONNECTOR_DEFAULTS.enabled,
     automations: {
-      autoAcceptPendingRelationships: input.automations?.autoAcceptPendingRelationships ?? false,
+      autoAcceptPendingRelationships:
+        input.automations?.autoAcceptPendingRelationships ??
+        CONNECTOR_DEFAULTS.autoAcceptPendingRelationships,
     },
     broker_subscription: input.brokerSubscription ?? null,
   });

@@ -6,7 +6,7 @@ import {
   type SecretBox,
 } from "@event-hub/shared";
 import type { Pool } from "pg";
-import { checkConnectorIds, type ConnectorAccess } from "./auth/connector-access.ts";
+import { checkConnectorIds, type ConnectorAccess } from "../auth/connector-access.ts";
 import { newSigningSecret } from "./create-webhook.ts";
 import { buildDestination, type DestinationInput } from "./destination-input.ts";
 import {
@@ -16,7 +16,7 @@ import {
   setDestinationEnabled,
   updateDestination,
   type DestinationRow,
-} from "./store/destinations.ts";
+} from "./destinations-store.ts";
 
 type Deps = { db: Pool; secrets: SecretBox };
 
