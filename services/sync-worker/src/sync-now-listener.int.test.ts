@@ -4,6 +4,7 @@ import {
   createSecretBox,
   generateSecretsKey,
   runMigrations,
+  SYNC_REQUESTED_CHANNEL,
 } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,7 +17,7 @@ import {
   loopbackConnectorFetch,
 } from "../test/harness.ts";
 import { createSyncWorkerMetrics } from "./metrics.ts";
-import { SYNC_NOW_APPLICATION_NAME, SYNC_REQUESTED_CHANNEL } from "./sync-now-listener.ts";
+import { SYNC_NOW_APPLICATION_NAME } from "./sync-now-listener.ts";
 import { createSyncScheduler, type SyncScheduler } from "./sync-scheduler.ts";
 
 // The tick is far longer than the one-second bound, so only the LISTEN connection can make
