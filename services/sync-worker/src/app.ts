@@ -1,34 +1,24 @@
 import {
   createQuietLogController,
   MAX_EVENT_DATA_BYTES,
-  isValidTrigger,
   registerCorrelationId,
   registerErrorHandling,
   registerOpsRoutes,
   registerRequestLogging,
-  AppError,
   type ReadinessCheck,
 } from "@event-hub/shared";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type RawReplyDefaultExpression,
-  type RawRequestDefaultExpression,
-  type RawServerDefault,
-} from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
-import { Type } from "typebox";
-import { answerClientError } from "./client-error-answer.ts";
-import type { ConnectorRegistry } from "./connector-registry.ts";
-import type { FailedCredentialLimiter } from "./failed-credential-limiter.ts";
-import { ingestAuthHook } from "./ingest-auth.ts";
-import { registerIngestReadiness } from "./ingest-readiness.ts";
-import { ingestEvent, type IngestDeps } from "./ingest.ts";
-import { useOpaqueJsonParser } from "./opaque-json-parser.ts";
-import { trustedProxies } from "./trusted-proxies.ts";
+import { answerClientError } from "./ingest/client-error-answer.ts";
+import type { ConnectorRegistry } from "./ingest/connector-registry.ts";
+import type { FailedCredentialLimiter } from "./ingest/failed-credential-limiter.ts";
+import type { IngestDeps } from "./ingest/ingest-event.ts";
+import { registerIngestReadiness } from "./ingest/ingest-readiness.ts";
+import { registerIngestRoute } from "./ingest/ingest-route.ts";
+import { trustedProxies } from "./ingest/trusted-proxies.ts";
 
-/** What a slow or distant client may cost the server (config-ingest.ts). */
+/** What a slow or distant client may cost the server (config/ingest-edge-settings.ts). */
 export type ServerLimits = {
   requestTimeoutMs: number;
   headersTimeoutMs: number;
@@ -44,11 +34,6 @@ export type SyncWorkerDeps = IngestDeps & {
   readiness: Record<string, ReadinessCheck>;
   isShuttingDown: () => boolean;
 };
-
-const IngestBody = Type.Object({
-  trigger: Type.String({ minLength: 1, maxLength: 256 }),
-  data: Type.Optional(Type.Unknown()),
-});
 
 /** Builds sync-worker's HTTP side (ingest + ops routes); never listens, so tests use inject(). */
 export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
@@ -80,49 +65,6 @@ export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
     isShuttingDown: deps.isShuttingDown,
   });
   registerIngestReadiness(app, { checks: deps.readiness, isShuttingDown: deps.isShuttingDown });
-  // A context of its own, so the opaque JSON parser serves the ingest route and nothing else.
-  await app.register(async (ingest) => {
-    useOpaqueJsonParser(ingest);
-    registerIngestRoute(ingest, deps);
-  });
+  await registerIngestRoute(app, deps);
   return app;
-}
-
-type TypedApp = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
-
-function registerIngestRoute(app: TypedApp, deps: SyncWorkerDeps): void {
-  app.post(
-    "/v1/ingest/:connectorId",
-    {
-      schema: {
-        params: Type.Object({ connectorId: Type.String({ minLength: 1, maxLength: 64 }) }),
-        body: IngestBody,
-      },
-      // onRequest, not preHandler: the credential is decided before a byte of the body is read.
-      onRequest: ingestAuthHook(deps),
-    },
-    async (request, reply) => {
-      const { trigger, data } = request.body;
-      if (!isValidTrigger(trigger)) {
-        throw new AppError(
-          "error.hub.validation",
-          `body/trigger: "${trigger}" is not a dotted event name`,
-          400,
-        );
-      }
-      const { event } = await ingestEvent(deps, {
-        connectorId: request.params.connectorId,
-        trigger,
-        data,
-        correlationId: request.headers["x-correlation-id"] ? request.correlationId : undefined,
-      });
-      return reply.code(202).send({ result: { id: event.id } });
-    },
-  );
 }

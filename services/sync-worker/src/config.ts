@@ -1,8 +1,8 @@
 import { isIP } from "node:net";
 import { ConfigError, loadConfig, serviceSettings } from "@event-hub/shared";
 import { Type, type Static } from "typebox";
-import { ingestEdgeSettings } from "./config-ingest.ts";
-import { automationSettings, brokerSettings, syncSettings } from "./config-sync.ts";
+import { ingestEdgeSettings } from "./config/ingest-edge-settings.ts";
+import { automationSettings, brokerSettings, syncSettings } from "./config/sync-settings.ts";
 
 /** Every variable sync-worker reads; docs/configuration.md is generated from these schemas. */
 export const syncWorkerConfigSchema = Type.Object({

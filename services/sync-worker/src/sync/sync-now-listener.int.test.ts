@@ -8,15 +8,15 @@ import {
 } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulation, type Simulation } from "../../../tools/connector-sim/src/index.ts";
+import { startSimulation, type Simulation } from "../../../../tools/connector-sim/src/index.ts";
 import {
   createTestPool,
   insertConnector,
   newTestConnector,
   silentLogger,
   loopbackConnectorFetch,
-} from "../test/harness.ts";
-import { createSyncWorkerMetrics } from "./metrics.ts";
+} from "../../test/harness.ts";
+import { createSyncWorkerMetrics } from "../metrics.ts";
 import { SYNC_NOW_APPLICATION_NAME } from "./sync-now-listener.ts";
 import { createSyncScheduler, type SyncScheduler } from "./sync-scheduler.ts";
 

@@ -1,8 +1,8 @@
 import { createPeriodicTask, withTransaction } from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
-import type { EventPublisher } from "./event-publisher.ts";
-import type { SyncWorkerMetrics } from "./metrics.ts";
+import type { EventPublisher } from "../ingest/event-publisher.ts";
+import type { SyncWorkerMetrics } from "../metrics.ts";
 import type { OutboxBacklog } from "./outbox-backlog.ts";
 import {
   deleteOutboxEvents,
@@ -11,7 +11,7 @@ import {
   readOutboxStats,
   tryLockRelay,
   type OutboxRow,
-} from "./store/ingest-outbox.ts";
+} from "./outbox-store.ts";
 
 export type OutboxRelayDeps = {
   db: Pool;

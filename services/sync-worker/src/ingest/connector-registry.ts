@@ -1,7 +1,7 @@
 import { createPeriodicTask, type PeriodicTask } from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
-import { listIngestCredentials } from "./store/connectors.ts";
+import { listIngestCredentials } from "../store/connectors.ts";
 
 /** What ingest needs to know of a Connector: its credential's sha256 (hex) and whether it may ingest. */
 export type IngestCredential = { keyHash: string; enabled: boolean };

@@ -8,7 +8,7 @@ import {
 } from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
-import type { SyncWorkerMetrics } from "./metrics.ts";
+import type { SyncWorkerMetrics } from "../metrics.ts";
 import { nextSyncDelayMs, type SchedulePolicy } from "./sync-schedule.ts";
 import { startSyncNowListener } from "./sync-now-listener.ts";
 import { requestSync, type SyncResult } from "./sync-request.ts";
@@ -23,7 +23,7 @@ import {
   removeReplica,
   renewLeases,
   type SyncTarget,
-} from "./store/sync-state.ts";
+} from "./sync-state-store.ts";
 
 export type SyncSchedulerOptions = SchedulePolicy & {
   db: Pool;
