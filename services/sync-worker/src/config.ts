@@ -1,8 +1,10 @@
 import { isIP } from "node:net";
 import { ConfigError, loadConfig, serviceSettings } from "@event-hub/shared";
 import { Type, type Static } from "typebox";
+import { automationSettings } from "./config/automation-settings.ts";
+import { brokerSettings } from "./config/broker-settings.ts";
 import { ingestEdgeSettings } from "./config/ingest-edge-settings.ts";
-import { automationSettings, brokerSettings, syncSettings } from "./config/sync-settings.ts";
+import { syncSettings } from "./config/sync-settings.ts";
 
 /** Every variable sync-worker reads; docs/configuration.md is generated from these schemas. */
 export const syncWorkerConfigSchema = Type.Object({
