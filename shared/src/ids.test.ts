@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createIdGenerator, idTime, isId, newId } from "./ids.ts";
+import { createIdGenerator, derivedId, idTime, isId, newId } from "./ids.ts";
 
 describe("newId", () => {
   it("is the prefix, an underscore and a 26-char Crockford base32 ULID", () => {
@@ -78,5 +78,30 @@ describe("isId", () => {
     [undefined, "evt", false],
   ] as const)("isId(%j, %s) is %s", (value, prefix, expected) => {
     expect(isId(value, prefix)).toBe(expected);
+  });
+});
+
+describe("derivedId", () => {
+  const at = Date.parse("2025-06-01T12:00:00.123Z");
+
+  // Fixed vectors: ids already stored (broker events) must derive the same forever.
+  it.each([
+    [at, ["acme-broker", "1234567"], "evt_01JWNNSVKVFWN1NS2JPYY91GR2"],
+    [0, ["s", "m"], "evt_0000000000JQ8FKKRC5DTDM4DP"],
+  ] as const)("derives %i %j as %s", (timeMs, parts, expected) => {
+    expect(derivedId("evt", timeMs, parts)).toBe(expected);
+  });
+
+  it("is a valid id carrying the given time, the same for the same parts", () => {
+    const id = derivedId("evt", at, ["a", "b"]);
+    expect(isId(id, "evt")).toBe(true);
+    expect(idTime(id).getTime()).toBe(at);
+    expect(derivedId("evt", at, ["a", "b"])).toBe(id);
+    expect(derivedId("evt", at, ["a", "c"])).not.toBe(id);
+    expect(derivedId("evt", at + 1, ["a", "b"]) > id).toBe(true);
+  });
+
+  it.each([-1, 0.5, 2 ** 48])("refuses time %d", (timeMs) => {
+    expect(() => derivedId("evt", timeMs, ["s"])).toThrow(RangeError);
   });
 });

@@ -1,4 +1,4 @@
-import { randomFillSync } from "node:crypto";
+import { createHash, randomFillSync } from "node:crypto";
 
 /** What an id names: event, delivery, webhook, connector, API key, attempt, subscription, command, outbox row. */
 export type IdPrefix = "evt" | "dlv" | "whk" | "con" | "key" | "att" | "sub" | "cmd" | "obx";
@@ -35,6 +35,20 @@ export function createIdGenerator(clockMs: () => number = Date.now): (prefix: Id
   };
 }
 
+/**
+ * A prefixed ULID that is the same every time it is derived from the same inputs: its time is
+ * `timeMs` and its 80 other bits are the first 80 bits of sha256 over `parts` joined by "\n". For
+ * events that may arrive twice (a redelivered broker message) and must keep one id. It sorts by
+ * `timeMs` like `newId`; within one millisecond the order is arbitrary.
+ */
+export function derivedId(prefix: IdPrefix, timeMs: number, parts: readonly string[]): string {
+  if (!Number.isInteger(timeMs) || timeMs < 0) throw new RangeError(`time ${timeMs} does not fit in a ULID`);
+  const hash = createHash("sha256").update(parts.join("\n")).digest();
+  const digits = new Uint8Array(RANDOM_CHARS);
+  bitsToDigits(hash, digits);
+  return `${prefix}_${encodeTime(timeMs)}${digitsToString(digits)}`;
+}
+
 /** The creation time encoded in an id (millisecond precision). Throws on a malformed id. */
 export function idTime(id: string): Date {
   const ulid = id.slice(id.indexOf("_") + 1);
@@ -54,7 +68,7 @@ export function isId(value: unknown, prefix: IdPrefix): value is string {
 }
 
 function encodeTime(ms: number): string {
-  if (ms > MAX_TIME) throw new RangeError("time does not fit in 48 bits");
+  if (ms > MAX_TIME) throw new RangeError(`time ${ms} does not fit in 48 bits`);
   let out = "";
   for (let rest = ms, i = 0; i < TIME_CHARS; i++, rest = Math.floor(rest / 32))
     out = ALPHABET[rest % 32] + out;
@@ -62,8 +76,11 @@ function encodeTime(ms: number): string {
 }
 
 function drawRandom(digits: Uint8Array): void {
-  const bytes = randomFillSync(new Uint8Array(10));
-  // 80 bits = 16 groups of 5 bits, read big-endian across the 10 bytes.
+  bitsToDigits(randomFillSync(new Uint8Array(10)), digits);
+}
+
+/** The first 80 bits of `bytes` as 16 groups of 5 bits, read big-endian. */
+function bitsToDigits(bytes: Uint8Array, digits: Uint8Array): void {
   for (let i = 0; i < RANDOM_CHARS; i++) {
     const bit = i * 5;
     const byte = bit >> 3;

@@ -31,7 +31,14 @@ export {
 export type { PoolLogger, PoolOptions } from "./db/pool.ts";
 export { MIGRATIONS_DIRECTORY, readMigrations, runMigrations } from "./db/migrate.ts";
 export type { AppliedMigration, Migration } from "./db/migrate.ts";
-export { idTime, isId, newId } from "./ids.ts";
+export { derivedId, idTime, isId, newId } from "./ids.ts";
+export { backoffDelayMs, exponentialDelay, withJitter } from "./backoff.ts";
+export type { Backoff } from "./backoff.ts";
+export { createPeriodicTask } from "./periodic-task.ts";
+export type { PeriodicTask, PeriodicTaskOptions } from "./periodic-task.ts";
+export { listenForNotifications } from "./db/notification-listener.ts";
+export type { NotificationListener, NotificationListenerOptions } from "./db/notification-listener.ts";
+export { SYNC_REQUESTED_CHANNEL } from "./sync-requested-channel.ts";
 export type { IdPrefix } from "./ids.ts";
 export {
   AppError,

@@ -2,34 +2,24 @@ import {
   clientTimeoutOptions,
   createQuietLogController,
   MAX_EVENT_DATA_BYTES,
-  isValidTrigger,
   registerCorrelationId,
   registerErrorHandling,
   registerOpsRoutes,
   registerRequestLogging,
-  useUtf8JsonParser,
-  AppError,
   type HttpTimeouts,
   type ReadinessCheck,
 } from "@event-hub/shared";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type RawReplyDefaultExpression,
-  type RawRequestDefaultExpression,
-  type RawServerDefault,
-} from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
-import { Type } from "typebox";
-import type { ConnectorRegistry } from "./connector-registry.ts";
-import type { FailedCredentialLimiter } from "./failed-credential-limiter.ts";
-import { ingestAuthHook } from "./ingest-auth.ts";
-import { registerIngestReadiness } from "./ingest-readiness.ts";
-import { ingestEvent, type IngestDeps } from "./ingest.ts";
-import { trustedProxies } from "./trusted-proxies.ts";
+import type { ConnectorRegistry } from "./ingest/connector-registry.ts";
+import type { FailedCredentialLimiter } from "./ingest/failed-credential-limiter.ts";
+import type { IngestDeps } from "./ingest/ingest-event.ts";
+import { registerIngestReadiness } from "./ingest/ingest-readiness.ts";
+import { registerIngestRoute } from "./ingest/ingest-route.ts";
+import { trustedProxies } from "./ingest/trusted-proxies.ts";
 
-/** What a slow or distant client may cost the server (every service's HTTP timeouts, and config-ingest.ts). */
+/** What a slow or distant client may cost the server (every service's HTTP timeouts, and config/ingest-edge-settings.ts). */
 export type ServerLimits = HttpTimeouts & {
   trustedProxies: readonly string[];
   trustedProxyHops: number;
@@ -43,11 +33,6 @@ export type SyncWorkerDeps = IngestDeps & {
   readiness: Record<string, ReadinessCheck>;
   isShuttingDown: () => boolean;
 };
-
-const IngestBody = Type.Object({
-  trigger: Type.String({ minLength: 1, maxLength: 256 }),
-  data: Type.Optional(Type.Unknown()),
-});
 
 /** Builds sync-worker's HTTP side (ingest + ops routes); never listens, so tests use inject(). */
 export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
@@ -70,54 +55,6 @@ export async function buildApp(deps: SyncWorkerDeps): Promise<FastifyInstance> {
     isShuttingDown: deps.isShuttingDown,
   });
   registerIngestReadiness(app, { checks: deps.readiness, isShuttingDown: deps.isShuttingDown });
-  // A context of its own, so this JSON policy serves the ingest route and nothing else.
-  await app.register(async (ingest) => {
-    // Event data is opaque, the Connector's peers' content: refusing `__proto__` or
-    // `constructor.prototype` keys would make their events vanish (the Connector never retries).
-    // `JSON.parse` makes such keys own properties and never touches a prototype, so they are
-    // harmless as long as nobody merges the data into another object (nothing does: it is only
-    // JSON.stringify'd). Bytes that are not UTF-8 are still a 400: they could not be passed on as sent.
-    useUtf8JsonParser(ingest, { prototypeKeys: "keep" });
-    registerIngestRoute(ingest, deps);
-  });
+  await registerIngestRoute(app, deps);
   return app;
-}
-
-type TypedApp = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
-
-function registerIngestRoute(app: TypedApp, deps: SyncWorkerDeps): void {
-  app.post(
-    "/v1/ingest/:connectorId",
-    {
-      schema: {
-        params: Type.Object({ connectorId: Type.String({ minLength: 1, maxLength: 64 }) }),
-        body: IngestBody,
-      },
-      // onRequest, not preHandler: the credential is decided before a byte of the body is read.
-      onRequest: ingestAuthHook(deps),
-    },
-    async (request, reply) => {
-      const { trigger, data } = request.body;
-      if (!isValidTrigger(trigger)) {
-        throw new AppError(
-          "error.hub.validation",
-          `body/trigger: "${trigger}" is not a dotted event name`,
-          400,
-        );
-      }
-      const { event } = await ingestEvent(deps, {
-        connectorId: request.params.connectorId,
-        trigger,
-        data,
-        correlationId: request.headers["x-correlation-id"] ? request.correlationId : undefined,
-      });
-      return reply.code(202).send({ result: { id: event.id } });
-    },
-  );
 }

@@ -1,8 +1,10 @@
 import { isIP } from "node:net";
 import { ConfigError, checkHttpTimeouts, loadConfig, serviceSettings } from "@event-hub/shared";
 import { Type, type Static } from "typebox";
-import { ingestEdgeSettings } from "./config-ingest.ts";
-import { automationSettings, brokerSettings, syncSettings } from "./config-sync.ts";
+import { automationSettings } from "./config/automation-settings.ts";
+import { brokerSettings } from "./config/broker-settings.ts";
+import { ingestEdgeSettings } from "./config/ingest-edge-settings.ts";
+import { syncSettings } from "./config/sync-settings.ts";
 
 /** Every variable sync-worker reads; docs/configuration.md is generated from these schemas. */
 export const syncWorkerConfigSchema = Type.Object({

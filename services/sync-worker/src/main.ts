@@ -13,13 +13,13 @@ import { startAutomationsConsumer } from "./automations/automations-consumer.ts"
 import { createBrokerIngest, type BrokerIngest } from "./broker/broker-ingest.ts";
 import { createRecentlyAccepted } from "./broker/recently-accepted.ts";
 import { loadSyncWorkerConfig, syncWorkerConfigSchema } from "./config.ts";
-import { createConnectorRegistry } from "./connector-registry.ts";
-import { createEventPublisher } from "./event-publisher.ts";
-import { createFailedCredentialLimiter } from "./failed-credential-limiter.ts";
+import { createConnectorRegistry } from "./ingest/connector-registry.ts";
+import { createEventPublisher } from "./ingest/event-publisher.ts";
+import { createFailedCredentialLimiter } from "./ingest/failed-credential-limiter.ts";
 import { createSyncWorkerMetrics } from "./metrics.ts";
-import { createOutboxBacklog } from "./outbox-backlog.ts";
-import { createOutboxRelay } from "./outbox-relay.ts";
-import { createSyncScheduler } from "./sync-scheduler.ts";
+import { createOutboxBacklog } from "./outbox/outbox-backlog.ts";
+import { createOutboxRelay } from "./outbox/outbox-relay.ts";
+import { createSyncScheduler } from "./sync/sync-scheduler.ts";
 
 const SERVICE = "sync-worker";
 

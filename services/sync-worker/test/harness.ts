@@ -11,14 +11,14 @@ import type { Pool } from "pg";
 import type { Logger } from "pino";
 import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
 import type { ServerLimits, SyncWorkerDeps } from "../src/app.ts";
-import { createConnectorRegistry } from "../src/connector-registry.ts";
-import type { EventPublisher } from "../src/event-publisher.ts";
+import { createConnectorRegistry } from "../src/ingest/connector-registry.ts";
+import type { EventPublisher } from "../src/ingest/event-publisher.ts";
 import {
   createFailedCredentialLimiter,
   type FailedCredentialLimits,
-} from "../src/failed-credential-limiter.ts";
+} from "../src/ingest/failed-credential-limiter.ts";
 import { createSyncWorkerMetrics } from "../src/metrics.ts";
-import { createOutboxBacklog } from "../src/outbox-backlog.ts";
+import { createOutboxBacklog } from "../src/outbox/outbox-backlog.ts";
 
 /** Test harness of sync-worker: real pools, loggers and dependencies, wired like main.ts does. */
 

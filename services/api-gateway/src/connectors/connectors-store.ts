@@ -1,3 +1,4 @@
+import { SYNC_REQUESTED_CHANNEL } from "@event-hub/shared";
 import type { Pool, PoolClient } from "pg";
 import type { ConnectorAccess } from "../auth/connector-access.ts";
 
@@ -167,6 +168,6 @@ export async function requestSync(db: PoolClient, connectorId: string): Promise<
      RETURNING sync_requested_at`,
     [connectorId],
   );
-  await db.query(`SELECT pg_notify('connector_sync_requested', $1)`, [connectorId]);
+  await db.query(`SELECT pg_notify($1, $2)`, [SYNC_REQUESTED_CHANNEL, connectorId]);
   return (result.rows[0] as { sync_requested_at: Date }).sync_requested_at;
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { AppError, idempotentAnswerSealing, type SecretBox } from "@event-hub/shared";
+import { AppError, createPeriodicTask, idempotentAnswerSealing, type SecretBox } from "@event-hub/shared";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Pool } from "pg";
 import {
@@ -85,17 +85,18 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     return payload;
   });
 
-  const prune = setInterval(
-    () => {
-      const before = new Date(Date.now() - options.retentionHours * 3_600_000);
-      deleteIdempotencyKeysBefore(options.db, before).catch((error: unknown) =>
-        app.log.warn({ err: error }, "pruning idempotency keys failed"),
-      );
-    },
-    Math.min(options.retentionHours * 3_600_000, 3_600_000),
-  );
-  prune.unref();
-  app.addHook("onClose", async () => clearInterval(prune));
+  const pruneIntervalMs = Math.min(options.retentionHours * 3_600_000, 3_600_000);
+  const prune = createPeriodicTask({
+    name: "pruning idempotency keys",
+    intervalMs: pruneIntervalMs,
+    firstPassInMs: pruneIntervalMs,
+    run: () =>
+      deleteIdempotencyKeysBefore(options.db, new Date(Date.now() - options.retentionHours * 3_600_000)),
+    logger: app.log,
+    unref: true,
+  });
+  prune.start();
+  app.addHook("onClose", prune.stop);
 }
 
 /** Answers stored before they were sealed (a JSON object, never a sealed value) replay as they are. */

@@ -1,5 +1,5 @@
 import type { GuardedFetch, GuardedResponse } from "@event-hub/shared";
-import { describeCallError } from "../sync-request.ts";
+import { describeCallError } from "../sync/sync-request.ts";
 
 /**
  * `PUT {baseUrl}{apiPrefix}/Relationships/{id}/Accept` through the SSRF-guarded client, classified:

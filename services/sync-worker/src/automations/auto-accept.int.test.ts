@@ -28,7 +28,7 @@ import {
   loopbackConnectorFetch,
 } from "../../test/harness.ts";
 import { buildApp } from "../app.ts";
-import { createEventPublisher } from "../event-publisher.ts";
+import { createEventPublisher } from "../ingest/event-publisher.ts";
 import { createSyncWorkerMetrics } from "../metrics.ts";
 import { startAutomationsConsumer } from "./automations-consumer.ts";
 

@@ -10,7 +10,7 @@ import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { SyncWorkerMetrics } from "../metrics.ts";
 import { findConnectorApi, type ConnectorApiRow } from "../store/connectors.ts";
-import { claimRelationship, recordOutcome, releaseClaim } from "../store/auto-accepted-relationships.ts";
+import { claimRelationship, recordOutcome, releaseClaim } from "./auto-accepted-relationships-store.ts";
 import { acceptRelationship } from "./accept-relationship.ts";
 import { decideAutoAccept } from "./auto-accept-decision.ts";
 

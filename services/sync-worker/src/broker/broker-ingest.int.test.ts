@@ -16,9 +16,9 @@ import {
   type PublishedEvent as Received,
   type PublishedEventsSubscription,
 } from "../../test/published-events.ts";
-import { createEventPublisher } from "../event-publisher.ts";
+import { createEventPublisher } from "../ingest/event-publisher.ts";
 import { createSyncWorkerMetrics, type SyncWorkerMetrics } from "../metrics.ts";
-import { createOutboxBacklog } from "../outbox-backlog.ts";
+import { createOutboxBacklog } from "../outbox/outbox-backlog.ts";
 import { brokerEventId } from "./broker-event-id.ts";
 import { createBrokerIngest, type BrokerIngest } from "./broker-ingest.ts";
 import { handleBrokerMessage, type BrokerOutcome } from "./broker-subscription-consumer.ts";

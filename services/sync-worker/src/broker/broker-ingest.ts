@@ -1,3 +1,4 @@
+import { createPeriodicTask } from "@event-hub/shared";
 import type { Logger } from "pino";
 import { listBrokerSubscriptions } from "../store/connectors.ts";
 import { planBrokerConsumers } from "./broker-consumer-plan.ts";
@@ -32,7 +33,6 @@ export type BrokerIngest = {
 export function createBrokerIngest(options: BrokerIngestOptions): BrokerIngest {
   const { logger } = options;
   const running = new Map<string, { subscription: string; consumer: BrokerConsumer }>();
-  let timer: NodeJS.Timeout | undefined;
   let refreshing: Promise<void> = Promise.resolve();
 
   const stopConsumer = async (connectorId: string) => {
@@ -77,24 +77,20 @@ export function createBrokerIngest(options: BrokerIngestOptions): BrokerIngest {
     return refreshing;
   };
 
-  const tick = () => {
-    refresh()
-      .catch((error: unknown) => logger.warn({ err: error }, "broker ingest refresh failed"))
-      .finally(() => {
-        if (timer) timer = setTimeout(tick, options.refreshMs);
-      });
-  };
+  const refresher = createPeriodicTask({
+    name: "broker ingest refresh",
+    intervalMs: options.refreshMs,
+    run: refresh,
+    logger,
+  });
 
   return {
-    start() {
-      timer = setTimeout(tick, 0);
-    },
+    start: refresher.start,
     refresh,
     consuming: () => new Map([...running].map(([id, entry]) => [id, entry.subscription])),
     async stop() {
-      clearTimeout(timer);
-      timer = undefined;
-      await refreshing.catch(() => undefined);
+      await refresher.stop();
+      await refreshing.catch(() => undefined); // a refresh() called from outside the timer
       await Promise.all([...running.keys()].map(stopConsumer));
       options.metrics.brokerSubscriptions.set(0);
     },

@@ -1,5 +1,5 @@
 import { Duration, type Message, type PubSub, type Subscription } from "@google-cloud/pubsub";
-import { acceptEvent, type EventAcceptorDeps } from "../event-acceptor.ts";
+import { acceptEvent, type EventAcceptorDeps } from "../ingest/event-acceptor.ts";
 import { toHubEvent, type BrokerSource } from "./broker-message.ts";
 import type { RecentlyAccepted } from "./recently-accepted.ts";
 

@@ -3,18 +3,18 @@ import type { PubSub } from "@google-cloud/pubsub";
 import type { FastifyInstance } from "fastify";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findFreePort } from "../../../tools/local-stack/src/free-port.ts";
-import { startPubSub, type PubSubEmulator } from "../../../tools/local-stack/src/pubsub-emulator.ts";
-import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
+import { findFreePort } from "../../../../tools/local-stack/src/free-port.ts";
+import { startPubSub, type PubSubEmulator } from "../../../../tools/local-stack/src/pubsub-emulator.ts";
+import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
 import {
   buildDeps,
   createTestPool,
   insertConnector,
   newTestConnector,
   silentLogger,
-} from "../test/harness.ts";
-import { buildApp, type SyncWorkerDeps } from "./app.ts";
-import { createEventPublisher } from "./event-publisher.ts";
+} from "../../test/harness.ts";
+import { buildApp, type SyncWorkerDeps } from "../app.ts";
+import { createEventPublisher } from "../ingest/event-publisher.ts";
 import { createOutboxRelay, type OutboxRelay } from "./outbox-relay.ts";
 
 // The "nothing lost" core against an emulator of its own, which the test stops and starts again.

@@ -4,19 +4,20 @@ import {
   createSecretBox,
   generateSecretsKey,
   runMigrations,
+  SYNC_REQUESTED_CHANNEL,
 } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulation, type Simulation } from "../../../tools/connector-sim/src/index.ts";
+import { startSimulation, type Simulation } from "../../../../tools/connector-sim/src/index.ts";
 import {
   createTestPool,
   insertConnector,
   newTestConnector,
   silentLogger,
   loopbackConnectorFetch,
-} from "../test/harness.ts";
-import { createSyncWorkerMetrics } from "./metrics.ts";
-import { SYNC_NOW_APPLICATION_NAME, SYNC_REQUESTED_CHANNEL } from "./sync-now-listener.ts";
+} from "../../test/harness.ts";
+import { createSyncWorkerMetrics } from "../metrics.ts";
+import { SYNC_NOW_APPLICATION_NAME } from "./sync-now-listener.ts";
 import { createSyncScheduler, type SyncScheduler } from "./sync-scheduler.ts";
 
 // The tick is far longer than the one-second bound, so only the LISTEN connection can make

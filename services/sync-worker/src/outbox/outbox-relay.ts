@@ -1,8 +1,8 @@
-import { withTransaction } from "@event-hub/shared";
+import { createPeriodicTask, withTransaction } from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
-import type { EventPublisher } from "./event-publisher.ts";
-import type { SyncWorkerMetrics } from "./metrics.ts";
+import type { EventPublisher } from "../ingest/event-publisher.ts";
+import type { SyncWorkerMetrics } from "../metrics.ts";
 import type { OutboxBacklog } from "./outbox-backlog.ts";
 import {
   deleteOutboxEvents,
@@ -11,7 +11,7 @@ import {
   readOutboxStats,
   tryLockRelay,
   type OutboxRow,
-} from "./store/ingest-outbox.ts";
+} from "./outbox-store.ts";
 
 export type OutboxRelayDeps = {
   db: Pool;
@@ -37,10 +37,6 @@ export type OutboxRelay = {
  * its first failure stay for the next pass, so nothing overtakes an older event.
  */
 export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = true;
-
   const runOnce = async (): Promise<number> => {
     const since = deps.backlog.generation();
     let relayed = 0;
@@ -56,26 +52,13 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     return relayed;
   };
 
-  const loop = () => {
-    running = runOnce()
-      .catch((error: unknown) => deps.logger.warn({ err: error }, "outbox relay pass failed"))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(loop, deps.intervalMs);
-      });
-  };
-
-  return {
-    runOnce,
-    start() {
-      stopped = false;
-      timer = setTimeout(loop, 0);
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  const task = createPeriodicTask({
+    name: "outbox relay pass",
+    intervalMs: deps.intervalMs,
+    run: runOnce,
+    logger: deps.logger,
+  });
+  return { runOnce, start: task.start, stop: task.stop };
 }
 
 async function relayBatch(deps: OutboxRelayDeps): Promise<{ acked: number; isFull: boolean }> {

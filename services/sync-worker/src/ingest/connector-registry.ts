@@ -1,6 +1,7 @@
+import { createPeriodicTask, type PeriodicTask } from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
-import { listIngestCredentials } from "./store/connectors.ts";
+import { listIngestCredentials } from "../store/connectors.ts";
 
 /** What ingest needs to know of a Connector: its credential's sha256 (hex) and whether it may ingest. */
 export type IngestCredential = { keyHash: string; enabled: boolean };
@@ -14,12 +15,12 @@ export type ConnectorRegistry = {
   ingestCredential(connectorId: string): IngestCredential | undefined;
   refresh(): Promise<void>;
   start(intervalMs: number): void;
-  stop(): void;
+  stop(): Promise<void>;
 };
 
 export function createConnectorRegistry(db: Pool, logger: Logger): ConnectorRegistry {
   let credentials = new Map<string, IngestCredential>();
-  let timer: NodeJS.Timeout | undefined;
+  let task: PeriodicTask | undefined;
   const refresh = async () => {
     const rows = await listIngestCredentials(db);
     credentials = new Map(
@@ -30,18 +31,18 @@ export function createConnectorRegistry(db: Pool, logger: Logger): ConnectorRegi
     ingestCredential: (connectorId) => credentials.get(connectorId),
     refresh,
     start(intervalMs) {
-      const tick = () => {
-        refresh()
-          .catch((error: unknown) => logger.warn({ err: error }, "connector registry refresh failed"))
-          .finally(() => {
-            if (timer) timer = setTimeout(tick, intervalMs).unref();
-          });
-      };
-      timer = setTimeout(tick, 0).unref();
+      // unref: a cache refresh must not keep the process alive.
+      task = createPeriodicTask({
+        name: "connector registry refresh",
+        intervalMs,
+        run: refresh,
+        logger,
+        unref: true,
+      });
+      task.start();
     },
-    stop() {
-      clearTimeout(timer);
-      timer = undefined;
+    async stop() {
+      await task?.stop();
     },
   };
 }

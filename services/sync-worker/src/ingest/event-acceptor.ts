@@ -2,9 +2,9 @@ import { AppError, boundedTriggerLabel, type EncodedEvent } from "@event-hub/sha
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { EventPublisher } from "./event-publisher.ts";
-import type { SyncWorkerMetrics } from "./metrics.ts";
-import type { OutboxBacklog } from "./outbox-backlog.ts";
-import { insertOutboxEvent } from "./store/ingest-outbox.ts";
+import type { SyncWorkerMetrics } from "../metrics.ts";
+import type { OutboxBacklog } from "../outbox/outbox-backlog.ts";
+import { insertOutboxEvent } from "../outbox/outbox-store.ts";
 
 export type AcceptedPath = "pubsub" | "outbox";
 

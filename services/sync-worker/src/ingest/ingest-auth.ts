@@ -5,7 +5,7 @@ import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { ConnectorRegistry, IngestCredential } from "./connector-registry.ts";
 import type { FailedCredentialLimiter } from "./failed-credential-limiter.ts";
-import { findIngestCredential } from "./store/connectors.ts";
+import { findIngestCredential } from "../store/connectors.ts";
 
 /** The header the Connector's webhooks module sends with `authentication: {type: "ApiKey"}`. */
 const INGEST_CREDENTIAL_HEADER = "x-api-key";

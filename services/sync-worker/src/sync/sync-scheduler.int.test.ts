@@ -6,11 +6,10 @@ import {
 } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulation, type Simulation } from "../../../tools/connector-sim/src/index.ts";
-import { createSyncWorkerMetrics } from "./metrics.ts";
-import { createMetricsRegistry } from "@event-hub/shared";
-import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
-import { SYNC_REQUESTED_CHANNEL } from "./sync-now-listener.ts";
+import { startSimulation, type Simulation } from "../../../../tools/connector-sim/src/index.ts";
+import { createSyncWorkerMetrics } from "../metrics.ts";
+import { createMetricsRegistry, SYNC_REQUESTED_CHANNEL } from "@event-hub/shared";
+import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
 import { createSyncScheduler, type SyncScheduler } from "./sync-scheduler.ts";
 import {
   createTestPool,
@@ -19,7 +18,7 @@ import {
   silentLogger,
   type TestConnector,
   loopbackConnectorFetch,
-} from "../test/harness.ts";
+} from "../../test/harness.ts";
 
 type StateRow = {
   connector_id: string;

@@ -9,10 +9,10 @@ import {
 } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulation, type Simulation } from "../../../tools/connector-sim/src/index.ts";
-import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
-import { createTestPool, insertConnector, newTestConnector, silentLogger } from "../test/harness.ts";
-import { createSyncWorkerMetrics } from "./metrics.ts";
+import { startSimulation, type Simulation } from "../../../../tools/connector-sim/src/index.ts";
+import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import { createTestPool, insertConnector, newTestConnector, silentLogger } from "../../test/harness.ts";
+import { createSyncWorkerMetrics } from "../metrics.ts";
 import { createSyncScheduler, type SyncScheduler } from "./sync-scheduler.ts";
 
 // sync-worker without SSRF_ALLOW: a Connector whose baseUrl is (or resolves to) loopback is never

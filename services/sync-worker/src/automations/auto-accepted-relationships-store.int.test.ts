@@ -2,7 +2,7 @@ import { runMigrations } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPool } from "../../test/harness.ts";
-import { claimRelationship, recordOutcome, releaseClaim } from "./auto-accepted-relationships.ts";
+import { claimRelationship, recordOutcome, releaseClaim } from "./auto-accepted-relationships-store.ts";
 
 // The claim that keeps auto-accept from calling PUT …/Accept twice, without a transaction held
 // across the call.

@@ -1,3 +1,5 @@
+import { exponentialDelay, withJitter } from "@event-hub/shared";
+
 /**
  * When a Connector syncs next (pure). After a success: the interval, counted from the end of the
  * run. After failures: the interval doubled per consecutive failure, capped. Both jittered, so
@@ -22,9 +24,10 @@ export function nextSyncDelayMs(
   const baseSeconds =
     consecutiveFailures === 0
       ? intervalSeconds
-      : Math.min(policy.backoffMaxSeconds, intervalSeconds * 2 ** Math.min(consecutiveFailures, 30));
-  const factor = 1 + policy.jitterRatio * (2 * random() - 1);
-  const jitteredMs = Math.round(Math.max(intervalSeconds, baseSeconds) * 1000 * factor);
+      : exponentialDelay(intervalSeconds, policy.backoffMaxSeconds, consecutiveFailures + 1);
+  const jitteredMs = Math.round(
+    withJitter(Math.max(intervalSeconds, baseSeconds) * 1000, policy.jitterRatio, random),
+  );
   const ceilingMs = Math.max(policy.backoffMaxSeconds, intervalSeconds) * 1000;
   return Math.min(ceilingMs, Math.max(MIN_SYNC_DELAY_MS, jitteredMs));
 }

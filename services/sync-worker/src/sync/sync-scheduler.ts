@@ -1,10 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { connectorApiKeySealing, type GuardedFetch, type SecretBox } from "@event-hub/shared";
+import {
+  connectorApiKeySealing,
+  createPeriodicTask,
+  type GuardedFetch,
+  type NotificationListener,
+  type SecretBox,
+} from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
-import type { SyncWorkerMetrics } from "./metrics.ts";
+import type { SyncWorkerMetrics } from "../metrics.ts";
 import { nextSyncDelayMs, type SchedulePolicy } from "./sync-schedule.ts";
-import { startSyncNowListener, type SyncNowListener } from "./sync-now-listener.ts";
+import { startSyncNowListener } from "./sync-now-listener.ts";
 import { requestSync, type SyncResult } from "./sync-request.ts";
 import {
   claimLeases,
@@ -17,7 +23,7 @@ import {
   removeReplica,
   renewLeases,
   type SyncTarget,
-} from "./store/sync-state.ts";
+} from "./sync-state-store.ts";
 
 export type SyncSchedulerOptions = SchedulePolicy & {
   db: Pool;
@@ -53,10 +59,7 @@ export function createSyncScheduler(options: SyncSchedulerOptions): SyncSchedule
   const { db, logger } = options;
   let owned = new Set<string>();
   const running = new Map<string, Promise<void>>();
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = true;
-  let ticking: Promise<void> = Promise.resolve();
-  let listener: SyncNowListener | undefined;
+  let listener: NotificationListener | undefined;
 
   const tick = async (): Promise<void> => {
     const liveReplicas = await heartbeatReplica(db, options.replicaId, options.leaseSeconds);
@@ -85,29 +88,21 @@ export function createSyncScheduler(options: SyncSchedulerOptions): SyncSchedule
     }
   };
 
-  const schedule = (delayMs: number) => {
-    clearTimeout(timer);
-    if (!stopped) timer = setTimeout(loop, delayMs);
-  };
-  const loop = () => {
-    ticking = tick()
-      .catch((error: unknown) => logger.warn({ err: error }, "sync scheduler tick failed"))
-      .finally(() => schedule(options.tickMs));
-  };
-  const wake = () => {
-    if (!stopped) void ticking.then(() => schedule(0));
-  };
+  const ticker = createPeriodicTask({
+    name: "sync scheduler tick",
+    intervalMs: options.tickMs,
+    run: tick,
+    logger,
+  });
+  const wake = () => ticker.wake();
 
   return {
     async start() {
-      stopped = false;
       listener = await startSyncNowListener({ databaseUrl: options.databaseUrl, logger, onRequest: wake });
-      schedule(0);
+      ticker.start();
     },
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await ticking;
+      await ticker.stop();
       await Promise.allSettled(running.values());
       await listener?.stop();
       await releaseLeases(db, options.replicaId, [...owned]).catch(() => undefined);
