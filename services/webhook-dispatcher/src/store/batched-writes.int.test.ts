@@ -3,9 +3,9 @@ import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertDestination } from "../../test/harness.ts";
 import { openOwnTestDatabase } from "../../test/own-test-pool.ts";
-import { routeEvents } from "../event-routing.ts";
+import { routeEvents } from "../consume/event-routing.ts";
 import { writeAttempts } from "./attempts.ts";
-import { findRoutesForConnectors } from "./destination-routes.ts";
+import { findRoutesForConnectors } from "../consume/destination-routes.ts";
 import { storeEventsWithDeliveries } from "./events.ts";
 
 // The consumer's and the recorder's multi-row statements against the real schema.

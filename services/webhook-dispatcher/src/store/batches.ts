@@ -1,5 +1,5 @@
 import type { PoolClient } from "pg";
-import { BATCHED_TRIGGERS } from "../destinations/batch.ts";
+import { BATCHED_TRIGGERS } from "../destinations/batch/batch-request.ts";
 
 /** The interval from the stored config; a config without a number waits 60 s (its batch then fails as config). */
 const INTERVAL_SECONDS = `CASE WHEN jsonb_typeof(d.config -> 'publishIntervalSeconds') = 'number'

@@ -1,7 +1,7 @@
 import type { HubEvent } from "@event-hub/shared";
 import { newId } from "@event-hub/shared";
 import type { PoolClient } from "pg";
-import type { RoutedDelivery } from "../event-routing.ts";
+import type { RoutedDelivery } from "../consume/event-routing.ts";
 
 /**
  * Stores a batch of events and their deliveries with one insert each. Both ignore rows that exist,

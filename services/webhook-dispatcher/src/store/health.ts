@@ -1,5 +1,5 @@
 import type { PoolClient } from "pg";
-import type { FailureHealth } from "../circuit-breaker.ts";
+import type { FailureHealth } from "../deliver/circuit-breaker.ts";
 
 /** A success closes the breaker and ends a failing streak. Touches the row only when it changes. */
 export async function markDestinationHealthy(client: PoolClient, destinationId: string): Promise<void> {
