@@ -1,8 +1,6 @@
+import { type HoldReason, measureDueBacklog, countBreakers } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { HoldReason } from "./delivery-allowance.ts";
-import { measureDueBacklog } from "./store/deliveries.ts";
-import { countBreakers } from "./store/health.ts";
 
 export type DispatchMetrics = {
   /** One attempt ended with `outcome`; `firstAttemptLatencySeconds` when it was a delivery's first. */

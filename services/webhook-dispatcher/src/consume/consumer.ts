@@ -1,11 +1,10 @@
-import { decodeEvent, withTransaction, type HubEvent } from "@event-hub/shared";
+import { decodeEvent, withTransaction, type HubEvent, storeEventsWithDeliveries } from "@event-hub/shared";
 import type { Message, PubSub, Subscription } from "@google-cloud/pubsub";
 import type { Pool, PoolClient } from "pg";
 import type { Logger } from "pino";
 import { createBatchCollector } from "../batch-collector.ts";
 import { routeEvents } from "./event-routing.ts";
 import { findRoutesForConnectors } from "./destination-routes.ts";
-import { storeEventsWithDeliveries } from "../store/events.ts";
 
 export type ConsumerDeps = {
   db: Pool;

@@ -1,6 +1,8 @@
+import type { FailureStreak } from "@event-hub/shared";
+
 /**
- * What a failed attempt does to its destination. Pure: the health store supplies the counters,
- * record.ts applies the decision.
+ * What a failed attempt does to its destination. Pure: the delivery queue supplies the failing
+ * streak, record.ts applies the decision.
  */
 
 export type BreakerPolicy = {
@@ -11,8 +13,6 @@ export type BreakerPolicy = {
   autoDisableAfterMs: number;
 };
 
-export type FailureHealth = { consecutiveFailures: number; failingSince: Date };
-
 export type FailureDecision = {
   /** Nothing is sent to the destination before this time; then one probe. Undefined: stays closed. */
   breakerOpenUntil?: Date;
@@ -20,7 +20,7 @@ export type FailureDecision = {
   disableReason?: string;
 };
 
-export function decideAfterFailure(health: FailureHealth, now: Date, policy: BreakerPolicy): FailureDecision {
+export function decideAfterFailure(health: FailureStreak, now: Date, policy: BreakerPolicy): FailureDecision {
   const failingMs = now.getTime() - health.failingSince.getTime();
   if (failingMs >= policy.autoDisableAfterMs) {
     return {

@@ -1,3 +1,4 @@
+import { type HoldReason } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -7,7 +8,6 @@ import {
   openTestDatabase,
   startTestDeliveryLoop,
 } from "../../test/harness.ts";
-import type { HoldReason } from "../delivery-allowance.ts";
 
 // Claims by several workers over one database (as several replicas would), and leases of a worker
 // that died, against real Postgres and a local receiver.

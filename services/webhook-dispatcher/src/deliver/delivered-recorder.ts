@@ -1,19 +1,22 @@
+import { writeAttempts, type AttemptInput, type AttemptWritten } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { createBatchCollector } from "../batch-collector.ts";
-import { writeAttempts, type AttemptInput, type AttemptWritten } from "../store/attempts.ts";
 
-/** Records a successful attempt; resolves undefined when its delivery no longer exists. */
-export type RecordDelivered = (attempt: AttemptInput) => Promise<AttemptWritten | undefined>;
+/**
+ * Records the successful attempts of one claim (1..N deliveries); resolves with what was written,
+ * by delivery id (a delivery that no longer exists is absent).
+ */
+export type RecordDelivered = (attempts: readonly AttemptInput[]) => Promise<Map<string, AttemptWritten>>;
 
 type Waiting = {
-  attempt: AttemptInput;
-  settle: (written: AttemptWritten | undefined) => void;
+  attempts: readonly AttemptInput[];
+  settle: (written: Map<string, AttemptWritten>) => void;
   fail: (error: unknown) => void;
 };
 
 /**
  * Successes that finish together are recorded together: one statement per batch (bounded by
- * `maxItems`, gathered for at most `maxWaitMs`). Each caller learns its own outcome; if the
+ * `maxItems` claims, gathered for at most `maxWaitMs`). Each caller learns its own outcome; if the
  * statement fails, every caller of the batch gets the error (their leases run out and the
  * deliveries go again, as when a single record fails).
  */
@@ -28,26 +31,38 @@ export function createDeliveredRecorder(
       try {
         const written = await writeAttempts(
           db,
-          round.map((waiting) => waiting.attempt),
+          round.flatMap((waiting) => waiting.attempts),
           { endFailingStreak: true },
         );
-        for (const waiting of round) waiting.settle(written.get(waiting.attempt.deliveryId));
+        for (const waiting of round) waiting.settle(writtenOf(waiting.attempts, written));
       } catch (error) {
         for (const waiting of round) waiting.fail(error);
       }
     }
   }, options);
-  return (attempt) =>
-    new Promise<AttemptWritten | undefined>((settle, fail) => collector.add({ attempt, settle, fail }));
+  return (attempts) =>
+    new Promise<Map<string, AttemptWritten>>((settle, fail) => collector.add({ attempts, settle, fail }));
+}
+
+function writtenOf(
+  attempts: readonly AttemptInput[],
+  written: Map<string, AttemptWritten>,
+): Map<string, AttemptWritten> {
+  return new Map(
+    attempts.flatMap((attempt) => {
+      const row = written.get(attempt.deliveryId);
+      return row ? [[attempt.deliveryId, row] as const] : [];
+    }),
+  );
 }
 
 function roundsOfDistinctDeliveries(batch: Waiting[]): Waiting[][] {
   const rounds: Array<{ ids: Set<string>; items: Waiting[] }> = [];
   for (const waiting of batch) {
-    const id = waiting.attempt.deliveryId;
-    let round = rounds.find((r) => !r.ids.has(id));
+    const ids = waiting.attempts.map((attempt) => attempt.deliveryId);
+    let round = rounds.find((r) => !ids.some((id) => r.ids.has(id)));
     if (!round) rounds.push((round = { ids: new Set(), items: [] }));
-    round.ids.add(id);
+    for (const id of ids) round.ids.add(id);
     round.items.push(waiting);
   }
   return rounds.map((round) => round.items);

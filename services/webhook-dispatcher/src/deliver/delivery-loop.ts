@@ -1,25 +1,33 @@
-import { newId } from "@event-hub/shared";
+import {
+  claimBatches,
+  claimDeliveries,
+  releaseDelivery,
+  renewLeases,
+  type ClaimedDelivery,
+  type DeliveryClaim,
+  type LeaseRef,
+} from "@event-hub/shared";
 import type { Pool } from "pg";
-import { claimBatches, deliverBatch, type ClaimedBatch } from "../destinations/batch/batch-dispatch.ts";
-import { claimDeliveries } from "../claim.ts";
+import { BATCHED_TRIGGERS, MAX_BATCH_SIZE } from "../destinations/batch/batch-request.ts";
+import { sendToDestination } from "../destinations/send-to-destination.ts";
+import { reportDisabled } from "../operator-events.ts";
 import type { BreakerPolicy } from "./circuit-breaker.ts";
 import { classify, type Verdict } from "./classify.ts";
-import type { DeliveryLoopDeps, DeliveryLoopOptions } from "./delivery-context.ts";
-import { reportDisabled } from "../operator-events.ts";
 import { createDeliveredRecorder, type RecordDelivered } from "./delivered-recorder.ts";
+import type { DeliveryLoopDeps, DeliveryLoopOptions } from "./delivery-context.ts";
+import { loadDestination, type DestinationTarget } from "./destination-target.ts";
 import { abortedByLease, createLeaseKeeper, type DeliveryLease } from "./lease-keeper.ts";
-import { recordAttempt, releaseDelivery } from "./record.ts";
+import { attemptInputs, recordAttempts, statusRecorded, type RecordOutcome } from "./record.ts";
 import { nextAttemptAt } from "./retry-policy.ts";
 import { retryRecording } from "./retry-recording.ts";
-import { sendToDestination } from "../destinations/send-to-destination.ts";
-import { renewLeases, type ClaimedDelivery, type LeaseRef } from "../store/deliveries.ts";
-import { loadDestination, type DestinationTarget } from "./destination-target.ts";
+import type { SendResult } from "./send-result.ts";
 
 export type DeliveryLoop = { wake(): void; stop(): Promise<void> };
 
 /**
- * Claims due deliveries while there are free slots and runs each through the stages
- * prepare → send → classify → record, under a lease the lease keeper renews until it is recorded.
+ * Claims due deliveries while there are free slots and runs each claim (one delivery, or a batch
+ * destination's N) through the one pipeline send → classify → record, under a lease the lease keeper
+ * renews until it is recorded.
  * Idle, it sleeps until woken (LISTEN/NOTIFY, a finished delivery) or the poll interval passes.
  */
 export function startDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoopOptions): DeliveryLoop {
@@ -80,10 +88,11 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoopO
       const targets = targetsOf(deps.db, claimed);
       for (const delivery of claimed) {
         const target = targets.get(delivery.destinationId);
+        const claim = { destinationId: delivery.destinationId, deliveries: [delivery] };
         track(
           [delivery],
           claimedAtMs,
-          (lease) => deliver(deps, delivery, target, { recordDelivered, lease, breaker: options.breaker }),
+          (lease) => deliver(deps, claim, target, { recordDelivered, lease, breaker: options.breaker }),
           { deliveryId: delivery.id },
         );
       }
@@ -91,10 +100,18 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoopO
       if (free > claimed.length && Date.now() - batchesCheckedAt >= options.pollIntervalMs) {
         batchesCheckedAt = Date.now();
         const batchesClaimedAtMs = performance.now();
-        for (const batch of await claimDueBatches(deps, options, free - claimed.length))
-          track(batch.deliveries, batchesClaimedAtMs, (lease) => deliverBatch(deps, options, batch, lease), {
-            destinationId: batch.destinationId,
-          });
+        for (const batch of await claimDueBatches(deps, options, free - claimed.length)) {
+          const target = loadDestination(deps.db, batch.destinationId);
+          const using = { recordDelivered, breaker: options.breaker };
+          track(
+            batch.deliveries,
+            batchesClaimedAtMs,
+            (lease) => deliver(deps, batch, target, { ...using, lease }),
+            {
+              destinationId: batch.destinationId,
+            },
+          );
+        }
       }
       if (claimed.length < free || free === 0) await sleep(options.pollIntervalMs);
     }
@@ -122,7 +139,6 @@ async function claim(
       owner: options.owner,
       free,
       leaseSeconds: options.leaseSeconds,
-      breakerThreshold: options.breaker.failureThreshold,
     });
     for (const reason of holds) deps.metrics?.held(reason);
     return deliveries;
@@ -136,9 +152,15 @@ async function claimDueBatches(
   deps: DeliveryLoopDeps,
   options: DeliveryLoopOptions,
   free: number,
-): Promise<ClaimedBatch[]> {
+): Promise<DeliveryClaim[]> {
   try {
-    return await claimBatches(deps.db, options.owner, options.leaseSeconds, free);
+    return await claimBatches(deps.db, {
+      owner: options.owner,
+      leaseSeconds: options.leaseSeconds,
+      maxBatches: free,
+      maxBatchSize: MAX_BATCH_SIZE,
+      batchedTriggers: BATCHED_TRIGGERS,
+    });
   } catch (error) {
     deps.logger.error({ err: error }, "claiming due batches failed");
     return [];
@@ -156,78 +178,130 @@ function targetsOf(
 
 type DeliverWith = { recordDelivered: RecordDelivered; lease: DeliveryLease; breaker: BreakerPolicy };
 
+/** The one pipeline, for a claim of one delivery or a batch of N: send → classify → record → report. */
 async function deliver(
   deps: DeliveryLoopDeps,
-  delivery: ClaimedDelivery,
+  claim: DeliveryClaim,
   loadingTarget: Promise<DestinationTarget | undefined> | undefined,
   { recordDelivered, lease, breaker }: DeliverWith,
 ): Promise<void> {
   const target = await loadingTarget;
   if (!target) return; // deleted: its deliveries went with it
-  if (!target.enabled) return releaseDelivery(deps.db, delivery);
+  if (!target.enabled) {
+    for (const delivery of claim.deliveries) await releaseDelivery(deps.db, delivery);
+    return;
+  }
   const startedAt = new Date();
-  const sent = await sendToDestination(deps, delivery, target, startedAt, lease);
+  const sent = await sendToDestination(deps, claim.deliveries, target, startedAt, lease);
   if (sent.kind === "not_sent") {
-    deps.logger.warn({ deliveryId: delivery.id, reason: sent.reason }, "delivery not sent");
+    deps.logger.warn({ ...named(claim), reason: sent.reason }, "delivery not sent");
     return;
   }
   const result = abortedByLease(sent, lease);
   const now = new Date();
   const verdict = classify(result, now, { retryClientErrors: target.retryClientErrors });
-  const next = scheduleNext(delivery, target, verdict, now);
-  const record = { attemptId: newId("att"), delivery, startedAt, result, verdict, nextAttemptAt: next };
+  // One jitter draw per claim: deliveries that failed together (a batch) come due together again.
+  const jitter = Math.random();
+  const attempts = attemptInputs({
+    claim,
+    startedAt,
+    result,
+    verdict,
+    nextAttemptAt: (delivery) => scheduleNext(delivery, target, verdict, now, jitter),
+  });
   const outcome = await retryRecording(
-    () => recordAttempt(deps.db, record, breaker, recordDelivered),
-    (error, attempt) =>
-      deps.logger.warn(
-        { err: error, deliveryId: delivery.id, attempt },
-        "recording an attempt failed; retrying",
+    () =>
+      recordAttempts(
+        deps.db,
+        { destinationId: claim.destinationId, attempts, verdict },
+        breaker,
+        recordDelivered,
       ),
+    (error, attempt) =>
+      deps.logger.warn({ err: error, ...named(claim), attempt }, "recording an attempt failed; retrying"),
   );
-  if (!outcome.recorded) return;
+  report(deps, { claim, startedAt, result, verdict }, attempts, outcome);
+  await reportDisabled(deps.operations, claim.destinationId, outcome.disabledReason, now);
+}
+
+/** A claim in logs: its delivery, or its destination and size when it is a batch. */
+function named(claim: DeliveryClaim): Record<string, string | number> {
+  const [only] = claim.deliveries;
+  return claim.deliveries.length === 1 && only
+    ? { deliveryId: only.id }
+    : { destinationId: claim.destinationId, deliveries: claim.deliveries.length };
+}
+
+/** Metrics and the log line of a recorded claim. */
+function report(
+  deps: DeliveryLoopDeps,
+  {
+    claim,
+    startedAt,
+    result,
+    verdict,
+  }: { claim: DeliveryClaim; startedAt: Date; result: SendResult; verdict: Verdict },
+  attempts: ReturnType<typeof attemptInputs>,
+  outcome: RecordOutcome,
+): void {
+  if (outcome.written.size === 0) return; // gone with its destination, or written by an earlier try
   const outcomeClass = verdict.kind === "delivered" ? "success" : verdict.outcome;
-  const isFirst = delivery.attemptCount === 0;
-  deps.metrics?.attempt(
-    outcomeClass,
-    isFirst ? (startedAt.getTime() - delivery.occurredAt.getTime()) / 1000 : undefined,
-  );
-  if (!outcome.isLeaseHeld) {
-    // The POST left but another claim holds the delivery now: its attempt row is written, its state is not ours.
+  for (const delivery of claim.deliveries.filter((d) => outcome.written.has(d.id))) {
+    const isFirst = delivery.attemptCount === 0;
+    deps.metrics?.attempt(
+      outcomeClass,
+      isFirst ? (startedAt.getTime() - delivery.occurredAt.getTime()) / 1000 : undefined,
+    );
+  }
+  const moved = attempts.filter((attempt) => outcome.moved.has(attempt.deliveryId));
+  for (const attempt of moved)
+    if (statusRecorded(attempt, outcome) === "failed") deps.metrics?.deliveryFailed();
+  if (moved.length === 0) {
+    // The request left but another claim holds the deliveries now: the attempt rows are written, their state is not ours.
     deps.logger.warn(
-      { deliveryId: delivery.id, outcome: outcomeClass, durationMs: result.durationMs },
+      { ...named(claim), outcome: outcomeClass, durationMs: result.durationMs },
       "delivery attempt recorded after the lease was taken over",
     );
     return;
   }
-  if (outcome.status === "failed") deps.metrics?.deliveryFailed();
+  const [only] = claim.deliveries;
+  const [first] = moved;
   // Successes at debug: at full speed one line per delivery would cost more than the delivery.
   deps.logger[verdict.kind === "delivered" ? "debug" : "info"](
     {
-      deliveryId: delivery.id,
-      eventId: delivery.eventId,
-      destinationId: delivery.destinationId,
-      attempt: delivery.attemptCount + 1,
+      ...(claim.deliveries.length === 1 && only && first
+        ? {
+            deliveryId: only.id,
+            eventId: only.eventId,
+            attempt: only.attemptCount + 1,
+            status: statusRecorded(first, outcome),
+            nextAttemptAt: first.nextAttemptAt ?? undefined,
+          }
+        : { deliveries: claim.deliveries.length, leaseLost: claim.deliveries.length - moved.length }),
+      destinationId: claim.destinationId,
       outcome: outcomeClass,
-      status: outcome.status,
-      nextAttemptAt: next,
       breakerOpenUntil: outcome.breakerOpenUntil,
       durationMs: result.durationMs,
     },
     "delivery attempt",
   );
-  await reportDisabled(deps.operations, delivery.destinationId, outcome.disabledReason, now);
 }
 
-/** Retry index = attempts since the schedule (re)started: a resend gets the whole schedule again. */
+/**
+ * Retry index = attempts since the schedule (re)started: a resend gets the whole schedule again.
+ * `jitter` is the claim's one draw.
+ */
 function scheduleNext(
   delivery: ClaimedDelivery,
   target: DestinationTarget,
   verdict: Verdict,
   now: Date,
+  jitter: number,
 ): Date | undefined {
   if (verdict.kind !== "retry") return undefined;
   const attemptsInSchedule = delivery.attemptCount + 1 - delivery.scheduleOffset;
   return nextAttemptAt(attemptsInSchedule, now, {
+    random: () => jitter,
     ...(target.retryScheduleSeconds ? { schedule: target.retryScheduleSeconds } : {}),
     ...(verdict.retryAfterMs === undefined ? {} : { retryAfterMs: verdict.retryAfterMs }),
   });

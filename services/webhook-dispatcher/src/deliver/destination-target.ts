@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from "pg";
+import type { Pool } from "pg";
 
 /** A destination as the delivery stages need it: stored config (unparsed), policy, signing secrets. */
 export type DestinationTarget = {
@@ -50,31 +50,4 @@ export async function loadDestination(
       sealedSecrets: row.sealed_secrets ?? [],
     }
   );
-}
-
-/**
- * Disables a destination and parks what waits for it (a resend or re-enable brings it back).
- * Deliveries in flight under a live lease are left to their workers: their requests may already have
- * reached the receiver, so each records its own attempt and outcome (a 410 parks it, a success
- * delivers it, a retry waits, pending, until the destination is enabled again).
- * Returns false when it was already disabled, so only one worker reports the change.
- */
-export async function disableDestination(
-  client: PoolClient,
-  destinationId: string,
-  reason: string,
-): Promise<boolean> {
-  const updated = await client.query(
-    `UPDATE destinations SET enabled = false, disabled_reason = $2, updated_at = now()
-      WHERE id = $1 AND enabled`,
-    [destinationId, reason],
-  );
-  await client.query(
-    `UPDATE deliveries SET status = 'parked', lease_owner = NULL, lease_token = NULL, finished_at = now(),
-            last_error = $2
-      WHERE destination_id = $1 AND status = 'pending'
-        AND NOT (lease_token IS NOT NULL AND next_attempt_at > now())`,
-    [destinationId, `destination disabled: ${reason}`],
-  );
-  return (updated.rowCount ?? 0) > 0;
 }

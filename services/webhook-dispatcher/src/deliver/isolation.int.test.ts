@@ -1,3 +1,4 @@
+import { DELIVERIES_DUE_CHANNEL } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -155,7 +156,7 @@ describe("delivery isolation", () => {
     });
     const started = Date.now();
     await Promise.all([insertBacklog(db, limitedId, 20, "limit"), insertBacklog(db, ratedId, 15, "rate")]);
-    await db.query("NOTIFY deliveries_due");
+    await db.query(`NOTIFY ${DELIVERIES_DUE_CHANNEL}`);
     await Promise.all([slow.waitUntil((r) => r.length >= 20), rated.waitUntil((r) => r.length >= 15)]);
     const ratedMs = Date.now() - started;
     expect(slow.maxConcurrent()).toBeLessThanOrEqual(3);

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { destinationConfigSealing, newId } from "@event-hub/shared";
+import { destinationConfigSealing, newId, claimDeliveries } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startDispatcherChild } from "../../test/dispatcher-process.ts";
@@ -15,10 +15,9 @@ import {
   startTestDeliveryLoop,
 } from "../../test/harness.ts";
 import { waitForCondition } from "../../test/wait-for-condition.ts";
-import { claimDeliveries } from "../claim.ts";
 import { classify } from "./classify.ts";
 import { createDeliveredRecorder } from "./delivered-recorder.ts";
-import { recordAttempt } from "./record.ts";
+import { attemptInputs, recordAttempts } from "./record.ts";
 
 /** A receiver that holds each request `delayMs` and counts, per `webhook-id`, the requests open at once. */
 type CountingReceiver = {
@@ -209,7 +208,6 @@ describe("delivery leases", () => {
       owner: "intruder",
       free: 10,
       leaseSeconds: 1,
-      breakerThreshold: 5,
     });
     expect(second.deliveries.map((d) => d.id)).not.toContain(claimed?.id);
 
@@ -255,7 +253,6 @@ describe("delivery leases", () => {
       owner: "same-process",
       free: 10,
       leaseSeconds: 30,
-      breakerThreshold: 5,
     });
     const mine = deliveries.filter((d) => d.destinationId === destinationId);
     expect(mine).toHaveLength(2);
@@ -274,20 +271,21 @@ describe("delivery leases", () => {
     ] as const;
     for (const [i, delivery] of mine.entries()) {
       const result = results[i]!;
-      const outcome = await recordAttempt(
+      const verdict = classify(result, now);
+      const attempts = attemptInputs({
+        claim: { destinationId, deliveries: [delivery] },
+        startedAt: now,
+        result,
+        verdict,
+        nextAttemptAt: () => new Date(Date.now() + 60_000),
+      });
+      const outcome = await recordAttempts(
         db,
-        {
-          attemptId: newId("att"),
-          delivery,
-          startedAt: now,
-          result,
-          verdict: classify(result, now),
-          nextAttemptAt: new Date(Date.now() + 60_000),
-        },
+        { destinationId, attempts, verdict },
         breaker,
         recordDelivered,
       );
-      expect(outcome).toMatchObject({ recorded: true, isLeaseHeld: false });
+      expect([outcome.written.size, outcome.moved.size]).toStrictEqual([1, 0]); // row written, state not moved
     }
 
     expect(await deliveriesOf(destinationId)).toMatchObject([

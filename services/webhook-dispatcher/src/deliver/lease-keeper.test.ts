@@ -1,6 +1,6 @@
+import { type LeaseRef } from "@event-hub/shared";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { abortedByLease, createLeaseKeeper, type LeaseKeeper } from "./lease-keeper.ts";
-import type { LeaseRef } from "../store/deliveries.ts";
 
 const ref = (id: string): LeaseRef => ({ id, leaseToken: `token-${id}` });
 

@@ -1,5 +1,5 @@
+import { type LeaseRef } from "@event-hub/shared";
 import type { SendResult } from "./send-result.ts";
-import type { LeaseRef } from "../store/deliveries.ts";
 
 /** What a delivery's work sees of its lease. */
 export type DeliveryLease = {

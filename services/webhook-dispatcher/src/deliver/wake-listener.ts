@@ -1,13 +1,11 @@
+import { DELIVERIES_DUE_CHANNEL } from "@event-hub/shared";
 import pg from "pg";
 import type { Logger } from "pino";
-
-/** Channel that the consumer and api-gateway notify when they stored deliveries that are due now. */
-const DELIVERIES_DUE_CHANNEL = "deliveries_due";
 
 export type WakeListener = { stop(): Promise<void> };
 
 /**
- * LISTENs on `deliveries_due` with a connection of its own and calls `onWake` per notification, so
+ * LISTENs on the delivery queue's `deliveries_due` with a connection of its own and calls `onWake` per notification, so
  * idle workers start at once without polling hard. A lost connection is re-opened with backoff;
  * meanwhile the delivery loop's poll still finds the work.
  */

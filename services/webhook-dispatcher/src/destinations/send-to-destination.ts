@@ -1,11 +1,11 @@
-import { parseDestinationConfig } from "@event-hub/shared";
-import type { AmqpConnections } from "./amqp/amqp-connections.ts";
-import { publishToAmqp } from "./amqp/publish-amqp.ts";
-import { sendWebhook, type WebhookDeps } from "./webhook/send-webhook.ts";
+import { parseDestinationConfig, type ClaimedDelivery } from "@event-hub/shared";
+import type { DestinationTarget } from "../deliver/destination-target.ts";
 import { LEASE_LOST_BEFORE_SEND, type DeliveryLease, type NotSent } from "../deliver/lease-keeper.ts";
 import type { SendResult } from "../deliver/send-result.ts";
-import type { ClaimedDelivery } from "../store/deliveries.ts";
-import type { DestinationTarget } from "../deliver/destination-target.ts";
+import type { AmqpConnections } from "./amqp/amqp-connections.ts";
+import { publishToAmqp } from "./amqp/publish-amqp.ts";
+import { sendBatch } from "./batch/send-batch.ts";
+import { sendWebhook, type WebhookDeps } from "./webhook/send-webhook.ts";
 
 export type DestinationSenders = WebhookDeps & {
   /** Absent (some tests): AMQP deliveries fail with `broker_unreachable` and are retried. */
@@ -13,18 +13,24 @@ export type DestinationSenders = WebhookDeps & {
 };
 
 /**
- * Hands one delivery to its destination kind; a stored config that does not fit is a final error.
- * Nothing leaves unless `lease` is held at the moment it would (after any token fetch).
+ * Hands a claim's deliveries to their destination kind: webhooks and AMQP take one, a batch
+ * destination takes N in one POST. A stored config that does not fit is a final error. Nothing
+ * leaves unless `lease` is held at the moment it would (after any token fetch).
  */
 export async function sendToDestination(
   deps: DestinationSenders,
-  delivery: ClaimedDelivery,
+  deliveries: ClaimedDelivery[],
   target: DestinationTarget,
   now: Date,
   lease: DeliveryLease,
 ): Promise<SendResult | NotSent> {
   const parsed = parseDestinationConfig(target.type, target.config);
-  if (!parsed.ok) return { kind: "failure", failure: "config", message: parsed.reason, durationMs: 0 };
+  if (!parsed.ok) return configFailure(parsed.reason);
+  if (parsed.value.type === "batch")
+    return sendBatch(deps, deliveries, { ...target, config: parsed.value.config }, lease);
+  const [delivery] = deliveries;
+  if (!delivery || deliveries.length > 1)
+    return configFailure(`${parsed.value.type} destinations take one delivery at a time`);
   switch (parsed.value.type) {
     case "webhook":
       return sendWebhook(deps, delivery, { ...target, config: parsed.value.config }, now, lease);
@@ -42,12 +48,9 @@ export async function sendToDestination(
             message: "AMQP publishing is not available",
             durationMs: 0,
           };
-    case "batch":
-      return {
-        kind: "failure",
-        failure: "config",
-        message: "batch destinations are not sent one by one",
-        durationMs: 0,
-      };
   }
+}
+
+function configFailure(message: string): SendResult {
+  return { kind: "failure", failure: "config", message, durationMs: 0 };
 }

@@ -1,6 +1,6 @@
+import { deleteExpiredEvents } from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
-import { deleteExpiredEvents } from "../store/retention.ts";
 
 const BATCH = 1000;
 

@@ -1,5 +1,5 @@
+import { type ClaimedDelivery } from "@event-hub/shared";
 import { describe, expect, it } from "vitest";
-import type { ClaimedDelivery } from "../../store/deliveries.ts";
 import { prepareAmqpMessage } from "./amqp-message.ts";
 
 const delivery: ClaimedDelivery = {

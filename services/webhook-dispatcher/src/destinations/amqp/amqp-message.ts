@@ -1,5 +1,4 @@
-import type { AmqpDestinationConfig } from "@event-hub/shared";
-import type { ClaimedDelivery } from "../../store/deliveries.ts";
+import { type AmqpDestinationConfig, type ClaimedDelivery } from "@event-hub/shared";
 
 /** One AMQP publish, ready to go: what `ConfirmChannel.publish` takes. */
 export type AmqpMessage = {

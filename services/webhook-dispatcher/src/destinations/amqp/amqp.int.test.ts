@@ -1,10 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { connect as connectTcp, createServer, type AddressInfo, type Socket } from "node:net";
-import { createLogger, createSecretBox, createSsrfPolicy, destinationConfigSealing } from "@event-hub/shared";
+import {
+  createLogger,
+  createSecretBox,
+  createSsrfPolicy,
+  destinationConfigSealing,
+  type ClaimedDelivery,
+} from "@event-hub/shared";
 import { connect, type Channel, type ChannelModel, type GetMessage } from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "../../../../../tools/local-stack/src/test-names.ts";
-import type { ClaimedDelivery } from "../../store/deliveries.ts";
 import { createAmqpConnections, type AmqpConnections } from "./amqp-connections.ts";
 import { publishToAmqp } from "./publish-amqp.ts";
 

@@ -1,6 +1,10 @@
-import { destinationConfigSealing, type AmqpDestinationConfig, type SecretBox } from "@event-hub/shared";
+import {
+  destinationConfigSealing,
+  type AmqpDestinationConfig,
+  type SecretBox,
+  type ClaimedDelivery,
+} from "@event-hub/shared";
 import type { SendResult } from "../../deliver/send-result.ts";
-import type { ClaimedDelivery } from "../../store/deliveries.ts";
 import type { AmqpConnections } from "./amqp-connections.ts";
 import { prepareAmqpMessage } from "./amqp-message.ts";
 

@@ -1,15 +1,16 @@
 import { createHash } from "node:crypto";
-import type { BatchDestinationConfig } from "@event-hub/shared";
-import type { SendResult } from "../../deliver/send-result.ts";
-import type { HttpRequest, Sender } from "../webhook/send.ts";
+import { type BatchDestinationConfig, type ClaimedDelivery } from "@event-hub/shared";
+import type { HttpRequest } from "../webhook/send.ts";
 import { signWebhook } from "../webhook/signature.ts";
-import type { ClaimedDelivery } from "../../store/deliveries.ts";
 
 /**
  * The deprecated webhooks v1 module (Connector 2.x) buffered exactly these two events and POSTed
  * `{messages: MessageDTO[], relationships: RelationshipDTO[]}` every `publishInterval` seconds.
  */
 export const BATCHED_TRIGGERS = ["transport.messageReceived", "transport.relationshipChanged"];
+
+/** Most deliveries in one batch POST; the rest go in the next interval's batch. */
+export const MAX_BATCH_SIZE = 1000;
 
 /**
  * The v1 batch body in storage order, each DTO as the exact text stored (the Connector's JSON, not
@@ -57,16 +58,4 @@ export function prepareBatchRequest(
   };
   if (secrets.length > 0) headers["webhook-signature"] = signWebhook(secrets, id, timestamp, body);
   return { url: config.url, headers, body, timeoutMs };
-}
-
-/** One POST of the batch (SSRF-guarded, no redirects); `signal` aborts it (the leases were lost). */
-export function sendBatch(
-  sender: Sender,
-  deliveries: ClaimedDelivery[],
-  config: BatchDestinationConfig,
-  secrets: string[],
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<SendResult> {
-  return sender.send({ ...prepareBatchRequest(deliveries, config, secrets, new Date(), timeoutMs), signal });
 }

@@ -1,7 +1,7 @@
+import { type ClaimedDelivery } from "@event-hub/shared";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { prepareWebhookRequest } from "./prepare.ts";
-import type { ClaimedDelivery } from "../../store/deliveries.ts";
 
 const delivery: ClaimedDelivery = {
   id: "dlv_01JABCDEFGHJKMNPQRSTVWXYZ0",

@@ -1,6 +1,6 @@
+import { type ClaimedDelivery } from "@event-hub/shared";
 import type { HttpRequest } from "./send.ts";
 import { signWebhook } from "./signature.ts";
-import type { ClaimedDelivery } from "../../store/deliveries.ts";
 
 export type WebhookSettings = {
   url: string;

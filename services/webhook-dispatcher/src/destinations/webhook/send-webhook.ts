@@ -4,6 +4,7 @@ import {
   type SecretBox,
   type StoredTargetAuthentication,
   type WebhookDestinationConfig,
+  type ClaimedDelivery,
 } from "@event-hub/shared";
 import {
   abortedByLease,
@@ -15,7 +16,6 @@ import type { TokenCache } from "./oauth2-token-cache.ts";
 import { prepareWebhookRequest } from "./prepare.ts";
 import type { SendResult } from "../../deliver/send-result.ts";
 import type { Sender } from "./send.ts";
-import type { ClaimedDelivery } from "../../store/deliveries.ts";
 
 export type WebhookDeps = { sender: Sender; tokens: TokenCache; secrets: SecretBox };
 

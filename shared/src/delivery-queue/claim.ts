@@ -1,21 +1,19 @@
-import { withTransaction } from "@event-hub/shared";
 import type { Pool } from "pg";
-import { destinationAllowance, shareSlots, type HoldReason } from "./delivery-allowance.ts";
+import { withTransaction } from "../db/pool.ts";
+import { destinationAllowance, shareSlots, type HoldReason } from "./allowance.ts";
 import {
-  leaseDeliveries,
   lockDestinationsWithDueWork,
   pickDueDeliveries,
   pickDueLaneHeads,
   storeRateTokens,
-  type ClaimedDelivery,
-} from "./store/deliveries.ts";
+} from "./claim-queries.ts";
+import { leaseDeliveries, type ClaimedDelivery } from "./lease.ts";
 
 export type ClaimOptions = {
   owner: string;
   /** Free slots of this process. */
   free: number;
   leaseSeconds: number;
-  breakerThreshold: number;
 };
 
 /** The leased deliveries, and one hold per destination with due work that could start nothing. */
@@ -30,7 +28,7 @@ export type Claim = { deliveries: ClaimedDelivery[]; holds: HoldReason[] };
  */
 export async function claimDeliveries(db: Pool, options: ClaimOptions): Promise<Claim> {
   return withTransaction(db, async (client) => {
-    const loads = await lockDestinationsWithDueWork(client, options.breakerThreshold);
+    const loads = await lockDestinationsWithDueWork(client);
     const allowances = loads.map(destinationAllowance);
     const shares = shareSlots(allowances, options.free);
     const ids: string[] = [];

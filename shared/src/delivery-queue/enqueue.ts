@@ -1,7 +1,11 @@
-import type { HubEvent } from "@event-hub/shared";
-import { newId } from "@event-hub/shared";
 import type { PoolClient } from "pg";
-import type { RoutedDelivery } from "../consume/event-routing.ts";
+import { newId } from "../ids.ts";
+import type { HubEvent } from "../pubsub/event-codec.ts";
+import { notifyDeliveriesDue } from "./channels.ts";
+import type { Queryable } from "./queryable.ts";
+
+/** One delivery to create: an event to a destination, in the event's Connector lane. */
+export type QueuedDelivery = { eventId: string; destinationId: string; connectorId: string };
 
 /**
  * Stores a batch of events and their deliveries with one insert each. Both ignore rows that exist,
@@ -12,7 +16,7 @@ import type { RoutedDelivery } from "../consume/event-routing.ts";
 export async function storeEventsWithDeliveries(
   client: PoolClient,
   events: readonly HubEvent[],
-  deliveries: readonly RoutedDelivery[],
+  deliveries: readonly QueuedDelivery[],
 ): Promise<number> {
   await insertEvents(client, events);
   if (deliveries.length === 0) return 0;
@@ -32,7 +36,7 @@ export async function storeEventsWithDeliveries(
   );
   const created = result.rowCount ?? 0;
   // Delivered at commit: wakes the delivery workers of every replica.
-  if (created > 0) await client.query(`SELECT pg_notify('deliveries_due', '')`);
+  if (created > 0) await notifyDeliveriesDue(client);
   return created;
 }
 
@@ -52,5 +56,20 @@ async function insertEvents(client: PoolClient, events: readonly HubEvent[]): Pr
       events.map((e) => e.correlationId ?? null),
       events.map((e) => e.time),
     ],
+  );
+}
+
+/**
+ * Stores one event the hub makes itself (a `hub.test` event); `dataJson` is kept as given, and it
+ * occurs now. Its deliveries are then created with `requeueEventDeliveries`.
+ */
+export async function insertEvent(
+  db: Queryable,
+  event: { id: string; connectorId: string; trigger: string; dataJson: string; correlationId: string | null },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO events (id, connector_id, trigger, data, correlation_id, occurred_at)
+     VALUES ($1, $2, $3, $4::json, $5, now())`,
+    [event.id, event.connectorId, event.trigger, event.dataJson, event.correlationId],
   );
 }

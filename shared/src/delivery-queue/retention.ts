@@ -1,11 +1,11 @@
-import type { Pool } from "pg";
+import type { Queryable } from "./queryable.ts";
 
 /**
  * Deletes up to `limit` events stored before the retention period whose deliveries are all finished;
  * their deliveries and attempts go with them (ON DELETE CASCADE). Pending work is never deleted.
  */
 export async function deleteExpiredEvents(
-  db: Pool,
+  db: Queryable,
   retentionSeconds: number,
   limit: number,
 ): Promise<number> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { explainWait, type DeliveryWaitFacts } from "./delivery-wait.ts";
+import { explainWait, type DeliveryWaitFacts } from "./explain-wait.ts";
 
 const now = new Date("2026-11-24T12:00:00Z");
 const later = new Date("2026-11-24T12:05:00Z");
@@ -35,7 +35,9 @@ describe("explainWait", () => {
     ["behind its lane's head", { laneHeadId: "dlv_HEAD" }, "ordered_behind"],
     ["a batch destination", { destinationType: "batch" }, "batch_interval"],
     ["the in-flight limit", { inFlight: 10 }, "in_flight_limit"],
-    ["a probing breaker (one at a time)", { breakerOpenUntil: earlier, inFlight: 1 }, "in_flight_limit"],
+    // As the claim counts it: a half-open breaker whose probe is in flight holds by the breaker.
+    ["a probing breaker (one at a time)", { breakerOpenUntil: earlier, inFlight: 1 }, "circuit_open"],
+    ["a probing breaker with no probe in flight", { breakerOpenUntil: earlier }, "queued"],
     ["a used-up rate limit", { ratePerSecond: 2, rateTokens: 0.2, rateElapsedSeconds: 0.1 }, "rate_limited"],
     ["a rate limit with tokens left", { ratePerSecond: 2, rateTokens: 0, rateElapsedSeconds: 1 }, "queued"],
     ["nothing holding it", {}, "queued"],

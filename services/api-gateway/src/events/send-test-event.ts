@@ -1,9 +1,13 @@
-import { newId, withTransaction } from "@event-hub/shared";
+import {
+  insertEvent,
+  newId,
+  requeueEventDeliveries,
+  TEST_EVENT_CONNECTOR_ID,
+  withTransaction,
+} from "@event-hub/shared";
 import type { Pool } from "pg";
-import type { ConnectorAccess } from "./auth/connector-access.ts";
-import { insertEvent } from "./store/events.ts";
-import { notifyDeliveriesDue, TEST_EVENT_CONNECTOR_ID, upsertDeliveries } from "./store/deliveries.ts";
-import { findWebhook } from "./update-webhook.ts";
+import type { ConnectorAccess } from "../auth/connector-access.ts";
+import { findWebhook } from "../update-webhook.ts";
 
 const TEST_TRIGGER = "hub.test";
 
@@ -35,12 +39,11 @@ export async function sendTestEvent(
       dataJson: JSON.stringify(data),
       correlationId,
     });
-    await upsertDeliveries(
+    await requeueEventDeliveries(
       client,
       [{ id: deliveryId, eventId, destinationId, connectorId: TEST_EVENT_CONNECTOR_ID }],
       access,
     );
-    await notifyDeliveriesDue(client);
   });
   return { eventId, deliveryId };
 }

@@ -1,4 +1,4 @@
-import { tokenLevel } from "@event-hub/shared";
+import { tokenLevel } from "../rate-tokens.ts";
 
 /**
  * How many deliveries each destination may start now. Pure: the claim store feeds it what Postgres
@@ -12,7 +12,7 @@ export type DestinationLoad = {
   isBreakerOpen: boolean;
   /** Deliveries of this destination leased right now, by any replica. */
   leased: number;
-  /** Breaker cool-down over but not yet closed: one probe at a time. */
+  /** Breaker cool-down over but not yet closed by a success: one probe at a time. */
   isProbing: boolean;
   /** rate_limit_per_second; null: unlimited. */
   ratePerSecond: number | null;

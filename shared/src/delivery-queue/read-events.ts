@@ -1,5 +1,4 @@
-import type { Pool, PoolClient } from "pg";
-import type { ConnectorAccess } from "../auth/connector-access.ts";
+import type { ConnectorScope, Queryable } from "./queryable.ts";
 
 export type EventRow = {
   id: string;
@@ -11,24 +10,14 @@ export type EventRow = {
   stored_at: Date;
 };
 
-type Db = Pool | PoolClient;
-
 const COLUMNS = "id, connector_id, trigger, data, correlation_id, occurred_at, stored_at";
 
-/** `data` is the exact JSON text (events.data is json, so the text is kept as given). */
-export async function insertEvent(
-  db: Db,
-  event: { id: string; connectorId: string; trigger: string; dataJson: string; correlationId: string | null },
-): Promise<void> {
-  await db.query(
-    `INSERT INTO events (id, connector_id, trigger, data, correlation_id, occurred_at)
-     VALUES ($1, $2, $3, $4::json, $5, now())`,
-    [event.id, event.connectorId, event.trigger, event.dataJson, event.correlationId],
-  );
-}
-
-/** Reads take the caller's ConnectorAccess ($n NULL: every Connector); other Connectors' events are absent. */
-export async function findEvent(db: Db, id: string, access: ConnectorAccess): Promise<EventRow | undefined> {
+/** Reads take the caller's ConnectorScope ($n NULL: every Connector); other Connectors' events are absent. */
+export async function findEvent(
+  db: Queryable,
+  id: string,
+  access: ConnectorScope,
+): Promise<EventRow | undefined> {
   const result = await db.query<EventRow>(
     `SELECT ${COLUMNS} FROM events WHERE id = $1 AND ($2::text[] IS NULL OR connector_id = ANY ($2))`,
     [id, access],
@@ -47,10 +36,10 @@ export type EventFilter = {
 
 /** Newest first; `before` is the last id of the previous page. */
 export async function listEvents(
-  db: Db,
+  db: Queryable,
   page: { limit: number; before?: string },
   filter: EventFilter,
-  access: ConnectorAccess,
+  access: ConnectorScope,
 ): Promise<EventRow[]> {
   const result = await db.query<EventRow>(
     `SELECT ${COLUMNS} FROM events

@@ -1,8 +1,9 @@
-import { tokenLevel } from "@event-hub/shared";
+import { destinationAllowance, type HoldReason } from "./allowance.ts";
+import type { DeliveryStatus } from "./delivery-status.ts";
 
 /** What Postgres knows about a delivery and its destination that decides when it goes next. */
 export type DeliveryWaitFacts = {
-  status: "pending" | "delivered" | "failed" | "parked";
+  status: DeliveryStatus;
   nextAttemptAt: Date;
   isLeased: boolean;
   destinationType: string;
@@ -73,21 +74,33 @@ export function explainWait(facts: DeliveryWaitFacts): DeliveryWait | null {
     };
   if (facts.destinationType === "batch")
     return { reason: "batch_interval", detail: "goes with the destination's next batch" };
-  const limit = facts.breakerOpenUntil ? 1 : facts.maxInFlight;
-  if (facts.inFlight >= limit)
-    return {
-      reason: "in_flight_limit",
-      detail: facts.breakerOpenUntil
-        ? "the destination is being probed after its breaker opened: one delivery at a time"
-        : `${facts.inFlight} deliveries to the destination are in flight (its limit is ${limit})`,
-    };
-  if (
-    facts.ratePerSecond !== null &&
-    tokenLevel(facts.ratePerSecond, facts.rateTokens, facts.rateElapsedSeconds) < 1
-  )
-    return {
-      reason: "rate_limited",
-      detail: `the destination's rate limit (${facts.ratePerSecond}/s) is used up for the moment`,
-    };
-  return { reason: "queued", detail: "due now, waiting for a free dispatcher slot" };
+  // The claim's own rule decides the rest, so this answer and the dispatcher cannot disagree.
+  const { heldBy } = destinationAllowance({
+    destinationId: "",
+    maxInFlight: facts.maxInFlight,
+    isBreakerOpen: false, // checked above
+    isProbing: facts.breakerOpenUntil !== null && facts.breakerOpenUntil <= facts.now,
+    leased: facts.inFlight,
+    ratePerSecond: facts.ratePerSecond,
+    rateTokens: facts.rateTokens,
+    rateElapsedSeconds: facts.rateElapsedSeconds,
+  });
+  return heldBy
+    ? HELD[heldBy](facts)
+    : { reason: "queued", detail: "due now, waiting for a free dispatcher slot" };
 }
+
+const HELD: Record<HoldReason, (facts: DeliveryWaitFacts) => DeliveryWait> = {
+  circuit_open: () => ({
+    reason: "circuit_open",
+    detail: "the destination's breaker is half-open: one probe is in flight, the next goes after it",
+  }),
+  in_flight_limit: (facts) => ({
+    reason: "in_flight_limit",
+    detail: `${facts.inFlight} deliveries to the destination are in flight (its limit is ${facts.maxInFlight})`,
+  }),
+  rate_limited: (facts) => ({
+    reason: "rate_limited",
+    detail: `the destination's rate limit (${facts.ratePerSecond}/s) is used up for the moment`,
+  }),
+};

@@ -1,4 +1,5 @@
-import type { PoolClient } from "pg";
+import type { DeliveryStatus } from "./delivery-status.ts";
+import type { Queryable } from "./queryable.ts";
 
 /**
  * One attempt of one delivery to record: the attempt row's content, and what the delivery becomes
@@ -18,7 +19,7 @@ export type AttemptInput = {
   /** The attempt row's error. */
   error: string | null;
   /** The delivery's new status and last error, and when to try again (undefined: keep as is). */
-  status: "pending" | "delivered" | "failed" | "parked";
+  status: DeliveryStatus;
   lastError: string | null;
   nextAttemptAt: Date | null;
 };
@@ -43,7 +44,7 @@ export type AttemptWritten = { attemptNumber: number; isLeaseHeld: boolean; dest
  * `endFailingStreak`: successes also close the breaker of their destinations, where the lease held.
  */
 export async function writeAttempts(
-  db: Pick<PoolClient, "query">,
+  db: Queryable,
   attempts: readonly AttemptInput[],
   options: { endFailingStreak: boolean },
 ): Promise<Map<string, AttemptWritten>> {

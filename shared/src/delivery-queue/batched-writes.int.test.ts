@@ -1,24 +1,21 @@
-import { newId, withTransaction, type HubEvent } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insertDestination } from "../../test/harness.ts";
-import { openOwnTestDatabase } from "../../test/own-test-pool.ts";
-import { routeEvents } from "../consume/event-routing.ts";
-import { writeAttempts } from "./attempts.ts";
-import { findRoutesForConnectors } from "../consume/destination-routes.ts";
-import { storeEventsWithDeliveries } from "./events.ts";
+import { withTransaction } from "../db/pool.ts";
+import { newId } from "../ids.ts";
+import type { HubEvent } from "../pubsub/event-codec.ts";
+import { storeEventsWithDeliveries, type QueuedDelivery } from "./enqueue.ts";
+import { insertDestination, openQueueTestDatabase } from "./queue-fixtures.ts";
+import { writeAttempts } from "./record-attempts.ts";
 
 // The consumer's and the recorder's multi-row statements against the real schema.
 describe("batched writes", () => {
-  let own: Awaited<ReturnType<typeof openOwnTestDatabase>>;
   let db: Pool;
 
   beforeAll(async () => {
-    own = await openOwnTestDatabase("batched-writes");
-    db = own.db;
+    db = await openQueueTestDatabase();
   });
 
-  afterAll(async () => own?.close());
+  afterAll(async () => db?.end());
 
   const event = (connectorId: string, data: unknown): HubEvent => ({
     id: newId("evt"),
@@ -28,21 +25,31 @@ describe("batched writes", () => {
     time: new Date().toISOString(),
   });
 
-  const store = (events: HubEvent[]) =>
-    withTransaction(db, async (client) => {
-      const routes = await findRoutesForConnectors(client, [...new Set(events.map((e) => e.connectorId))]);
-      return storeEventsWithDeliveries(client, events, routeEvents(events, routes));
+  /** Routed as the dispatcher routes: to each destination in `routes` that takes the event's Connector. */
+  const store = (events: HubEvent[], routes: Array<{ id: string; connectorIds: string[] | null }>) =>
+    withTransaction(db, (client) => {
+      const deliveries = events.flatMap((e) =>
+        routes
+          .filter((r) => r.connectorIds === null || r.connectorIds.includes(e.connectorId))
+          .map((r): QueuedDelivery => ({ eventId: e.id, destinationId: r.id, connectorId: e.connectorId })),
+      );
+      return storeEventsWithDeliveries(client, events, deliveries);
     });
 
   it("stores a batch in arrival order, exactly as sent, and a redelivered batch creates nothing", async () => {
     const [a, b] = [newId("evt"), newId("evt")]; // Connector ids of this test only
-    const both = await insertDestination(db, { config: { url: "http://127.0.0.1:9/" } });
-    const onlyA = await insertDestination(db, { config: { url: "http://127.0.0.1:9/" }, connectorIds: [a] });
+    const both = await insertDestination(db);
+    const onlyA = await insertDestination(db, { connectorIds: [a] });
+    const routes = [
+      { id: both, connectorIds: null },
+      { id: onlyA, connectorIds: [a] },
+    ];
     const first = event(a, { text: 'ä "quoted" \\ back', n: 1 });
     const events = [first, event(b, {}), event(a, { n: 2 }), event(a, { n: 3 }), first]; // first twice
 
-    expect(await store(events)).toBe(7); // 4 distinct events to `both`, 3 of Connector a to `onlyA`
-    expect(await store(events)).toBe(0);
+    // A message delivered twice (even in one batch) creates nothing new.
+    expect(await store(events, routes)).toBe(7); // 4 distinct events to `both`, 3 of Connector a to `onlyA`
+    expect(await store(events, routes)).toBe(0);
 
     const lane = await db.query<{ event_id: string }>(
       `SELECT event_id FROM deliveries WHERE destination_id = $1 AND connector_id = $2 ORDER BY seq`,
@@ -59,8 +66,9 @@ describe("batched writes", () => {
 
   it("records successes in one statement: every attempt gets its row, only lease holders move the delivery", async () => {
     const connector = newId("evt");
-    const destination = await insertDestination(db, { config: { url: "http://127.0.0.1:9/" } });
-    await store([event(connector, {}), event(connector, {}), event(connector, {})]);
+    const destination = await insertDestination(db);
+    const routes = [{ id: destination, connectorIds: null }];
+    await store([event(connector, {}), event(connector, {}), event(connector, {})], routes);
     const ids = (
       await db.query<{ id: string }>(`SELECT id FROM deliveries WHERE destination_id = $1 ORDER BY seq`, [
         destination,

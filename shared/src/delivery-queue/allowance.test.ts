@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { destinationAllowance, shareSlots, type DestinationLoad } from "./delivery-allowance.ts";
+import { destinationAllowance, shareSlots, type DestinationLoad } from "./allowance.ts";
 
 const load = (over: Partial<DestinationLoad> = {}): DestinationLoad => ({
   destinationId: "whk_a",
