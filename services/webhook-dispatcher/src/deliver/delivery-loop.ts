@@ -88,11 +88,11 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoopO
       const targets = targetsOf(deps.db, claimed);
       for (const delivery of claimed) {
         const target = targets.get(delivery.destinationId);
-        const claim = { destinationId: delivery.destinationId, deliveries: [delivery] };
+        const single = { destinationId: delivery.destinationId, deliveries: [delivery] };
         track(
           [delivery],
           claimedAtMs,
-          (lease) => deliver(deps, claim, target, { recordDelivered, lease, breaker: options.breaker }),
+          (lease) => deliver(deps, single, target, { recordDelivered, lease, breaker: options.breaker }),
           { deliveryId: delivery.id },
         );
       }
