@@ -50,7 +50,7 @@ await runService(SERVICE, async () => {
       sender,
       amqp,
       tokens: createTokenCache(sender),
-      metrics: createDispatchMetrics(metrics, db, { breakerThreshold: config.BREAKER_FAILURE_THRESHOLD }),
+      metrics: createDispatchMetrics(metrics, db),
       operations: createOperatorEvents(pubsub, config.OPERATIONS_TOPIC, logger),
     },
     {

@@ -15,11 +15,7 @@ export type DispatchMetrics = {
  * breaker states are read from Postgres when /metrics is scraped, so every replica reports the same
  * totals.
  */
-export function createDispatchMetrics(
-  registry: Registry,
-  db: Pool,
-  options: { breakerThreshold: number },
-): DispatchMetrics {
+export function createDispatchMetrics(registry: Registry, db: Pool): DispatchMetrics {
   const latency = new Histogram({
     name: "hub_dispatch_event_to_first_attempt_seconds",
     help: "Time from an event's ingest to the first delivery attempt.",
@@ -65,7 +61,7 @@ export function createDispatchMetrics(
     labelNames: ["state"],
     registers: [registry],
     async collect() {
-      const counts = await countBreakers(db, options.breakerThreshold);
+      const counts = await countBreakers(db);
       for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
     },
   });

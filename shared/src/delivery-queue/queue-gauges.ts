@@ -1,3 +1,4 @@
+import { BREAKER_COUNTS } from "./breaker-state.ts";
 import type { Queryable } from "./queryable.ts";
 
 /** Due backlog and the age of its oldest delivery, for /metrics (pending rows not leased). */
@@ -14,18 +15,15 @@ export async function measureDueBacklog(db: Queryable): Promise<{ due: number; o
 export type BreakerCounts = { closed: number; open: number; half_open: number };
 
 /**
- * Enabled destinations by breaker state: open (cooling down, nothing sent), half_open (cooled down
- * with `threshold` or more failures in a row: the next claim sends one probe), closed (the rest).
+ * Enabled destinations by breaker state, read as the claim reads it: open (cooling down, nothing
+ * sent), half_open (cooled down, not yet closed by a success: the next claim sends one probe),
+ * closed (the rest).
  */
-export async function countBreakers(db: Queryable, threshold: number): Promise<BreakerCounts> {
+export async function countBreakers(db: Queryable): Promise<BreakerCounts> {
   const result = await db.query<BreakerCounts>(
-    `SELECT count(*) FILTER (WHERE h.breaker_open_until > now())::int AS open,
-            count(*) FILTER (WHERE h.breaker_open_until <= now() AND h.consecutive_failures >= $1)::int AS half_open,
-            count(*) FILTER (WHERE h.breaker_open_until IS NULL
-                                OR (h.breaker_open_until <= now() AND h.consecutive_failures < $1))::int AS closed
+    `SELECT ${BREAKER_COUNTS}
        FROM destinations d LEFT JOIN destination_health h ON h.destination_id = d.id
       WHERE d.enabled`,
-    [threshold],
   );
   return result.rows[0] ?? { closed: 0, open: 0, half_open: 0 };
 }

@@ -25,7 +25,7 @@ export async function findDeliveryWaitFacts(
     lane_head_id: string | null;
     now: Date;
   }>(
-    `SELECT d.status, d.next_attempt_at, d.lease_owner IS NOT NULL AS is_leased,
+    `SELECT d.status, d.next_attempt_at, ${liveLease("d")} AS is_leased,
             dest.type, dest.enabled, dest.disabled_reason, dest.max_in_flight, dest.rate_limit_per_second,
             h.breaker_open_until, h.rate_tokens, extract(epoch FROM now() - h.rate_updated_at)::float8 AS rate_elapsed_s,
             (SELECT count(*) FROM deliveries l
