@@ -121,3 +121,49 @@ export type { GuardedFetch, GuardedRequestInit, GuardedResponse } from "./outbou
 export { openServiceFoundation } from "./service-foundation.ts";
 export type { FoundationConfig, ServiceFoundation } from "./service-foundation.ts";
 export { tokenLevel } from "./rate-tokens.ts";
+// The delivery queue (delivery-queue/): the only code that writes events, deliveries, attempts and
+// destination health, and the only one that names the `deliveries_due` channel.
+export { DELIVERY_STATUSES } from "./delivery-queue/delivery-status.ts";
+export type { DeliveryStatus } from "./delivery-queue/delivery-status.ts";
+export { DELIVERIES_DUE_CHANNEL } from "./delivery-queue/channels.ts";
+export type { ConnectorScope } from "./delivery-queue/queryable.ts";
+export { insertEvent, storeEventsWithDeliveries } from "./delivery-queue/enqueue.ts";
+export type { QueuedDelivery } from "./delivery-queue/enqueue.ts";
+export { destinationAllowance, shareSlots } from "./delivery-queue/allowance.ts";
+export type { Allowance, DestinationLoad, HoldReason } from "./delivery-queue/allowance.ts";
+export { claimDeliveries } from "./delivery-queue/claim.ts";
+export type { Claim, ClaimOptions } from "./delivery-queue/claim.ts";
+export { claimBatches } from "./delivery-queue/claim-batches.ts";
+export type { BatchClaimOptions, DeliveryClaim } from "./delivery-queue/claim-batches.ts";
+export { releaseDelivery, renewLeases } from "./delivery-queue/lease.ts";
+export type { ClaimedDelivery, LeaseRef } from "./delivery-queue/lease.ts";
+export { writeAttempts } from "./delivery-queue/record-attempts.ts";
+export type { AttemptInput, AttemptWritten } from "./delivery-queue/record-attempts.ts";
+export {
+  countDestinationFailure,
+  disableDestination,
+  markDestinationHealthy,
+  openBreaker,
+} from "./delivery-queue/destination-health.ts";
+export type { FailureStreak } from "./delivery-queue/destination-health.ts";
+export { countBreakers, measureDueBacklog } from "./delivery-queue/queue-gauges.ts";
+export type { BreakerCounts } from "./delivery-queue/queue-gauges.ts";
+export {
+  requeueDelivery,
+  requeueEventDeliveries,
+  requeueFailedDeliveries,
+} from "./delivery-queue/requeue.ts";
+export { TEST_EVENT_CONNECTOR_ID } from "./delivery-queue/visibility.ts";
+export {
+  findDelivery,
+  listAttempts,
+  listDeliveries,
+  listDeliveriesOfEvent,
+} from "./delivery-queue/read-deliveries.ts";
+export type { AttemptRow, DeliveryFilter, DeliveryRow } from "./delivery-queue/read-deliveries.ts";
+export { findEvent, listEvents } from "./delivery-queue/read-events.ts";
+export type { EventFilter, EventRow } from "./delivery-queue/read-events.ts";
+export { explainWait, WAIT_REASONS } from "./delivery-queue/explain-wait.ts";
+export type { DeliveryWait, DeliveryWaitFacts, WaitReason } from "./delivery-queue/explain-wait.ts";
+export { findDeliveryWaitFacts } from "./delivery-queue/wait-facts.ts";
+export { deleteExpiredEvents } from "./delivery-queue/retention.ts";

@@ -9,15 +9,15 @@ import {
 } from "@event-hub/shared";
 import { buildApp } from "./app.ts";
 import { dispatcherConfigSchema, loadDispatcherConfig } from "./config.ts";
-import { startConsumer } from "./consumer.ts";
-import { startDeliveryLoop } from "./delivery-loop.ts";
-import { createAmqpConnections } from "./destinations/amqp-connections.ts";
+import { startConsumer } from "./consume/consumer.ts";
+import { startDeliveryLoop } from "./deliver/delivery-loop.ts";
+import { createAmqpConnections } from "./destinations/amqp/amqp-connections.ts";
 import { createDispatchMetrics, registerAmqpConnectionsGauge } from "./metrics.ts";
-import { createTokenCache } from "./oauth2-token-cache.ts";
+import { createTokenCache } from "./destinations/webhook/oauth2-token-cache.ts";
 import { createOperatorEvents } from "./operator-events.ts";
-import { startRetention } from "./retention.ts";
-import { createSender } from "./send.ts";
-import { listenForDueDeliveries } from "./wake-listener.ts";
+import { startRetention } from "./retention/retention.ts";
+import { createSender } from "./destinations/webhook/send.ts";
+import { listenForDueDeliveries } from "./deliver/wake-listener.ts";
 
 const SERVICE = "webhook-dispatcher";
 
@@ -50,7 +50,7 @@ await runService(SERVICE, async () => {
       sender,
       amqp,
       tokens: createTokenCache(sender),
-      metrics: createDispatchMetrics(metrics, db, { breakerThreshold: config.BREAKER_FAILURE_THRESHOLD }),
+      metrics: createDispatchMetrics(metrics, db),
       operations: createOperatorEvents(pubsub, config.OPERATIONS_TOPIC, logger),
     },
     {

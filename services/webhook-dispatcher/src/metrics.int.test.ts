@@ -64,7 +64,7 @@ describe("/metrics", () => {
     const registry = createMetricsRegistry("webhook-dispatcher");
     const loop = startTestDeliveryLoop(db, {
       owner: "metrics-test",
-      metrics: createDispatchMetrics(registry, db, { breakerThreshold: 5 }),
+      metrics: createDispatchMetrics(registry, db),
       breaker: { cooldownMs: 60_000 },
     });
     const finished = async () =>

@@ -1,8 +1,6 @@
+import { type HoldReason, measureDueBacklog, countBreakers } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { HoldReason } from "./delivery-allowance.ts";
-import { measureDueBacklog } from "./store/deliveries.ts";
-import { countBreakers } from "./store/health.ts";
 
 export type DispatchMetrics = {
   /** One attempt ended with `outcome`; `firstAttemptLatencySeconds` when it was a delivery's first. */
@@ -17,11 +15,7 @@ export type DispatchMetrics = {
  * breaker states are read from Postgres when /metrics is scraped, so every replica reports the same
  * totals.
  */
-export function createDispatchMetrics(
-  registry: Registry,
-  db: Pool,
-  options: { breakerThreshold: number },
-): DispatchMetrics {
+export function createDispatchMetrics(registry: Registry, db: Pool): DispatchMetrics {
   const latency = new Histogram({
     name: "hub_dispatch_event_to_first_attempt_seconds",
     help: "Time from an event's ingest to the first delivery attempt.",
@@ -67,7 +61,7 @@ export function createDispatchMetrics(
     labelNames: ["state"],
     registers: [registry],
     async collect() {
-      const counts = await countBreakers(db, options.breakerThreshold);
+      const counts = await countBreakers(db);
       for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
     },
   });

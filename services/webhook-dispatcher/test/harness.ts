@@ -14,15 +14,15 @@ import {
 import type { PubSub, Topic } from "@google-cloud/pubsub";
 import type { Pool } from "pg";
 import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
-import type { BreakerPolicy } from "../src/circuit-breaker.ts";
-import { startConsumer } from "../src/consumer.ts";
-import { startDeliveryLoop, type DeliveryLoop } from "../src/delivery-loop.ts";
-import type { DeliveryLoopOptions } from "../src/delivery-context.ts";
+import type { BreakerPolicy } from "../src/deliver/circuit-breaker.ts";
+import { startConsumer } from "../src/consume/consumer.ts";
+import { startDeliveryLoop, type DeliveryLoop } from "../src/deliver/delivery-loop.ts";
+import type { DeliveryLoopOptions } from "../src/deliver/delivery-context.ts";
 import type { DispatchMetrics } from "../src/metrics.ts";
-import { createTokenCache } from "../src/oauth2-token-cache.ts";
+import { createTokenCache } from "../src/destinations/webhook/oauth2-token-cache.ts";
 import type { OperatorEvents } from "../src/operator-events.ts";
-import { createSender } from "../src/send.ts";
-import { listenForDueDeliveries } from "../src/wake-listener.ts";
+import { createSender } from "../src/destinations/webhook/send.ts";
+import { listenForDueDeliveries } from "../src/deliver/wake-listener.ts";
 import { createEventTopic, createTestPubSub, publishTestEvent, type TestEvent } from "./event-topic.ts";
 
 /** Harness for the dispatcher's integration tests: real Postgres, real emulator, real HTTP receivers. */

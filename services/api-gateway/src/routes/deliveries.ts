@@ -1,18 +1,19 @@
-import { AppError } from "@event-hub/shared";
-import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import type { Pool } from "pg";
-import { Type } from "typebox";
-import { explainWait, WAIT_REASONS } from "../delivery-wait.ts";
-import { parseOptionalDateTime } from "../http/date-time-input.ts";
-import { resendDelivery } from "../requeue-deliveries.ts";
 import {
+  AppError,
+  explainWait,
+  WAIT_REASONS,
   findDelivery,
   findDeliveryWaitFacts,
   listAttempts,
   listDeliveries,
   type AttemptRow,
   type DeliveryRow,
-} from "../store/deliveries.ts";
+} from "@event-hub/shared";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { Pool } from "pg";
+import { Type } from "typebox";
+import { parseOptionalDateTime } from "../http/date-time-input.ts";
+import { resendDelivery } from "../deliveries/requeue-deliveries.ts";
 import { EmptyBody, errorResponses, resultOf } from "./envelopes.ts";
 import { pageOf, pageQuery } from "./pagination.ts";
 

@@ -1,11 +1,16 @@
-import { AppError, isValidTriggerPattern } from "@event-hub/shared";
+import {
+  AppError,
+  isValidTriggerPattern,
+  listDeliveriesOfEvent,
+  findEvent,
+  listEvents,
+  type EventRow,
+} from "@event-hub/shared";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { Pool } from "pg";
 import { Type } from "typebox";
 import { parseOptionalDateTime } from "../http/date-time-input.ts";
-import { redeliverEvent } from "../requeue-deliveries.ts";
-import { listDeliveriesOfEvent } from "../store/deliveries.ts";
-import { findEvent, listEvents, type EventRow } from "../store/events.ts";
+import { redeliverEvent } from "../events/redeliver-event.ts";
 import { triggerPatternRegex } from "../events/trigger-pattern-sql.ts";
 import { Delivery, deliveryExample, toDelivery } from "./deliveries.ts";
 import { errorResponses, resultOf } from "./envelopes.ts";
