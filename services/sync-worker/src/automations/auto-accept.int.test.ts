@@ -187,8 +187,9 @@ describe("autoAcceptPendingRelationships", () => {
       })
       .toBe("Active");
     expect(sim.connectors[2]?.connector.faults.acceptFailures).toBe(0); // every failure was met
+    // The Connector shows Active as soon as it accepted; the hub counts once the call has returned.
+    await expect.poll(async () => (await counted("accepted")) - acceptedBefore, { timeout: 10_000 }).toBe(1);
     expect((await counted("retry")) - retriedBefore).toBe(failures);
-    expect((await counted("accepted")) - acceptedBefore).toBe(1);
     expect((await outcomes()).filter((row) => row.connector_id === connectorC.id)).toStrictEqual([
       { connector_id: connectorC.id, outcome: "accepted" },
     ]);
