@@ -65,7 +65,7 @@ await runService(SERVICE, async () => {
       },
     },
   );
-  const listener = listenForDueDeliveries(config.DATABASE_URL, logger, deliveries.wake);
+  const listener = await listenForDueDeliveries(config.DATABASE_URL, logger, deliveries.wake);
   const retention = startRetention(db, logger, {
     retentionSeconds: config.RETENTION_DAYS * 86400,
     intervalMs: config.RETENTION_INTERVAL_SECONDS * 1000,

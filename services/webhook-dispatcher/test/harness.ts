@@ -115,7 +115,7 @@ export async function startTestDispatcher(
   const pubsub = createTestPubSub();
   const { subscriptionName, topic } = await createEventTopic(pubsub);
   const loop = startTestDeliveryLoop(db, { concurrency: 50, pollIntervalMs: 100, ...options });
-  const listener = listenForDueDeliveries(process.env.DATABASE_URL ?? "", logger, loop.wake);
+  const listener = await listenForDueDeliveries(process.env.DATABASE_URL ?? "", logger, loop.wake);
   const subscription = startConsumer(
     pubsub,
     { subscriptionName, maxMessages: 100 },

@@ -44,7 +44,7 @@ describe("retention cleanup", () => {
           (await count(`SELECT count(*)::int AS n FROM events WHERE connector_id = 'old-done'`)) === 0,
       );
     } finally {
-      retention.stop();
+      await retention.stop();
     }
 
     const byConnector = await db.query<{
