@@ -36,6 +36,13 @@ describe("backoffDelayMs", () => {
     [7, 0.5, 30_000],
     [7, 0.999, 30_000], // jitter never goes past the cap
     [7, 0, 24_000],
+    // the AMQP reconnects' vectors (webhook-dispatcher, 0.5 s → 30 s)
+    [0, 0.5, 500], // fewer than one failure counts as one
+    [6, 0.5, 16_000],
+    [100, 0.5, 30_000],
+    [1, 1, 600],
+    [50, 1, 30_000],
+    [50, 0, 24_000],
   ])("failures %i, random %d → %i ms", (failures, random, expected) => {
     expect(backoffDelayMs(backoff, failures, () => random)).toBe(expected);
   });

@@ -1,8 +1,15 @@
 import { connect, type ChannelModel, type ConfirmChannel } from "amqplib";
 import type { Logger } from "pino";
-import { guardedLookup, isSsrfBlocked, literalAddressRefusal, type SsrfPolicy } from "@event-hub/shared";
+import {
+  backoffDelayMs,
+  createPeriodicTask,
+  guardedLookup,
+  isSsrfBlocked,
+  literalAddressRefusal,
+  type Backoff,
+  type SsrfPolicy,
+} from "@event-hub/shared";
 import type { AmqpMessage } from "./amqp-message.ts";
-import { reconnectDelayMs, type ReconnectBackoff } from "./amqp-reconnect-backoff.ts";
 
 /** How one publish ended: confirmed by the broker, or the failure class and a message for the attempt log. */
 export type PublishOutcome = { ok: true } | { ok: false; failure: AmqpFailure; message: string };
@@ -12,7 +19,8 @@ export type AmqpFailure =
 
 export type AmqpConnectionOptions = {
   connectTimeoutMs: number;
-  backoff: ReconnectBackoff;
+  /** Between connection attempts to one broker: initial, ×2 each time, capped (jittered ±20 %). */
+  backoff: Omit<Backoff, "jitterRatio">;
   /** Where brokers may be: the same SSRF policy as webhooks, checked when connecting. */
   policy: SsrfPolicy;
   /** A connection no publish used for this long is closed (a URL changed or its destination went). */
@@ -55,6 +63,8 @@ type Open = {
 };
 
 const NOT_FOUND = 404;
+/** So replicas that lost a broker together do not all reconnect at once. */
+const RECONNECT_JITTER_RATIO = 0.2;
 
 /**
  * Connects lazily. A lost connection or channel fails the publishes in flight (their deliveries are
@@ -105,7 +115,9 @@ export function createAmqpConnections(logger: Logger, options: AmqpConnectionOpt
       link.failures += 1;
       link.lastError = (error as Error).message;
       link.lastFailure = isSsrfBlocked(error) ? "ssrf_blocked" : "broker_unreachable";
-      link.retryAt = Date.now() + reconnectDelayMs(link.failures, options.backoff);
+      link.retryAt =
+        Date.now() +
+        backoffDelayMs({ ...options.backoff, jitterRatio: RECONNECT_JITTER_RATIO }, link.failures);
       logger.warn(
         { host: link.host, failures: link.failures, retryAt: new Date(link.retryAt), err: error },
         "AMQP connection failed",
@@ -157,8 +169,16 @@ export function createAmqpConnections(logger: Logger, options: AmqpConnectionOpt
       void closeConnection(link.open, options.connectTimeoutMs);
     }
   };
-  const idleTimer = setInterval(closeIdle, Math.min(options.idleCloseMs, 60_000));
-  idleTimer.unref();
+  const idleCheckMs = Math.min(options.idleCloseMs, 60_000);
+  const idleCloser = createPeriodicTask({
+    name: "closing idle AMQP connections",
+    intervalMs: idleCheckMs,
+    firstPassInMs: idleCheckMs,
+    run: async () => closeIdle(),
+    logger,
+    unref: true,
+  });
+  idleCloser.start();
 
   return {
     async publish(url, message, timeoutMs) {
@@ -177,7 +197,7 @@ export function createAmqpConnections(logger: Logger, options: AmqpConnectionOpt
     },
     async close() {
       isClosing = true;
-      clearInterval(idleTimer);
+      await idleCloser.stop();
       await Promise.allSettled(
         [...links.values()].map(async (link) => {
           const open = link.open ?? (await link.connecting);
