@@ -1,3 +1,5 @@
+import { withJitter } from "@event-hub/shared";
+
 /** Seconds to wait after attempt 1, 2, ...: about two days in all, as Standard Webhooks recommends. */
 export const DEFAULT_RETRY_SCHEDULE_SECONDS = [5, 30, 120, 600, 1800, 3600, 10800, 21600, 43200, 86400];
 const JITTER = 0.2;
@@ -18,8 +20,7 @@ export function nextAttemptAt(
   const schedule = options.schedule ?? DEFAULT_RETRY_SCHEDULE_SECONDS;
   const baseSeconds = schedule[attemptsMade - 1];
   if (baseSeconds === undefined) return undefined;
-  const random = options.random ?? Math.random;
-  const jittered = baseSeconds * 1000 * (1 + JITTER * (2 * random() - 1));
+  const jittered = withJitter(baseSeconds * 1000, JITTER, options.random);
   const delay = Math.max(jittered, Math.min(options.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
   return new Date(now.getTime() + Math.round(delay));
 }
