@@ -103,6 +103,9 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
       isRenewing = false;
     }
   };
+  // Not the shared periodic task: renewals keep a fixed rate from the start (a slow renewal does not
+  // push the next slot later), a failure is reported through `onRenewFailed`, not a logger, and
+  // stop() must not wait for a renewal hanging on an unreachable database.
   const ticker = setInterval(() => void renewAll(), leaseMs / 4);
   ticker.unref();
 
