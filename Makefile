@@ -58,8 +58,9 @@ doctor: $(INSTALL_STAMP) ## print which Node, npm and local services are found a
 	@echo "npm used:       $$(command -v npm) ($$(npm --version 2>/dev/null))"
 	@node tools/local-stack/src/doctor.ts
 
-lint: $(INSTALL_STAMP) ## eslint, prettier check, knip (dead code and undeclared dependencies)
+lint: $(INSTALL_STAMP) ## eslint, prettier check, knip (dead code, undeclared dependencies), dependency-cruiser (import rules)
 	npx eslint . && npx prettier --check . && npx knip
+	npm run --silent lint:deps
 
 typecheck: $(INSTALL_STAMP) ## TypeScript strict typecheck of every workspace
 	npx tsc -p tsconfig.json

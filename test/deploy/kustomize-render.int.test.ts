@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { findExecutable } from "../../tools/local-stack/src/find-executable.ts";
+import { findExecutable } from "@event-hub/local-stack/find-executable";
 import { ROOT, type Manifest } from "./deploy-files.ts";
 import { validateManifest } from "./manifest-schemas.ts";
 import { mainContainer, podTemplate } from "./pod-spec.ts";

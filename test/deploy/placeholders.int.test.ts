@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { findExecutable } from "../../tools/local-stack/src/find-executable.ts";
+import { findExecutable } from "@event-hub/local-stack/find-executable";
 import { listFiles, readText, ROOT } from "./deploy-files.ts";
 
 // Runs the README's placeholder command on a copy of the manifests, as an operator would on their

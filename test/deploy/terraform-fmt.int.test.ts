@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { findExecutable } from "../../tools/local-stack/src/find-executable.ts";
+import { findExecutable } from "@event-hub/local-stack/find-executable";
 import { ROOT } from "./deploy-files.ts";
 
 // `terraform fmt` parses every file offline (validate and plan need the Google provider, which

@@ -1,8 +1,8 @@
 import { describeConfig, type ConfigRow } from "@event-hub/shared";
 import type { TObject } from "typebox";
-import { apiGatewayConfigSchema } from "../../services/api-gateway/src/config.ts";
-import { syncWorkerConfigSchema } from "../../services/sync-worker/src/config.ts";
-import { dispatcherConfigSchema } from "../../services/webhook-dispatcher/src/config.ts";
+import { apiGatewayConfigSchema } from "@event-hub/api-gateway/config";
+import { syncWorkerConfigSchema } from "@event-hub/sync-worker/config";
+import { dispatcherConfigSchema } from "@event-hub/webhook-dispatcher/config";
 
 export const SERVICE_CONFIG_SCHEMAS: Record<string, TObject> = {
   "sync-worker": syncWorkerConfigSchema,

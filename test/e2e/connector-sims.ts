@@ -1,5 +1,5 @@
-import { startConnectorSims, type StartedConnectorSims } from "../../tools/local-stack/src/connector-sims.ts";
-import { isPortFree } from "../../tools/local-stack/src/free-port.ts";
+import { startConnectorSims, type StartedConnectorSims } from "@event-hub/local-stack/connector-sims";
+import { isPortFree } from "@event-hub/local-stack/free-port";
 import type { TestHub } from "./hub.ts";
 
 /** `make up`'s two simulated Connectors (sim-a, sim-b), wired to the test's hub on free ports. */

@@ -2,19 +2,19 @@ import { randomBytes } from "node:crypto";
 import type { PubSub, Topic } from "@google-cloud/pubsub";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Child } from "../../tools/local-stack/src/child-process.ts";
+import type { Child } from "@event-hub/local-stack/child-process";
 import {
   insertDestination,
   openTestDatabase,
   startHookReceiver,
   type HookReceiver,
-} from "../../services/webhook-dispatcher/test/harness.ts";
-import { startDispatcherChild } from "../../services/webhook-dispatcher/test/dispatcher-process.ts";
+} from "@event-hub/webhook-dispatcher/testing/harness";
+import { startDispatcherChild } from "@event-hub/webhook-dispatcher/testing/dispatcher-process";
 import {
   createEventTopic,
   createTestPubSub,
   publishTestEvent,
-} from "../../services/webhook-dispatcher/test/event-topic.ts";
+} from "@event-hub/webhook-dispatcher/testing/event-topic";
 
 // The dispatcher as a real process: killed with SIGKILL mid-run, and with one receiver down for a
 // while. Events go from the topic to local receivers; nothing may be missing (counted by webhook-id).

@@ -9,11 +9,11 @@ import {
   startHookReceiver,
   type HookReceiver,
   type ReceivedHook,
-} from "../../services/webhook-dispatcher/test/harness.ts";
+} from "@event-hub/webhook-dispatcher/testing/harness";
 import {
   startDispatcherProcess,
   type DispatcherProcess,
-} from "../../services/webhook-dispatcher/test/dispatcher-process.ts";
+} from "@event-hub/webhook-dispatcher/testing/dispatcher-process";
 
 // Signatures through the real pipeline (topic → dispatcher process → receiver), verified with the
 // `standardwebhooks` package, before, during and after a secret rotation.

@@ -4,12 +4,12 @@ import {
   insertDestination,
   startHookReceiver,
   type HookReceiver,
-} from "../../services/webhook-dispatcher/test/harness.ts";
+} from "@event-hub/webhook-dispatcher/testing/harness";
 import {
   startDispatcherProcess,
   type DispatcherProcess,
-} from "../../services/webhook-dispatcher/test/dispatcher-process.ts";
-import { waitForCondition } from "../../services/webhook-dispatcher/test/wait-for-condition.ts";
+} from "@event-hub/webhook-dispatcher/testing/dispatcher-process";
+import { waitForCondition } from "@event-hub/webhook-dispatcher/testing/wait-for-condition";
 
 // A dispatcher started WITHOUT SSRF_ALLOW refuses every private, loopback and link-local address,
 // also when a host name resolves to one: the attempt is recorded as ssrf_blocked and the delivery

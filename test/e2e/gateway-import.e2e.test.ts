@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import type { AdminApi, Json } from "./admin-api.ts";
 import { postIngestEvent, registerConnector, type IngestEndpoint } from "./connector-ingest.ts";
 import { startHub, type TestHub } from "./hub.ts";

@@ -1,7 +1,7 @@
 import { ConnectorClient } from "@nmshd/connector-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StartedConnectorSims } from "../../tools/local-stack/src/connector-sims.ts";
-import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
+import type { StartedConnectorSims } from "@event-hub/local-stack/connector-sims";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import { startTestConnectorSims } from "./connector-sims.ts";
 import { startHub, type TestHub } from "./hub.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";

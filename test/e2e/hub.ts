@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { startServices, type RunningServices, type StackEnv } from "../../tools/local-stack/src/services.ts";
-import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
+import { startServices, type RunningServices, type StackEnv } from "@event-hub/local-stack/services";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import { createAdminApi, type AdminApi } from "./admin-api.ts";
 
 /** The three services for one test file: the run's database and emulator, fresh keys, a topic of its own. */

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StartedConnectorSims } from "../../tools/local-stack/src/connector-sims.ts";
+import type { StartedConnectorSims } from "@event-hub/local-stack/connector-sims";
 import { startTestConnectorSims } from "./connector-sims.ts";
 import { startHub, type TestHub } from "./hub.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";

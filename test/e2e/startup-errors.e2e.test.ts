@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT, SERVICE_NAMES } from "../../tools/local-stack/src/services.ts";
+import { REPO_ROOT, SERVICE_NAMES } from "@event-hub/local-stack/services";
 
 type Exit = { code: number | null; stderr: string };
 

@@ -3,14 +3,14 @@ import { createPubSub, ensureSubscription, ensureTopic } from "@event-hub/shared
 import type { PubSub } from "@google-cloud/pubsub";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Child } from "../../tools/local-stack/src/child-process.ts";
-import { findFreePorts } from "../../tools/local-stack/src/free-port.ts";
-import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
+import type { Child } from "@event-hub/local-stack/child-process";
+import { findFreePorts } from "@event-hub/local-stack/free-port";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import {
   subscribeToPublishedEvents,
   type PublishedEvent as Received,
   type PublishedEventsSubscription,
-} from "../../services/sync-worker/test/published-events.ts";
+} from "@event-hub/sync-worker/testing/published-events";
 import { startSyncReplica } from "./sync-replica.ts";
 
 // Two sync-worker processes; a Connector's messageBrokerPublisher (played by the test: a topic it

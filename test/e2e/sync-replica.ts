@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import type { Child } from "../../tools/local-stack/src/child-process.ts";
-import { startSyncWorkerProcess } from "../../services/sync-worker/test/sync-worker-process.ts";
+import type { Child } from "@event-hub/local-stack/child-process";
+import { startSyncWorkerProcess } from "@event-hub/sync-worker/testing/sync-worker-process";
 
 /** The replicas' sync settings, so tests derive their bounds from them. */
 export const REPLICA_SYNC = {

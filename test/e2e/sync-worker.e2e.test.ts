@@ -3,15 +3,15 @@ import { connectorApiKeySealing, createPubSub, createSecretBox } from "@event-hu
 import type { PubSub } from "@google-cloud/pubsub";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulation, type Simulation } from "../../tools/connector-sim/src/index.ts";
-import type { Child } from "../../tools/local-stack/src/child-process.ts";
-import { findFreePorts } from "../../tools/local-stack/src/free-port.ts";
-import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
+import { startSimulation, type Simulation } from "@event-hub/connector-sim";
+import type { Child } from "@event-hub/local-stack/child-process";
+import { findFreePorts } from "@event-hub/local-stack/free-port";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import {
   subscribeToPublishedEvents,
   type PublishedEvent as Received,
   type PublishedEventsSubscription,
-} from "../../services/sync-worker/test/published-events.ts";
+} from "@event-hub/sync-worker/testing/published-events";
 import { REPLICA_SYNC, startSyncReplica } from "./sync-replica.ts";
 
 /** B's interval; the others sync every second. */

@@ -1,6 +1,6 @@
 import { MAX_EVENT_DATA_BYTES } from "@event-hub/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import { registerConnector, type IngestEndpoint } from "../e2e/connector-ingest.ts";
 import { startHub, type TestHub } from "../e2e/hub.ts";
 import { concretePath, fetchOperations, type Operation } from "./openapi-operations.ts";

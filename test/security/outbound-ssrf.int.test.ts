@@ -1,8 +1,8 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitForCondition } from "../../services/webhook-dispatcher/test/wait-for-condition.ts";
-import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
+import { waitForCondition } from "@event-hub/webhook-dispatcher/testing/wait-for-condition";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import type { Json } from "../e2e/admin-api.ts";
 import { postIngestEvent, registerConnector } from "../e2e/connector-ingest.ts";
 import { startHub, type TestHub } from "../e2e/hub.ts";

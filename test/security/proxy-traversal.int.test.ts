@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import { registerConnector } from "../e2e/connector-ingest.ts";
 import { startHub, type TestHub } from "../e2e/hub.ts";
 import { envelopeProblem, rawRequest, type RawAnswer } from "./raw-http.ts";

@@ -15,7 +15,7 @@ import type { PubSub } from "@google-cloud/pubsub";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import type { Pool } from "pg";
 import { buildApp, type ApiGatewayDeps } from "../src/app.ts";
-import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 
 export const TEST_ADMIN_KEY = `test-admin-${randomBytes(24).toString("base64url")}`;
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import { connectorApiKeySealing } from "@event-hub/shared";
 import { buildTestApp, type TestHarness } from "../../test/build-test-app.ts";
 

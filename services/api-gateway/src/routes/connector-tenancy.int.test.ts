@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { newId } from "@event-hub/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import { buildTestApp, type TestHarness } from "../../test/build-test-app.ts";
 
 type Answer = Awaited<ReturnType<TestHarness["call"]>>;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import { buildTestApp, TEST_ADMIN_KEY } from "../../test/build-test-app.ts";
 
 describe("/v1/connectors", () => {

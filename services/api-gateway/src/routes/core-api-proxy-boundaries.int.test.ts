@@ -1,8 +1,8 @@
 import { connect } from "node:net";
 import { createGuardedFetch, createSsrfPolicy } from "@event-hub/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulation, type Simulation } from "../../../../tools/connector-sim/src/index.ts";
-import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import { startSimulation, type Simulation } from "@event-hub/connector-sim";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import { buildTestApp, type TestHarness } from "../../test/build-test-app.ts";
 import { startEchoUpstream, type EchoUpstream } from "../../test/echo-upstream.ts";
 

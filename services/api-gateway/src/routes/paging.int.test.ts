@@ -1,6 +1,6 @@
 import { newId } from "@event-hub/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import { buildTestApp, type TestHarness } from "../../test/build-test-app.ts";
 
 const COUNT = 5;

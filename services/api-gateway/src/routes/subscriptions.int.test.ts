@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import { buildTestApp, type TestHarness } from "../../test/build-test-app.ts";
 
 // The emulator ignores filters, so the filter text is unit-tested (subscription-filter.test.ts);

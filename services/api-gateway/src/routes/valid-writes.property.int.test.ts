@@ -3,7 +3,7 @@ import fc from "fast-check";
 import type { TSchema } from "typebox";
 import { Value } from "typebox/value";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import { buildTestApp, type TestHarness } from "../../test/build-test-app.ts";
 import { isValidScopePattern } from "../auth/scopes.ts";
 import { ConnectorInput } from "./connector-schemas.ts";
