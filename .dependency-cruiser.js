@@ -44,25 +44,8 @@ export default {
       severity: "error",
       comment:
         "A workspace reaches another only through its package name and declared exports (@event-hub/local-stack/test-names), never by ../../ into its files.",
-      from: {
-        path: `${WORKSPACE}`,
-        // Temporary: sync-worker and webhook-dispatcher are being restructured in parallel; their
-        // relative imports of tools/ are converted after the i12 merge, and this exclusion goes.
-        pathNot: "^services/(sync-worker|webhook-dispatcher)/",
-      },
+      from: { path: `${WORKSPACE}` },
       to: { dependencyTypes: ["local"], dependencyTypesNot: ["aliased-workspace"], pathNot: "^$1/" },
-    },
-    {
-      name: "no-relative-import-across-workspaces-pending",
-      severity: "error",
-      comment:
-        "converted after the i12 merge: until then sync-worker and webhook-dispatcher may reach tools/ by a relative path, and only tools/.",
-      from: { path: "^services/(sync-worker|webhook-dispatcher)/" },
-      to: {
-        dependencyTypes: ["local"],
-        dependencyTypesNot: ["aliased-workspace"],
-        pathNot: "^(services/$1|tools)/",
-      },
     },
     {
       name: "root-tests-use-package-names",

@@ -122,7 +122,7 @@ export { openServiceFoundation } from "./service-foundation.ts";
 export type { FoundationConfig, ServiceFoundation } from "./service-foundation.ts";
 export { tokenLevel } from "./rate-tokens.ts";
 // The delivery queue (delivery-queue/): the only code that writes events, deliveries, attempts and
-// destination health, and the only one that names the `deliveries_due` channel.
+// destination health, and the only one that names its wake-up channel.
 export { DELIVERY_STATUSES } from "./delivery-queue/delivery-status.ts";
 export type { DeliveryStatus } from "./delivery-queue/delivery-status.ts";
 export { DELIVERIES_DUE_CHANNEL } from "./delivery-queue/channels.ts";

@@ -11,9 +11,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { createPubSub, encodeEvent, ensureTopic, newId, runMigrations, createPool } from "@event-hub/shared";
 import type { Pool } from "pg";
-import { findFreePort } from "../../../tools/local-stack/src/free-port.ts";
-import { startPostgres } from "../../../tools/local-stack/src/postgres.ts";
-import { startPubSub } from "../../../tools/local-stack/src/pubsub-emulator.ts";
+import { findFreePort } from "@event-hub/local-stack/free-port";
+import { startPostgres } from "@event-hub/local-stack/postgres";
+import { startPubSub } from "@event-hub/local-stack/pubsub-emulator";
 import { startSyncWorkerProcess } from "../test/sync-worker-process.ts";
 
 const { values } = parseArgs({

@@ -9,7 +9,7 @@ import {
 } from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
-import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import type { ServerLimits, SyncWorkerDeps } from "../src/app.ts";
 import { createConnectorRegistry } from "../src/ingest/connector-registry.ts";
 import type { EventPublisher } from "../src/ingest/event-publisher.ts";

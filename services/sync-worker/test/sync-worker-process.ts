@@ -1,7 +1,7 @@
 import { join } from "node:path";
-import { startChild, type Child } from "../../../tools/local-stack/src/child-process.ts";
-import { REPO_ROOT } from "../../../tools/local-stack/src/services.ts";
-import { waitForHttp } from "../../../tools/local-stack/src/wait-for-http.ts";
+import { startChild, type Child } from "@event-hub/local-stack/child-process";
+import { REPO_ROOT } from "@event-hub/local-stack/services";
+import { waitForHttp } from "@event-hub/local-stack/wait-for-http";
 
 /**
  * sync-worker's main.ts as a quiet child process on 127.0.0.1:`port`, returned once /health answers

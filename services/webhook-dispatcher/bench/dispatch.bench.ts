@@ -27,13 +27,9 @@ import {
 import type { Topic } from "@google-cloud/pubsub";
 import fetch from "node-fetch";
 import type { Pool } from "pg";
-import { startPostgres } from "../../../tools/local-stack/src/postgres.ts";
-import { startPubSub } from "../../../tools/local-stack/src/pubsub-emulator.ts";
-import {
-  SERVICE_NAMES,
-  startServices,
-  type RunningServices,
-} from "../../../tools/local-stack/src/services.ts";
+import { startPostgres } from "@event-hub/local-stack/postgres";
+import { startPubSub } from "@event-hub/local-stack/pubsub-emulator";
+import { SERVICE_NAMES, startServices, type RunningServices } from "@event-hub/local-stack/services";
 
 const { values } = parseArgs({
   options: {

@@ -2,7 +2,7 @@ import { createLogger, ensureSubscription, ensureTopic } from "@event-hub/shared
 import type { Message, PubSub, Subscription } from "@google-cloud/pubsub";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import { createTestPubSub } from "../test/event-topic.ts";
 import {
   createHookReceivers,

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Pool } from "pg";
-import { startChild, type Child, type ChildOutput } from "../../../tools/local-stack/src/child-process.ts";
-import { findFreePort } from "../../../tools/local-stack/src/free-port.ts";
-import { REPO_ROOT } from "../../../tools/local-stack/src/services.ts";
-import { waitForHttp } from "../../../tools/local-stack/src/wait-for-http.ts";
+import { startChild, type Child, type ChildOutput } from "@event-hub/local-stack/child-process";
+import { findFreePort } from "@event-hub/local-stack/free-port";
+import { REPO_ROOT } from "@event-hub/local-stack/services";
+import { waitForHttp } from "@event-hub/local-stack/wait-for-http";
 import { createEventTopic, createTestPubSub, publishTestEvent, type TestEvent } from "./event-topic.ts";
 import { openOwnTestDatabase } from "./own-test-pool.ts";
 

@@ -1,6 +1,6 @@
 import { createPubSub, encodeEvent, ensureSubscription, ensureTopic, newId } from "@event-hub/shared";
 import type { PubSub, Topic } from "@google-cloud/pubsub";
-import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 
 /** A Pub/Sub client on the run's emulator. */
 export function createTestPubSub(): PubSub {

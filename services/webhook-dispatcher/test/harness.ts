@@ -13,7 +13,7 @@ import {
 } from "@event-hub/shared";
 import type { PubSub, Topic } from "@google-cloud/pubsub";
 import type { Pool } from "pg";
-import { uniqueName } from "../../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import type { BreakerPolicy } from "../src/deliver/circuit-breaker.ts";
 import { startConsumer } from "../src/consume/consumer.ts";
 import { startDeliveryLoop, type DeliveryLoop } from "../src/deliver/delivery-loop.ts";

@@ -17,8 +17,8 @@ import {
   startSimulation,
   type ScenarioClient,
   type Simulation,
-} from "../../../../tools/connector-sim/src/index.ts";
-import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+} from "@event-hub/connector-sim";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import {
   buildDeps,
   createTestPool,

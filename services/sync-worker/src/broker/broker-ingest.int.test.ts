@@ -9,7 +9,7 @@ import {
 import type { Message, PubSub, Topic } from "@google-cloud/pubsub";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import { createTestPool, insertConnector, newTestConnector, silentLogger } from "../../test/harness.ts";
 import {
   subscribeToPublishedEvents,

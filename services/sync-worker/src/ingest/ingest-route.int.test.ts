@@ -3,7 +3,7 @@ import type { PubSub } from "@google-cloud/pubsub";
 import type { FastifyInstance } from "fastify";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import { buildDeps, createTestPool, insertConnector, newTestConnector } from "../../test/harness.ts";
 import { buildApp } from "../app.ts";
 import { createEventPublisher } from "./event-publisher.ts";

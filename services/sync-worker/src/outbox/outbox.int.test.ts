@@ -3,9 +3,9 @@ import type { PubSub } from "@google-cloud/pubsub";
 import type { FastifyInstance } from "fastify";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findFreePort } from "../../../../tools/local-stack/src/free-port.ts";
-import { startPubSub, type PubSubEmulator } from "../../../../tools/local-stack/src/pubsub-emulator.ts";
-import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import { findFreePort } from "@event-hub/local-stack/free-port";
+import { startPubSub, type PubSubEmulator } from "@event-hub/local-stack/pubsub-emulator";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import {
   buildDeps,
   createTestPool,

@@ -8,7 +8,7 @@ import {
 } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulation, type Simulation } from "../../../../tools/connector-sim/src/index.ts";
+import { startSimulation, type Simulation } from "@event-hub/connector-sim";
 import {
   createTestPool,
   insertConnector,

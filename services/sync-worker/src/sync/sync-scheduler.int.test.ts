@@ -6,10 +6,10 @@ import {
 } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulation, type Simulation } from "../../../../tools/connector-sim/src/index.ts";
+import { startSimulation, type Simulation } from "@event-hub/connector-sim";
 import { createSyncWorkerMetrics } from "../metrics.ts";
 import { createMetricsRegistry, SYNC_REQUESTED_CHANNEL } from "@event-hub/shared";
-import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import { createSyncScheduler, type SyncScheduler } from "./sync-scheduler.ts";
 import {
   createTestPool,

@@ -9,8 +9,8 @@ import {
 } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulation, type Simulation } from "../../../../tools/connector-sim/src/index.ts";
-import { uniqueName } from "../../../../tools/local-stack/src/test-names.ts";
+import { startSimulation, type Simulation } from "@event-hub/connector-sim";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import { createTestPool, insertConnector, newTestConnector, silentLogger } from "../../test/harness.ts";
 import { createSyncWorkerMetrics } from "../metrics.ts";
 import { createSyncScheduler, type SyncScheduler } from "./sync-scheduler.ts";

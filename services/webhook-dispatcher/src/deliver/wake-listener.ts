@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 const WAKE_APPLICATION_NAME = "webhook-dispatcher-listen";
 
 /**
- * Calls `onWake` for every NOTIFY on the delivery queue's `deliveries_due`, so idle workers start at
+ * Calls `onWake` for every NOTIFY on the delivery queue's wake-up channel (`DELIVERIES_DUE_CHANNEL`), so idle workers start at
  * once without polling hard. A lost connection (`error` or `end`) is reopened with backoff (0.5 s
  * doubling to 30 s, ±20 %); meanwhile the delivery loop's poll still finds the work. `onWake` also
  * runs once the LISTEN has started and after every reopen, since a NOTIFY sent while no one listened

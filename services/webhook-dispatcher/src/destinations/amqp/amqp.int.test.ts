@@ -9,7 +9,7 @@ import {
 } from "@event-hub/shared";
 import { connect, type Channel, type ChannelModel, type GetMessage } from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueName } from "../../../../../tools/local-stack/src/test-names.ts";
+import { uniqueName } from "@event-hub/local-stack/test-names";
 import { createAmqpConnections, type AmqpConnections } from "./amqp-connections.ts";
 import { publishToAmqp } from "./publish-amqp.ts";
 

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { findExecutable } from "../../../../../tools/local-stack/src/find-executable.ts";
+import { findExecutable } from "@event-hub/local-stack/find-executable";
 import { classify } from "../../deliver/classify.ts";
 import { createSender, type HttpRequest, type Sender } from "./send.ts";
 import { MAX_RESPONSE_BODY_BYTES } from "../../deliver/send-result.ts";
