@@ -28,7 +28,7 @@ export async function claimBatches(db: Pool, options: BatchClaimOptions): Promis
     const batches: DeliveryClaim[] = [];
     for (const destinationId of await lockDueBatchDestinations(client, options.maxBatches)) {
       await parkUnbatchable(client, destinationId, options.batchedTriggers);
-      const ids = await pickBatch(client, destinationId, options.maxBatchSize);
+      const ids = await pickBatch(client, destinationId, options.batchedTriggers, options.maxBatchSize);
       if (ids.length === 0) continue;
       await markBatchStarted(client, destinationId);
       const { owner, leaseSeconds } = options;
@@ -91,15 +91,26 @@ async function parkUnbatchable(
   return result.rowCount ?? 0;
 }
 
-/** Ids of up to `limit` due deliveries of a batch destination, in storage order. */
-async function pickBatch(client: PoolClient, destinationId: string, limit: number): Promise<string[]> {
+/**
+ * Ids of up to `limit` due deliveries of a batch destination that a batch can carry, in storage order.
+ * The trigger is checked here again, not only by parkUnbatchable: under READ COMMITTED a delivery the
+ * consumer stores between the two statements would otherwise ride along unchecked.
+ */
+async function pickBatch(
+  client: PoolClient,
+  destinationId: string,
+  triggers: readonly string[],
+  limit: number,
+): Promise<string[]> {
   const result = await client.query<{ id: string }>(
-    `SELECT id FROM deliveries
-      WHERE destination_id = $1 AND status = 'pending' AND next_attempt_at <= now()
-      ORDER BY seq
-      LIMIT $2
-        FOR UPDATE SKIP LOCKED`,
-    [destinationId, limit],
+    `SELECT d.id FROM deliveries d
+       JOIN events e ON e.id = d.event_id
+      WHERE d.destination_id = $1 AND d.status = 'pending' AND d.next_attempt_at <= now()
+        AND e.trigger = ANY ($2::text[])
+      ORDER BY d.seq
+      LIMIT $3
+        FOR UPDATE OF d SKIP LOCKED`,
+    [destinationId, triggers, limit],
   );
   return result.rows.map((row) => row.id);
 }
