@@ -1,5 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
+import type { PoolClient } from "pg";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { assertDatabaseReachable, checkDatabase, createPool, withTransaction } from "./pool.ts";
 
 const databaseUrl = process.env.DATABASE_URL;
@@ -76,5 +79,60 @@ describe("readiness", () => {
         '(database "no_such_database_for_hub" does not exist)',
     );
     await missing.end();
+  });
+});
+
+// As a failover or `pg_terminate_backend` does it: the backend of a client that is checked out dies
+// while the caller is between two queries. An unhandled 'error' event here would kill the process
+// (vitest reports it as an unhandled error and fails the run).
+describe("a checked-out client whose backend is terminated", () => {
+  const admin = createPool({
+    connectionString: databaseUrl,
+    max: 1,
+    applicationName: "pool-test-admin",
+    logger,
+  });
+  afterAll(() => admin.end());
+
+  const terminateBackendOf = async (client: PoolClient) => {
+    const { rows: pids } = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    await admin.query("SELECT pg_terminate_backend($1)", [pids[0]!.pid]);
+    await sleep(200); // the FATAL error and the socket's end reach the idle client
+  };
+
+  it("withTransaction rejects instead of crashing, and the pool serves the next query", async () => {
+    await expect(
+      withTransaction(pool, async (client) => {
+        await client.query(`INSERT INTO ${table} VALUES (6)`);
+        await terminateBackendOf(client);
+        await client.query(`INSERT INTO ${table} VALUES (7)`);
+      }),
+    ).rejects.toThrow();
+    expect(await rows()).toStrictEqual([1, 2, 5]);
+  });
+
+  it("a client from pool.connect() is guarded for its checkout, logged, and discarded on release", async () => {
+    const error = vi.fn();
+    const guarded = createPool({
+      connectionString: databaseUrl,
+      max: 1,
+      applicationName: "pool-test",
+      logger: { error },
+    });
+    const client = await guarded.connect();
+    await terminateBackendOf(client);
+    await expect(client.query("SELECT 1")).rejects.toThrow();
+    client.release();
+    expect(error).toHaveBeenCalledWith(expect.anything(), expect.stringContaining("checked-out"));
+    expect((await guarded.query("SELECT 1 AS one")).rows).toStrictEqual([{ one: 1 }]);
+    await guarded.end();
+  });
+
+  it("withTransaction holds on a pool that createPool did not make", async () => {
+    const plain = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+    plain.on("error", () => undefined);
+    await expect(withTransaction(plain, terminateBackendOf)).rejects.toThrow();
+    expect((await plain.query("SELECT 1 AS one")).rows).toStrictEqual([{ one: 1 }]);
+    await plain.end();
   });
 });

@@ -28,13 +28,34 @@ export function createPool(options: PoolOptions): Pool {
   pool.on("error", (error) => {
     options.logger.error({ err: error }, "idle Postgres client failed; the pool replaces it");
   });
+  guardCheckedOutClients(pool, options.logger);
   return pool;
+}
+
+/**
+ * pg-pool listens for a client's 'error' only while the client is idle. A checked-out client whose
+ * backend dies (pg_terminate_backend, a failover, Postgres restarting) emits 'error' with no listener
+ * between two of its queries, and that unhandled event kills the process. This listens for the
+ * whole checkout, for every caller; the failed client is not queryable any more, so its next query
+ * rejects, and the pool discards it on release.
+ */
+function guardCheckedOutClients(pool: Pool, logger: PoolLogger): void {
+  const onError = (error: Error) => {
+    logger.error({ err: error }, "checked-out Postgres client failed; the pool discards it");
+  };
+  pool.on("acquire", (client) => client.on("error", onError));
+  pool.on("release", (_error, client) => client.removeListener("error", onError));
 }
 
 /** Runs `fn` inside BEGIN/COMMIT on one client; ROLLBACK and rethrow if it throws. Always releases. */
 export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // Also for a pool not made by createPool: a lost connection rejects here, it does not crash.
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on("error", onError);
   try {
     await client.query("BEGIN");
     const result = await fn(client);
@@ -49,6 +70,7 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
     }
     throw error;
   } finally {
+    client.removeListener("error", onError);
     client.release(broken);
   }
 }
