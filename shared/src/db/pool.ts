@@ -26,6 +26,8 @@ export function createPool(options: PoolOptions): Pool {
   });
   // Without a listener, an error on an idle client is an unhandled 'error' event and kills the process.
   pool.on("error", (error) => {
+    // pg-pool hangs the client on the error; logged, it dumps the client's state and cancel key.
+    delete (error as Error & { client?: unknown }).client;
     options.logger.error({ err: error }, "idle Postgres client failed; the pool replaces it");
   });
   guardCheckedOutClients(pool, options.logger);
