@@ -1,12 +1,17 @@
 import { createHash, randomBytes } from "node:crypto";
 import {
+  connectorApiKeySealing,
   createGuardedFetch,
   createLogger,
   createMetricsRegistry,
   createPool,
+  createPubSub,
   createSsrfPolicy,
+  runMigrations,
   type GuardedFetch,
+  type SecretBox,
 } from "@event-hub/shared";
+import type { PubSub } from "@google-cloud/pubsub";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import { uniqueName } from "@event-hub/local-stack/test-names";
@@ -19,6 +24,11 @@ import {
 } from "../src/ingest/failed-credential-limiter.ts";
 import { createSyncWorkerMetrics } from "../src/metrics.ts";
 import { createOutboxBacklog } from "../src/outbox/outbox-backlog.ts";
+import {
+  createSyncScheduler,
+  type SyncScheduler,
+  type SyncSchedulerOptions,
+} from "../src/sync/sync-scheduler.ts";
 
 /** Test harness of sync-worker: real pools, loggers and dependencies, wired like main.ts does. */
 
@@ -38,6 +48,20 @@ export function createTestPool(connectionString = process.env.DATABASE_URL ?? ""
   });
 }
 
+/** A pool on the test database with every migration applied. */
+export async function createMigratedTestPool(): Promise<Pool> {
+  const db = createTestPool();
+  await runMigrations(db);
+  return db;
+}
+
+/** A Pub/Sub client on the emulator the integration project's global setup started. */
+export const emulatorPubSub = (): PubSub =>
+  createPubSub({
+    projectId: process.env.PUBSUB_PROJECT_ID,
+    emulatorHost: process.env.PUBSUB_EMULATOR_HOST,
+  });
+
 export type TestConnector = {
   id: string;
   ingestKey: string;
@@ -54,6 +78,17 @@ export function newTestConnector(overrides: Partial<TestConnector> = {}): TestCo
     ingestKey: `ingk_${randomBytes(16).toString("base64url")}`,
     ...overrides,
   };
+}
+
+/** A hub Connector for a simulated one: its base URL, and its API key sealed as the gateway seals it. */
+export function simulatedTestConnector(
+  secretBox: SecretBox,
+  simulated: { baseUrl: string; apiKey: string } | undefined,
+  overrides: Partial<TestConnector> = {},
+): TestConnector {
+  const connector = newTestConnector({ baseUrl: simulated?.baseUrl, ...overrides });
+  connector.apiKeySealed = secretBox.seal(simulated?.apiKey ?? "", connectorApiKeySealing(connector.id));
+  return connector;
 }
 
 export async function insertConnector(db: Pool, connector: TestConnector): Promise<void> {
@@ -103,4 +138,18 @@ export function buildDeps(options: {
     readiness: {},
     isShuttingDown: () => false,
   };
+}
+
+/** A started sync scheduler on the test database, with a silent logger and metrics of its own. */
+export async function startTestScheduler(
+  options: Omit<SyncSchedulerOptions, "databaseUrl" | "logger" | "metrics">,
+): Promise<SyncScheduler> {
+  const scheduler = createSyncScheduler({
+    ...options,
+    databaseUrl: process.env.DATABASE_URL ?? "",
+    logger: silentLogger(),
+    metrics: createSyncWorkerMetrics(createMetricsRegistry("sync-worker-test")),
+  });
+  await scheduler.start();
+  return scheduler;
 }

@@ -1,4 +1,4 @@
-import pg from "pg";
+import { runOnServer } from "@event-hub/local-stack/server-admin";
 
 /**
  * A database of its own beside the run's test database (same server), for a dispatcher process:
@@ -9,17 +9,7 @@ import pg from "pg";
 export async function createOwnDatabase(label: string): Promise<{ url: string; drop(): Promise<void> }> {
   const runUrl = new URL(process.env.DATABASE_URL ?? "");
   const name = `${runUrl.pathname.slice(1)}_${label}`.replace(/[^a-z0-9_]/gi, "_").toLowerCase();
-  const adminUrl = new URL(runUrl);
-  adminUrl.pathname = "/postgres";
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl.toString() });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = (sql: string) => runOnServer(runUrl, sql);
   await admin(`CREATE DATABASE "${name}"`);
   const url = new URL(runUrl);
   url.pathname = `/${name}`;

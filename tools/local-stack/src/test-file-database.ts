@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { afterAll, inject } from "vitest";
+import { runOnServer } from "./server-admin.ts";
 
 /**
  * A setupFile of the `integration` project: every test file gets a database of its own on the
@@ -15,25 +15,13 @@ const runDatabaseUrl = inject("databaseUrl");
 if (inject("postgresSource") !== "pglite") {
   const runUrl = new URL(runDatabaseUrl);
   const name = `${runUrl.pathname.slice(1)}_file_${randomBytes(4).toString("hex")}`;
-  await onServer(runUrl, `CREATE DATABASE "${name}"`);
+  await runOnServer(runUrl, `CREATE DATABASE "${name}"`);
   const fileUrl = new URL(runUrl);
   fileUrl.pathname = `/${name}`;
   process.env.DATABASE_URL = fileUrl.toString();
 
   afterAll(async () => {
     process.env.DATABASE_URL = runDatabaseUrl;
-    await onServer(runUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await runOnServer(runUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   });
-}
-
-async function onServer(anyDatabaseUrl: URL, sql: string): Promise<void> {
-  const adminUrl = new URL(anyDatabaseUrl);
-  adminUrl.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: adminUrl.toString() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }

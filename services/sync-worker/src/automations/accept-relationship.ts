@@ -1,5 +1,5 @@
-import type { GuardedFetch, GuardedResponse } from "@event-hub/shared";
-import { describeCallError } from "../sync/sync-request.ts";
+import type { GuardedFetch } from "@event-hub/shared";
+import { callConnectorApi, describeCallError } from "../connector-api/connector-call.ts";
 
 /**
  * `PUT {baseUrl}{apiPrefix}/Relationships/{id}/Accept` through the SSRF-guarded client, classified:
@@ -21,21 +21,13 @@ export async function acceptRelationship(
     timeoutMs: number;
   },
 ): Promise<AcceptResult> {
-  const url = `${request.baseUrl.replace(/\/+$/, "")}${request.apiPrefix}/Relationships/${encodeURIComponent(request.relationshipId)}/Accept`;
-  let response: GuardedResponse;
-  try {
-    response = await connectorFetch.fetch(url, {
-      method: "PUT",
-      headers: {
-        "x-api-key": request.apiKey,
-        accept: "application/json",
-        ...(request.correlationId ? { "x-correlation-id": request.correlationId } : {}),
-      },
-      signal: AbortSignal.timeout(request.timeoutMs),
-    });
-  } catch (error) {
-    return { kind: "transient", error: describeCallError(url, error) };
-  }
+  const answer = await callConnectorApi(connectorFetch, {
+    ...request,
+    method: "PUT",
+    path: `/Relationships/${encodeURIComponent(request.relationshipId)}/Accept`,
+  });
+  if (!answer.ok) return { kind: "transient", error: describeCallError(answer.url, answer.error) };
+  const response = answer.response;
   const text = await response.text().catch(() => "");
   if (response.ok) return { kind: "accepted" };
   if (response.status === 408 || response.status === 429 || response.status >= 500) {

@@ -1,12 +1,10 @@
 import {
   connectorApiKeySealing,
   createMetricsRegistry,
-  createPubSub,
   createSecretBox,
   ensureSubscription,
   ensureTopic,
   generateSecretsKey,
-  runMigrations,
 } from "@event-hub/shared";
 import type { PubSub } from "@google-cloud/pubsub";
 import type { FastifyInstance } from "fastify";
@@ -21,7 +19,8 @@ import {
 import { uniqueName } from "@event-hub/local-stack/test-names";
 import {
   buildDeps,
-  createTestPool,
+  createMigratedTestPool,
+  emulatorPubSub,
   insertConnector,
   newTestConnector,
   silentLogger,
@@ -55,12 +54,8 @@ describe("autoAcceptPendingRelationships", () => {
   let c: ScenarioClient;
 
   beforeAll(async () => {
-    db = createTestPool();
-    await runMigrations(db);
-    pubsub = createPubSub({
-      projectId: process.env.PUBSUB_PROJECT_ID,
-      emulatorHost: process.env.PUBSUB_EMULATOR_HOST,
-    });
+    db = await createMigratedTestPool();
+    pubsub = emulatorPubSub();
     await ensureTopic(pubsub, topicName);
     await ensureSubscription(pubsub, topicName, subscriptionName);
     app = await buildApp(buildDeps({ db, publisher: createEventPublisher(pubsub, topicName) }));

@@ -1,11 +1,16 @@
 import { connect, type Socket } from "node:net";
-import { createPubSub, runMigrations } from "@event-hub/shared";
 import type { PubSub } from "@google-cloud/pubsub";
 import type { FastifyInstance } from "fastify";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "@event-hub/local-stack/test-names";
-import { buildDeps, createTestPool, insertConnector, newTestConnector } from "../../test/harness.ts";
+import {
+  buildDeps,
+  createMigratedTestPool,
+  emulatorPubSub,
+  insertConnector,
+  newTestConnector,
+} from "../../test/harness.ts";
 import { buildApp } from "../app.ts";
 import { createEventPublisher } from "./event-publisher.ts";
 
@@ -20,13 +25,9 @@ describe("ingest edge over a socket", () => {
   let port: number;
 
   beforeAll(async () => {
-    db = createTestPool();
-    await runMigrations(db);
+    db = await createMigratedTestPool();
     await insertConnector(db, connector);
-    pubsub = createPubSub({
-      projectId: process.env.PUBSUB_PROJECT_ID,
-      emulatorHost: process.env.PUBSUB_EMULATOR_HOST,
-    });
+    pubsub = emulatorPubSub();
     app = await buildApp({
       ...buildDeps({ db, publisher: createEventPublisher(pubsub, uniqueName("events")) }),
       server: { requestTimeoutMs, headersTimeoutMs, trustedProxies: [], trustedProxyHops: 1 },

@@ -1,10 +1,16 @@
-import { createPubSub, decodeEvent, ensureSubscription, ensureTopic, runMigrations } from "@event-hub/shared";
+import { decodeEvent, ensureSubscription, ensureTopic } from "@event-hub/shared";
 import type { PubSub } from "@google-cloud/pubsub";
 import type { FastifyInstance } from "fastify";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "@event-hub/local-stack/test-names";
-import { buildDeps, createTestPool, insertConnector, newTestConnector } from "../../test/harness.ts";
+import {
+  buildDeps,
+  createMigratedTestPool,
+  emulatorPubSub,
+  insertConnector,
+  newTestConnector,
+} from "../../test/harness.ts";
 import { buildApp } from "../app.ts";
 import { createEventPublisher } from "./event-publisher.ts";
 import { createFailedCredentialLimiter } from "./failed-credential-limiter.ts";
@@ -19,13 +25,9 @@ describe("POST /v1/ingest/{connectorId}", () => {
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    db = createTestPool();
-    await runMigrations(db);
+    db = await createMigratedTestPool();
     await insertConnector(db, connector);
-    pubsub = createPubSub({
-      projectId: process.env.PUBSUB_PROJECT_ID,
-      emulatorHost: process.env.PUBSUB_EMULATOR_HOST,
-    });
+    pubsub = emulatorPubSub();
     await ensureTopic(pubsub, topicName);
     await ensureSubscription(pubsub, topicName, subscriptionName, { enableMessageOrdering: true });
     app = await buildApp(buildDeps({ db, publisher: createEventPublisher(pubsub, topicName) }));

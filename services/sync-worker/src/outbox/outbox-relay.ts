@@ -1,9 +1,5 @@
 import { createPeriodicTask, withTransaction } from "@event-hub/shared";
-import type { Pool } from "pg";
-import type { Logger } from "pino";
-import type { EventPublisher } from "../ingest/event-publisher.ts";
-import type { SyncWorkerMetrics } from "../metrics.ts";
-import type { OutboxBacklog } from "./outbox-backlog.ts";
+import type { EventAcceptorDeps } from "../ingest/event-acceptor.ts";
 import {
   deleteOutboxEvents,
   listOutboxConnectors,
@@ -13,13 +9,8 @@ import {
   type OutboxRow,
 } from "./outbox-store.ts";
 
-export type OutboxRelayDeps = {
-  db: Pool;
-  publisher: EventPublisher;
-  publishTimeoutMs: number;
-  backlog: OutboxBacklog;
-  metrics: SyncWorkerMetrics;
-  logger: Logger;
+/** What the acceptor publishes with (the relay finishes what it put in the outbox), and its pace. */
+export type OutboxRelayDeps = EventAcceptorDeps & {
   intervalMs: number;
   batchSize: number;
 };

@@ -1,51 +1,36 @@
-import {
-  connectorApiKeySealing,
-  createMetricsRegistry,
-  createSecretBox,
-  generateSecretsKey,
-  runMigrations,
-  SYNC_REQUESTED_CHANNEL,
-} from "@event-hub/shared";
+import { createSecretBox, generateSecretsKey, SYNC_REQUESTED_CHANNEL } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulation, type Simulation } from "@event-hub/connector-sim";
 import {
-  createTestPool,
+  createMigratedTestPool,
   insertConnector,
-  newTestConnector,
-  silentLogger,
   loopbackConnectorFetch,
+  simulatedTestConnector,
+  startTestScheduler,
+  type TestConnector,
 } from "../../test/harness.ts";
-import { createSyncWorkerMetrics } from "../metrics.ts";
 import { SYNC_NOW_APPLICATION_NAME } from "./sync-now-listener.ts";
-import { createSyncScheduler, type SyncScheduler } from "./sync-scheduler.ts";
+import type { SyncScheduler } from "./sync-scheduler.ts";
 
 // The tick is far longer than the one-second bound, so only the LISTEN connection can make
 // a sync-now prompt: after its backend is terminated, the listener must have reopened it.
 describe("sync-now listener", () => {
   const connectorFetch = loopbackConnectorFetch();
   const secretBox = createSecretBox({ key: generateSecretsKey() });
-  const connector = newTestConnector({ syncIntervalSeconds: 3600 });
+  let connector: TestConnector;
   let sim: Simulation;
   let db: Pool;
   let scheduler: SyncScheduler;
 
   beforeAll(async () => {
-    db = createTestPool();
-    await runMigrations(db);
+    db = await createMigratedTestPool();
     sim = await startSimulation({ connectors: 1, logLevel: "silent" });
-    connector.baseUrl = sim.connectors[0]?.baseUrl;
-    connector.apiKeySealed = secretBox.seal(
-      sim.connectors[0]?.apiKey ?? "",
-      connectorApiKeySealing(connector.id),
-    );
+    connector = simulatedTestConnector(secretBox, sim.connectors[0], { syncIntervalSeconds: 3600 });
     await insertConnector(db, connector);
-    scheduler = createSyncScheduler({
+    scheduler = await startTestScheduler({
       db,
-      databaseUrl: process.env.DATABASE_URL ?? "",
       secretBox,
-      logger: silentLogger(),
-      metrics: createSyncWorkerMetrics(createMetricsRegistry("sync-worker-test")),
       replicaId: "listener-test",
       connectorFetch,
       tickMs: 10_000,
@@ -55,7 +40,6 @@ describe("sync-now listener", () => {
       jitterRatio: 0,
       backoffMaxSeconds: 60,
     });
-    await scheduler.start();
   });
 
   afterAll(async () => {

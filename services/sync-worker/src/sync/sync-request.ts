@@ -1,4 +1,5 @@
-import { isSsrfBlocked, type GuardedFetch, type GuardedResponse } from "@event-hub/shared";
+import type { GuardedFetch, GuardedResponse } from "@event-hub/shared";
+import { callConnectorApi, describeCallError } from "../connector-api/connector-call.ts";
 
 /**
  * One `POST {baseUrl}{apiPrefix}/Account/Sync` (the Connector answers 204 since 5.0), with its
@@ -19,37 +20,23 @@ export type SyncResult = { ok: true } | { ok: false; outcome: "error" | "timeout
 const MAX_ERROR_LENGTH = 500;
 
 export async function requestSync(connectorFetch: GuardedFetch, request: SyncRequest): Promise<SyncResult> {
-  const url = `${request.baseUrl.replace(/\/+$/, "")}${request.apiPrefix}/Account/Sync`;
-  let response: GuardedResponse;
-  try {
-    response = await connectorFetch.fetch(url, {
-      method: "POST",
-      headers: {
-        "x-api-key": request.apiKey,
-        "x-correlation-id": request.correlationId,
-        accept: "application/json",
-      },
-      signal: AbortSignal.timeout(request.timeoutMs),
-    });
-  } catch (error) {
-    if ((error as Error).name === "AbortError") {
+  const answer = await callConnectorApi(connectorFetch, {
+    ...request,
+    method: "POST",
+    path: "/Account/Sync",
+  });
+  if (!answer.ok) {
+    if ((answer.error as Error).name === "AbortError") {
       return { ok: false, outcome: "timeout", error: `no answer within ${request.timeoutMs} ms` };
     }
-    return { ok: false, outcome: "error", error: describeCallError(url, error) };
+    return { ok: false, outcome: "error", error: describeCallError(answer.url, answer.error) };
   }
+  const response = answer.response;
   if (response.ok) {
     response.body?.resume();
     return { ok: true };
   }
   return { ok: false, outcome: "error", error: await describeFailure(response) };
-}
-
-/** Why a call to a Connector did not get an answer, for its sync state and the log. */
-export function describeCallError(url: string, error: unknown): string {
-  if (isSsrfBlocked(error))
-    return `cannot reach ${url}: its address is private, loopback or reserved and SSRF_ALLOW does not allow it (${(error as Error).message})`;
-  const code = (error as { code?: string }).code;
-  return `cannot reach ${url}: ${code ?? String(error)}`;
 }
 
 /** `HTTP 500 error.platform.unexpected: …` from the Connector's error envelope, when it sent one. */

@@ -1,23 +1,16 @@
-import {
-  connectorApiKeySealing,
-  createSecretBox,
-  generateSecretsKey,
-  runMigrations,
-} from "@event-hub/shared";
+import { createSecretBox, generateSecretsKey } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulation, type Simulation } from "@event-hub/connector-sim";
-import { createSyncWorkerMetrics } from "../metrics.ts";
-import { createMetricsRegistry, SYNC_REQUESTED_CHANNEL } from "@event-hub/shared";
-import { uniqueName } from "@event-hub/local-stack/test-names";
-import { createSyncScheduler, type SyncScheduler } from "./sync-scheduler.ts";
+import { SYNC_REQUESTED_CHANNEL } from "@event-hub/shared";
+import type { SyncScheduler } from "./sync-scheduler.ts";
 import {
-  createTestPool,
+  createMigratedTestPool,
   insertConnector,
-  newTestConnector,
-  silentLogger,
-  type TestConnector,
   loopbackConnectorFetch,
+  simulatedTestConnector,
+  startTestScheduler,
+  type TestConnector,
 } from "../../test/harness.ts";
 
 type StateRow = {
@@ -55,35 +48,26 @@ describe("sync scheduler", () => {
   const connectors: TestConnector[] = [];
 
   beforeAll(async () => {
-    db = createTestPool();
-    await runMigrations(db);
+    db = await createMigratedTestPool();
     sim = await startSimulation({ connectors: 7, logLevel: "silent" });
     const [, failing, hanging, ...others] = sim.connectors;
     failing?.setFaults({ sync: "error" });
     hanging?.setFaults({ sync: "hang" });
     for (const slow of [others[0], others[2], others[3]]) slow?.setFaults({ syncDelayMs: SLOW_SYNC_MS });
     for (const [index, simulated] of sim.connectors.entries()) {
-      const id = uniqueName("con");
-      const connector = newTestConnector({
-        id,
-        baseUrl: simulated.baseUrl,
-        apiKeySealed: secretBox.seal(simulated.apiKey, connectorApiKeySealing(id)),
+      const connector = simulatedTestConnector(secretBox, simulated, {
         syncIntervalSeconds: index === 4 ? 3600 : INTERVAL_MS / 1000, // 4 syncs only when asked
       });
       await insertConnector(db, connector);
       connectors.push(connector);
     }
-    scheduler = createSyncScheduler({
+    scheduler = await startTestScheduler({
       db,
-      databaseUrl: process.env.DATABASE_URL ?? "",
       secretBox,
-      logger: silentLogger(),
-      metrics: createSyncWorkerMetrics(createMetricsRegistry("sync-worker-test")),
       replicaId: "scheduler-test",
       connectorFetch,
       ...SETTINGS,
     });
-    await scheduler.start();
   });
 
   afterAll(async () => {

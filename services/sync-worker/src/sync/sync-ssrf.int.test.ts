@@ -1,19 +1,14 @@
-import {
-  createGuardedFetch,
-  createMetricsRegistry,
-  createSecretBox,
-  connectorApiKeySealing,
-  createSsrfPolicy,
-  generateSecretsKey,
-  runMigrations,
-} from "@event-hub/shared";
+import { createGuardedFetch, createSecretBox, createSsrfPolicy, generateSecretsKey } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulation, type Simulation } from "@event-hub/connector-sim";
-import { uniqueName } from "@event-hub/local-stack/test-names";
-import { createTestPool, insertConnector, newTestConnector, silentLogger } from "../../test/harness.ts";
-import { createSyncWorkerMetrics } from "../metrics.ts";
-import { createSyncScheduler, type SyncScheduler } from "./sync-scheduler.ts";
+import {
+  createMigratedTestPool,
+  insertConnector,
+  simulatedTestConnector,
+  startTestScheduler,
+} from "../../test/harness.ts";
+import type { SyncScheduler } from "./sync-scheduler.ts";
 
 // sync-worker without SSRF_ALLOW: a Connector whose baseUrl is (or resolves to) loopback is never
 // called; its sync is recorded as failed with an error that names SSRF_ALLOW, and nothing crashes.
@@ -26,8 +21,7 @@ describe("sync without SSRF_ALLOW", () => {
   const ids: string[] = [];
 
   beforeAll(async () => {
-    db = createTestPool();
-    await runMigrations(db);
+    db = await createMigratedTestPool();
     sim = await startSimulation({ connectors: 1, logLevel: "silent" });
     const simulated = sim.connectors[0];
     const port = new URL(simulated?.baseUrl ?? "").port;
@@ -36,21 +30,13 @@ describe("sync without SSRF_ALLOW", () => {
       `http://localhost:${port}`,
       `http://[::ffff:7f00:1]:${port}`,
     ]) {
-      const id = uniqueName("con");
-      const connector = newTestConnector({
-        id,
-        baseUrl,
-        apiKeySealed: secretBox.seal(simulated?.apiKey ?? "", connectorApiKeySealing(id)),
-      });
+      const connector = simulatedTestConnector(secretBox, simulated, { baseUrl });
       await insertConnector(db, connector);
       ids.push(connector.id);
     }
-    scheduler = createSyncScheduler({
+    scheduler = await startTestScheduler({
       db,
-      databaseUrl: process.env.DATABASE_URL ?? "",
       secretBox,
-      logger: silentLogger(),
-      metrics: createSyncWorkerMetrics(createMetricsRegistry("sync-worker-test")),
       replicaId: "ssrf-test",
       tickMs: 200,
       leaseSeconds: 10,
@@ -60,7 +46,6 @@ describe("sync without SSRF_ALLOW", () => {
       backoffMaxSeconds: 60,
       connectorFetch,
     });
-    await scheduler.start();
   });
 
   afterAll(async () => {

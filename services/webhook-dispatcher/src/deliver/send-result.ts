@@ -26,3 +26,8 @@ export type SendFailure =
   | "lease_lost";
 
 export const MAX_RESPONSE_BODY_BYTES = 16 * 1024;
+
+/** The stored destination cannot be used: a final failure, before anything was sent. */
+export function configFailure(message: string): SendResult {
+  return { kind: "failure", failure: "config", message, durationMs: 0 };
+}

@@ -1,7 +1,7 @@
 import { parseDestinationConfig, type ClaimedDelivery } from "@event-hub/shared";
 import type { DestinationTarget } from "../deliver/destination-target.ts";
 import { LEASE_LOST_BEFORE_SEND, type DeliveryLease, type NotSent } from "../deliver/lease-keeper.ts";
-import type { SendResult } from "../deliver/send-result.ts";
+import { configFailure, type SendResult } from "../deliver/send-result.ts";
 import type { AmqpConnections } from "./amqp/amqp-connections.ts";
 import { publishToAmqp } from "./amqp/publish-amqp.ts";
 import { sendBatch } from "./batch/send-batch.ts";
@@ -49,8 +49,4 @@ export async function sendToDestination(
             durationMs: 0,
           };
   }
-}
-
-function configFailure(message: string): SendResult {
-  return { kind: "failure", failure: "config", message, durationMs: 0 };
 }

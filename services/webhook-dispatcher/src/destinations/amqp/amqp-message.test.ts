@@ -1,20 +1,8 @@
-import { type ClaimedDelivery } from "@event-hub/shared";
 import { describe, expect, it } from "vitest";
+import { claimedDelivery } from "../../../test/claimed-delivery.ts";
 import { prepareAmqpMessage } from "./amqp-message.ts";
 
-const delivery: ClaimedDelivery = {
-  id: "dlv_01JABCDEFGHJKMNPQRSTVWXYZ0",
-  leaseToken: "00000000-0000-4000-8000-000000000000",
-  eventId: "evt_01JABCDEFGHJKMNPQRSTVWXYZ0",
-  destinationId: "whk_01JABCDEFGHJKMNPQRSTVWXYZ0",
-  connectorId: "acme",
-  attemptCount: 0,
-  scheduleOffset: 0,
-  trigger: "transport.messageReceived",
-  dataText: '{"id":"MSG1", "content":{"b":1,"a":2}}',
-  correlationId: "corr-1",
-  occurredAt: new Date("2026-01-01T00:00:00.900Z"),
-};
+const delivery = claimedDelivery({ occurredAt: new Date("2026-01-01T00:00:00.900Z") });
 
 describe("prepareAmqpMessage", () => {
   it("publishes like the Connector (routing key = trigger, body = data as stored) with safe properties", () => {

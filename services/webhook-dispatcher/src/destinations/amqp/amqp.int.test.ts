@@ -10,6 +10,7 @@ import {
 import { connect, type Channel, type ChannelModel, type GetMessage } from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "@event-hub/local-stack/test-names";
+import { claimedDelivery } from "../../../test/claimed-delivery.ts";
 import { createAmqpConnections, type AmqpConnections } from "./amqp-connections.ts";
 import { publishToAmqp } from "./publish-amqp.ts";
 
@@ -19,20 +20,15 @@ const AMQP_URL = process.env.AMQP_TEST_URL ?? "amqp://guest:guest@127.0.0.1:5672
 const logger = createLogger({ service: "amqp-test", level: "silent" });
 const secrets = createSecretBox({ key: randomBytes(32).toString("base64") });
 
-const deliveryOf = (trigger: string, extra: Partial<ClaimedDelivery> = {}): ClaimedDelivery => ({
-  id: uniqueName("dlv"),
-  leaseToken: "00000000-0000-4000-8000-000000000000",
-  eventId: uniqueName("evt"),
-  destinationId: "whk_test",
-  connectorId: "acme",
-  attemptCount: 0,
-  scheduleOffset: 0,
-  trigger,
-  dataText: '{"id":"MSG1", "n":1}',
-  correlationId: "corr-1",
-  occurredAt: new Date("2026-01-01T00:00:00Z"),
-  ...extra,
-});
+const deliveryOf = (trigger: string, extra: Partial<ClaimedDelivery> = {}): ClaimedDelivery =>
+  claimedDelivery({
+    id: uniqueName("dlv"),
+    eventId: uniqueName("evt"),
+    destinationId: "whk_test",
+    trigger,
+    dataText: '{"id":"MSG1", "n":1}',
+    ...extra,
+  });
 
 describe("AMQP destination", () => {
   let admin: ChannelModel;

@@ -4,7 +4,7 @@ import {
   type SecretBox,
   type ClaimedDelivery,
 } from "@event-hub/shared";
-import type { SendResult } from "../../deliver/send-result.ts";
+import { configFailure, type SendResult } from "../../deliver/send-result.ts";
 import type { AmqpConnections } from "./amqp-connections.ts";
 import { prepareAmqpMessage } from "./amqp-message.ts";
 
@@ -26,12 +26,7 @@ export async function publishToAmqp(
   try {
     url = deps.secrets.open(target.config.urlSealed, destinationConfigSealing(target.id, "urlSealed"));
   } catch (error) {
-    return {
-      kind: "failure",
-      failure: "config",
-      message: `the AMQP URL cannot be opened: ${(error as Error).message}`,
-      durationMs: 0,
-    };
+    return configFailure(`the AMQP URL cannot be opened: ${(error as Error).message}`);
   }
   const started = performance.now();
   const outcome = await deps.connections.publish(

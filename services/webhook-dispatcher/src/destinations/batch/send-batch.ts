@@ -1,11 +1,7 @@
-import {
-  signingSecretSealing,
-  type BatchDestinationConfig,
-  type ClaimedDelivery,
-  type SecretBox,
-} from "@event-hub/shared";
+import type { BatchDestinationConfig, ClaimedDelivery, SecretBox } from "@event-hub/shared";
 import { LEASE_LOST_BEFORE_SEND, type DeliveryLease, type NotSent } from "../../deliver/lease-keeper.ts";
 import type { SendResult } from "../../deliver/send-result.ts";
+import { openSigningSecrets } from "../signing-secrets.ts";
 import type { Sender } from "../webhook/send.ts";
 import { prepareBatchRequest } from "./batch-request.ts";
 
@@ -27,16 +23,15 @@ export async function sendBatch(
   target: BatchTarget,
   lease: DeliveryLease,
 ): Promise<SendResult | NotSent> {
-  let secrets: string[];
-  try {
-    secrets = target.sealedSecrets.map((sealed) =>
-      deps.secrets.open(sealed, signingSecretSealing(target.id)),
-    );
-  } catch (error) {
-    const message = `a signing secret cannot be opened: ${(error as Error).message}`;
-    return { kind: "failure", failure: "config", message, durationMs: 0 };
-  }
+  const opened = openSigningSecrets(deps.secrets, target);
+  if (!opened.ok) return opened.failure;
   if (!lease.isHeld()) return LEASE_LOST_BEFORE_SEND;
-  const request = prepareBatchRequest(deliveries, target.config, secrets, new Date(), target.timeoutMs);
+  const request = prepareBatchRequest(
+    deliveries,
+    target.config,
+    opened.secrets,
+    new Date(),
+    target.timeoutMs,
+  );
   return deps.sender.send({ ...request, signal: lease.signal });
 }

@@ -1,21 +1,9 @@
-import { type ClaimedDelivery } from "@event-hub/shared";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
+import { claimedDelivery } from "../../../test/claimed-delivery.ts";
 import { prepareWebhookRequest } from "./prepare.ts";
 
-const delivery: ClaimedDelivery = {
-  id: "dlv_01JABCDEFGHJKMNPQRSTVWXYZ0",
-  leaseToken: "00000000-0000-4000-8000-000000000000",
-  eventId: "evt_01JABCDEFGHJKMNPQRSTVWXYZ0",
-  destinationId: "whk_01JABCDEFGHJKMNPQRSTVWXYZ0",
-  connectorId: "acme",
-  attemptCount: 0,
-  scheduleOffset: 0,
-  trigger: "transport.messageReceived",
-  dataText: '{"id":"MSG1", "content":{"b":1,"a":2}}',
-  correlationId: "corr-1",
-  occurredAt: new Date("2026-01-01T00:00:00Z"),
-};
+const delivery = claimedDelivery();
 const now = new Date("2026-01-01T00:00:10Z");
 const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 

@@ -1,6 +1,5 @@
 import {
   destinationConfigSealing,
-  signingSecretSealing,
   type SecretBox,
   type StoredTargetAuthentication,
   type WebhookDestinationConfig,
@@ -14,7 +13,8 @@ import {
 } from "../../deliver/lease-keeper.ts";
 import type { TokenCache } from "./oauth2-token-cache.ts";
 import { prepareWebhookRequest } from "./prepare.ts";
-import type { SendResult } from "../../deliver/send-result.ts";
+import { configFailure, type SendResult } from "../../deliver/send-result.ts";
+import { openSigningSecrets } from "../signing-secrets.ts";
 import type { Sender } from "./send.ts";
 
 export type WebhookDeps = { sender: Sender; tokens: TokenCache; secrets: SecretBox };
@@ -38,20 +38,14 @@ export async function sendWebhook(
   now: Date,
   lease: DeliveryLease,
 ): Promise<SendResult | NotSent> {
-  let secrets: string[];
-  try {
-    secrets = target.sealedSecrets.map((sealed) =>
-      deps.secrets.open(sealed, signingSecretSealing(target.id)),
-    );
-  } catch (error) {
-    return configFailure(`a signing secret cannot be opened: ${(error as Error).message}`);
-  }
+  const opened = openSigningSecrets(deps.secrets, target);
+  if (!opened.ok) return opened.failure;
   const auth = await authenticationHeaders(deps, target, target.config.authentication);
   if (!auth.ok) return auth.failure;
   const request = prepareWebhookRequest(
     delivery,
     { ...target.config, timeoutMs: target.timeoutMs },
-    secrets,
+    opened.secrets,
     now,
     target.timeoutMs,
     auth.headers,
@@ -115,10 +109,6 @@ async function authenticationHeaders(
 /** A changed token URL or client gets a token of its own. */
 function tokenKey(destinationId: string, auth: { accessTokenUrl: string; clientId: string }): string {
   return `${destinationId} ${auth.accessTokenUrl} ${auth.clientId}`;
-}
-
-function configFailure(message: string): SendResult {
-  return { kind: "failure", failure: "config", message, durationMs: 0 };
 }
 
 const sealedIn = (target: WebhookTarget, field: "apiKeySealed" | "clientSecretSealed") =>
