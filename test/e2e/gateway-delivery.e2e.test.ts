@@ -111,7 +111,10 @@ describe("api-gateway with the real dispatcher", () => {
 
     flaky.respondWith(200);
     const recovered = await api("POST", `/v1/webhooks/${webhookId}/recover`, { since });
-    expect(recovered).toMatchObject({ status: 202, json: { result: { requeued: 1, limitReached: false } } });
+    expect(recovered).toMatchObject({
+      status: 202,
+      json: { result: { requeuedFailed: 1, requeuedParked: 0, created: 0, limitReached: false } },
+    });
     const received = await flaky.waitFor(before + 2);
     expect(JSON.parse(received.at(-1)?.body ?? "")).toEqual({
       trigger: "transport.messageSent",
