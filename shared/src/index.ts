@@ -64,6 +64,7 @@ export {
   matchesTrigger,
 } from "./triggers.ts";
 export type { TriggerMatcher } from "./triggers.ts";
+export { triggerPatternRegex } from "./trigger-pattern-regex.ts";
 export { boundedTriggerLabel } from "./known-triggers.ts";
 export { createSecretBox, generateSecretsKey } from "./secrets.ts";
 export type { SealContext, SecretBox, SecretBoxOptions } from "./secrets.ts";
@@ -151,8 +152,11 @@ export type { BreakerCounts } from "./delivery-queue/queue-gauges.ts";
 export {
   requeueDelivery,
   requeueEventDeliveries,
-  requeueFailedDeliveries,
+  requeueStoppedDeliveries,
+  unparkDeliveries,
 } from "./delivery-queue/requeue.ts";
+export type { RecoverWindow, RequeuedStopped } from "./delivery-queue/requeue.ts";
+export { createMissingDeliveries } from "./delivery-queue/create-missing-deliveries.ts";
 export { TEST_EVENT_CONNECTOR_ID } from "./delivery-queue/visibility.ts";
 export {
   findDelivery,

@@ -111,7 +111,10 @@ describe("api-gateway with the real dispatcher", () => {
 
     flaky.respondWith(200);
     const recovered = await api("POST", `/v1/webhooks/${webhookId}/recover`, { since });
-    expect(recovered).toMatchObject({ status: 202, json: { result: { requeued: 1, limitReached: false } } });
+    expect(recovered).toMatchObject({
+      status: 202,
+      json: { result: { requeuedFailed: 1, requeuedParked: 0, created: 0, limitReached: false } },
+    });
     const received = await flaky.waitFor(before + 2);
     expect(JSON.parse(received.at(-1)?.body ?? "")).toEqual({
       trigger: "transport.messageSent",
@@ -123,6 +126,64 @@ describe("api-gateway with the real dispatcher", () => {
           (await api("GET", `/v1/deliveries?destinationId=${webhookId}&status=failed`)).json.result.length,
       )
       .toBe(0);
+  });
+
+  it("gets a 410 receiver's events back with one recover and one enable, in event order", async () => {
+    const gone = await startReceiver();
+    gone.respondWith(410);
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const created = await api("POST", "/v1/webhooks", {
+      url: `${gone.url}/gone`,
+      triggers: ["transport.relationshipChanged"],
+      connectorIds: [connectorId],
+      ordered: true,
+    });
+    const webhookId = created.json.result.id;
+    const storedCount = async () =>
+      (
+        await api(
+          "GET",
+          `/v1/events?connectorId=${connectorId}&trigger=transport.relationshipChanged&limit=200`,
+        )
+      ).json.result.length;
+    const ingestSome = async (from: number) => {
+      for (let n = from; n < from + 3; n += 1) {
+        await ingestEvent("transport.relationshipChanged", { n }, `corr-gone-${n}`);
+      }
+    };
+    try {
+      await ingestSome(0);
+      await expect
+        .poll(async () => (await api("GET", `/v1/webhooks/${webhookId}`)).json.result.enabled)
+        .toBe(false);
+      await expect.poll(storedCount).toBe(3);
+      await expect
+        .poll(
+          async () =>
+            (await api("GET", `/v1/deliveries?destinationId=${webhookId}&status=pending`)).json.result.length,
+        )
+        .toBe(0);
+      await ingestSome(3); // while disabled: no delivery is created for them
+      await expect.poll(storedCount).toBe(6);
+
+      gone.respondWith(200);
+      const before = gone.received.length;
+      const recovered = await api("POST", `/v1/webhooks/${webhookId}/recover`, { since });
+      expect(recovered.status).toBe(202);
+      const { requeuedFailed, requeuedParked, created: made } = recovered.json.result;
+      expect([requeuedFailed + requeuedParked, made]).toStrictEqual([3, 3]);
+      const enabled = await api("POST", `/v1/webhooks/${webhookId}/enable`);
+      expect(enabled).toMatchObject({
+        status: 200,
+        json: { result: { enabled: true, unparkedDeliveries: 0 } },
+      });
+
+      await gone.waitFor(before + 6);
+      const order = gone.received.slice(before).map((r) => JSON.parse(r.body).data.n as number);
+      expect(order).toStrictEqual([0, 1, 2, 3, 4, 5]);
+    } finally {
+      await gone.close();
+    }
   });
 
   it("redelivers a stored event and sends a test event through the same path", async () => {

@@ -22,6 +22,8 @@ export async function openQueueTestDatabase(): Promise<Pool> {
 
 export type TestDestination = {
   type?: "webhook" | "batch";
+  /** Default `["**"]`. */
+  triggers?: string[];
   connectorIds?: string[] | null;
   ordered?: boolean;
   maxInFlight?: number;
@@ -36,7 +38,7 @@ export async function insertDestination(db: Pool, input: TestDestination = {}): 
       : { url: "http://127.0.0.1:9/" };
   await db.query(
     `INSERT INTO destinations (id, type, triggers, connector_ids, config, ordered, max_in_flight, rate_limit_per_second)
-     VALUES ($1, $2, '{**}', $3, $4, $5, $6, $7)`,
+     VALUES ($1, $2, $8, $3, $4, $5, $6, $7)`,
     [
       id,
       input.type ?? "webhook",
@@ -45,6 +47,7 @@ export async function insertDestination(db: Pool, input: TestDestination = {}): 
       input.ordered ?? false,
       input.maxInFlight ?? 10,
       input.rateLimitPerSecond ?? null,
+      input.triggers ?? ["**"],
     ],
   );
   return id;

@@ -60,21 +60,54 @@ export async function requeueDelivery(
   return result.rows[0];
 }
 
-/** Recover: re-queues up to `limit` failed deliveries of the destination created in [since, until), oldest first. */
-export async function requeueFailedDeliveries(
+/** A recover's window: deliveries (and events) of the destination created in [since, until), at most `limit`. */
+export type RecoverWindow = { destinationId: string; since: Date; until: Date; limit: number };
+
+/** How many deliveries a recover re-queued, by the status they had. */
+export type RequeuedStopped = { failed: number; parked: number };
+
+/**
+ * Recover: re-queues up to `limit` failed and parked deliveries of the destination created in
+ * [since, until), oldest first. Their `seq` is kept, so an ordered destination's lanes keep event order.
+ */
+export async function requeueStoppedDeliveries(
   db: Queryable,
-  window: { destinationId: string; since: Date; until: Date; limit: number },
+  window: RecoverWindow,
+  access: ConnectorScope,
+): Promise<RequeuedStopped> {
+  const result = await db.query<RequeuedStopped>(
+    `WITH picked AS (
+       SELECT id, status FROM deliveries d
+        WHERE destination_id = $1 AND status IN ('failed', 'parked') AND created_at >= $2 AND created_at < $3
+          AND ${visibleDelivery("d", 5)}
+        ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED),
+     requeued AS (
+       UPDATE deliveries SET ${REQUEUE} FROM picked WHERE deliveries.id = picked.id RETURNING picked.status)
+     SELECT count(*) FILTER (WHERE status = 'failed')::int AS failed,
+            count(*) FILTER (WHERE status = 'parked')::int AS parked
+       FROM requeued`,
+    [window.destinationId, window.since, window.until, window.limit, access],
+  );
+  const counts = result.rows[0] ?? { failed: 0, parked: 0 };
+  if (counts.failed + counts.parked > 0) await notifyDeliveriesDue(db);
+  return counts;
+}
+
+/**
+ * Re-enabling: every parked delivery of the destination is due again (disabling parked what waited).
+ * Returns how many.
+ */
+export async function unparkDeliveries(
+  db: Queryable,
+  destinationId: string,
   access: ConnectorScope,
 ): Promise<number> {
   const result = await db.query(
-    `UPDATE deliveries SET ${REQUEUE}
-      WHERE id IN (SELECT id FROM deliveries d
-                    WHERE destination_id = $1 AND status = 'failed' AND created_at >= $2 AND created_at < $3
-                      AND ${visibleDelivery("d", 5)}
-                    ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)`,
-    [window.destinationId, window.since, window.until, window.limit, access],
+    `UPDATE deliveries d SET ${REQUEUE}
+      WHERE destination_id = $1 AND status = 'parked' AND ${visibleDelivery("d", 2)}`,
+    [destinationId, access],
   );
-  const requeued = result.rowCount ?? 0;
-  if (requeued > 0) await notifyDeliveriesDue(db);
-  return requeued;
+  const unparked = result.rowCount ?? 0;
+  if (unparked > 0) await notifyDeliveriesDue(db);
+  return unparked;
 }

@@ -1,8 +1,9 @@
 import {
   AppError,
   findDelivery,
+  createMissingDeliveries,
   requeueDelivery,
-  requeueFailedDeliveries,
+  requeueStoppedDeliveries,
   withTransaction,
   type DeliveryRow,
 } from "@event-hub/shared";
@@ -29,19 +30,42 @@ export async function resendDelivery(db: Pool, id: string, access: ConnectorAcce
 
 export type RecoverWindow = { since: Date; until: Date; limit: number };
 
-/** Re-queues the destination's failed deliveries in the window, at most `limit`; reports how many. */
-export async function recoverFailedDeliveries(
+/** What one recover did: re-queued by former status, and created for events the destination missed. */
+export type Recovered = {
+  requeuedFailed: number;
+  requeuedParked: number;
+  created: number;
+  limitReached: boolean;
+};
+
+/**
+ * Recover, one call: re-queues the destination's failed and parked deliveries created in the window,
+ * then creates the deliveries of events in the window it missed while disabled — at most `limit` in
+ * all. The destination row is locked meanwhile, so two recovers never interleave. It works on a
+ * disabled destination too: what it queues waits, pending, until the destination is enabled.
+ */
+export async function recoverDeliveries(
   db: Pool,
   destinationId: string,
   window: RecoverWindow,
   access: ConnectorAccess,
-): Promise<{ requeued: number; limitReached: boolean }> {
+): Promise<Recovered> {
   if (window.until <= window.since) {
     throw new AppError("error.hub.validation", "body/until must be after body/since", 400);
   }
-  if (!(await findDestination(db, destinationId, access))) {
-    throw new AppError("error.hub.webhookNotFound", `no webhook "${destinationId}"`, 404);
-  }
-  const requeued = await requeueFailedDeliveries(db, { destinationId, ...window }, access);
-  return { requeued, limitReached: requeued === window.limit };
+  return withTransaction(db, async (client) => {
+    if (!(await findDestination(client, destinationId, access, "forUpdate"))) {
+      throw new AppError("error.hub.webhookNotFound", `no webhook "${destinationId}"`, 404);
+    }
+    const scoped = { destinationId, ...window };
+    const requeued = await requeueStoppedDeliveries(client, scoped, access);
+    const left = window.limit - requeued.failed - requeued.parked;
+    const created = left > 0 ? await createMissingDeliveries(client, { ...scoped, limit: left }, access) : 0;
+    return {
+      requeuedFailed: requeued.failed,
+      requeuedParked: requeued.parked,
+      created,
+      limitReached: left - created === 0,
+    };
+  });
 }

@@ -4,6 +4,7 @@ import {
   listDeliveriesOfEvent,
   findEvent,
   listEvents,
+  triggerPatternRegex,
   type EventRow,
 } from "@event-hub/shared";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
@@ -11,7 +12,6 @@ import type { Pool } from "pg";
 import { Type } from "typebox";
 import { parseOptionalDateTime } from "../http/date-time-input.ts";
 import { redeliverEvent } from "../events/redeliver-event.ts";
-import { triggerPatternRegex } from "../events/trigger-pattern-sql.ts";
 import { Delivery, deliveryExample, toDelivery } from "./deliveries.ts";
 import { errorResponses, resultOf } from "./envelopes.ts";
 import { pageOf, pageQuery } from "./pagination.ts";

@@ -5,55 +5,74 @@ import { Type } from "typebox";
 import { createDestinations } from "../webhooks/create-webhook.ts";
 import { parseDateTime, parseOptionalDateTime } from "../http/date-time-input.ts";
 import { destinationsFromWebhooksConfig } from "../webhooks/import-webhooks-config.ts";
-import { recoverFailedDeliveries } from "../deliveries/requeue-deliveries.ts";
+import { recoverDeliveries } from "../deliveries/requeue-deliveries.ts";
 import { sendTestEvent } from "../events/send-test-event.ts";
-import { rotateWebhookSecret, setWebhookEnabled } from "../webhooks/update-webhook.ts";
+import { disableWebhook, enableWebhook, rotateWebhookSecret } from "../webhooks/update-webhook.ts";
 import { toDestination } from "./destination-view.ts";
 import { EmptyBody, errorResponses, resultOf } from "./envelopes.ts";
-import { CreatedDestination, Destination, WebhookId, WebhooksConfigImport } from "./webhook-schemas.ts";
+import {
+  CreatedDestination,
+  Destination,
+  EnabledDestination,
+  WebhookId,
+  WebhooksConfigImport,
+} from "./webhook-schemas.ts";
 
 type Deps = { db: Pool; secrets: SecretBox };
 const tags = ["webhooks"];
 const params = Type.Object({ id: WebhookId });
+const ReasonBody = Type.Optional(
+  Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
+);
 
 export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps) => {
-  for (const [action, enabled] of [
-    ["enable", true],
-    ["disable", false],
-  ] as const) {
-    app.post(
-      `/v1/webhooks/:id/${action}`,
-      {
-        config: { scope: "webhooks:write", optionalBody: true },
-        schema: {
-          tags,
-          summary: enabled ? "Enable a destination" : "Disable a destination (no new deliveries)",
-          params,
-          body: Type.Optional(
-            Type.Object(
-              { reason: Type.Optional(Type.String({ maxLength: 500 })) },
-              { additionalProperties: false },
-            ),
-          ),
-          response: { 200: resultOf(Destination), ...errorResponses(400, 404) },
-        },
+  app.post(
+    "/v1/webhooks/:id/enable",
+    {
+      config: { scope: "webhooks:write", optionalBody: true },
+      schema: {
+        tags,
+        summary: "Enable a destination; its parked deliveries are due again",
+        description:
+          "Un-parks every parked delivery of the destination (answered as `unparkedDeliveries`). Events that " +
+          "arrived while it was disabled got no delivery: `POST /v1/webhooks/{id}/recover` creates them. For an " +
+          "ordered destination recover first, then enable, so the created deliveries keep event order.",
+        params,
+        body: ReasonBody,
+        response: { 200: resultOf(EnabledDestination), ...errorResponses(400, 404) },
       },
-      async (request) => {
-        const reason = request.body.reason ?? "disabled through the API";
-        return {
-          result: toDestination(
-            await setWebhookEnabled(
-              deps.db,
-              request.params.id,
-              enabled,
-              reason,
-              request.principal.connectorIds,
-            ),
-          ),
-        };
+    },
+    async (request) => {
+      const { destination, unparked } = await enableWebhook(
+        deps.db,
+        request.params.id,
+        request.principal.connectorIds,
+      );
+      return { result: { ...toDestination(destination), unparkedDeliveries: unparked } };
+    },
+  );
+
+  app.post(
+    "/v1/webhooks/:id/disable",
+    {
+      config: { scope: "webhooks:write", optionalBody: true },
+      schema: {
+        tags,
+        summary: "Disable a destination (no new deliveries)",
+        params,
+        body: ReasonBody,
+        response: { 200: resultOf(Destination), ...errorResponses(400, 404) },
       },
-    );
-  }
+    },
+    async (request) => {
+      const reason = request.body.reason ?? "disabled through the API";
+      return {
+        result: toDestination(
+          await disableWebhook(deps.db, request.params.id, reason, request.principal.connectorIds),
+        ),
+      };
+    },
+  );
 
   app.post(
     "/v1/webhooks/:id/rotate-secret",
@@ -177,7 +196,14 @@ export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, 
       config: { scope: "deliveries:write" },
       schema: {
         tags,
-        summary: "Re-queue the destination's failed deliveries created in [since, until)",
+        summary: "Recover in one call: re-queue failed and parked deliveries, create the missing ones",
+        description:
+          "Re-queues the destination's failed and parked deliveries created in [since, until), then creates the " +
+          "deliveries of events stored in [since, until) that it takes (Connector scope and trigger patterns, " +
+          "as the dispatcher routes) but has none of — the events that arrived while it was disabled. At most " +
+          "`limit` in all; `limitReached` says to call again. Works on a disabled destination too: what it " +
+          "queues waits until `enable`. For an ordered destination recover before enabling, so the created " +
+          "deliveries (in event order) come before newer events.",
         params,
         body: Type.Object(
           {
@@ -191,10 +217,14 @@ export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, 
           202: resultOf(
             Type.Object(
               {
-                requeued: Type.Integer(),
+                requeuedFailed: Type.Integer({ description: "Failed deliveries re-queued" }),
+                requeuedParked: Type.Integer({ description: "Parked deliveries re-queued" }),
+                created: Type.Integer({
+                  description: "Deliveries created for events the destination missed",
+                }),
                 limitReached: Type.Boolean({ description: "true: more may be left; call again" }),
               },
-              { examples: [{ requeued: 3, limitReached: false }] },
+              { examples: [{ requeuedFailed: 3, requeuedParked: 40, created: 1957, limitReached: false }] },
             ),
           ),
           ...errorResponses(400, 404),
@@ -203,7 +233,7 @@ export const webhookActionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, 
     },
     async (request, reply) => {
       const { since, until, limit } = request.body;
-      const result = await recoverFailedDeliveries(
+      const result = await recoverDeliveries(
         deps.db,
         request.params.id,
         {

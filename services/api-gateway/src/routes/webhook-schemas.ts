@@ -252,6 +252,15 @@ export const Destination = Type.Object(
   { examples: [destinationExample] },
 );
 
+/** `enable`'s answer: the destination and how many parked deliveries it made due again. */
+export const EnabledDestination = Type.Intersect(
+  [
+    Destination,
+    Type.Object({ unparkedDeliveries: Type.Integer({ description: "Parked deliveries now due" }) }),
+  ],
+  { examples: [{ ...destinationExample, unparkedDeliveries: 12 }] },
+);
+
 export const CreatedDestination = Type.Intersect(
   [
     Destination,

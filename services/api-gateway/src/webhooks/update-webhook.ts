@@ -2,6 +2,7 @@ import {
   AppError,
   destinationConfigSealing,
   signingSecretSealing,
+  unparkDeliveries,
   withTransaction,
   type SecretBox,
 } from "@event-hub/shared";
@@ -59,16 +60,33 @@ export async function updateWebhook(
   });
 }
 
-export async function setWebhookEnabled(
+/** Disable: no new deliveries; what waits stays pending (the dispatcher's auto-disable parks it). */
+export async function disableWebhook(
   db: Pool,
   id: string,
-  enabled: boolean,
-  reason: string | null,
+  reason: string,
   access: ConnectorAccess,
 ): Promise<DestinationRow> {
-  const row = await setDestinationEnabled(db, id, enabled, reason, access);
+  const row = await setDestinationEnabled(db, id, false, reason, access);
   if (!row) throw webhookNotFound(id);
   return row;
+}
+
+/**
+ * Enable: the destination takes new events again and its parked deliveries are due again, in one
+ * transaction. It does not create deliveries for events that arrived while it was disabled: that
+ * needs a window and can be large, so it is `recover`'s job (see recoverDeliveries).
+ */
+export async function enableWebhook(
+  db: Pool,
+  id: string,
+  access: ConnectorAccess,
+): Promise<{ destination: DestinationRow; unparked: number }> {
+  return withTransaction(db, async (client) => {
+    const destination = await setDestinationEnabled(client, id, true, null, access);
+    if (!destination) throw webhookNotFound(id);
+    return { destination, unparked: await unparkDeliveries(client, id, access) };
+  });
 }
 
 export async function removeWebhook(db: Pool, id: string, access: ConnectorAccess): Promise<void> {

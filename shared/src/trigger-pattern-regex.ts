@@ -1,4 +1,4 @@
-import { isValidTriggerPattern } from "@event-hub/shared";
+import { isValidTriggerPattern } from "./triggers.ts";
 
 /**
  * A trigger pattern as a POSIX regular expression over `'.' || trigger`, so Postgres filters

@@ -1,7 +1,7 @@
-import { matchesTrigger } from "@event-hub/shared";
+import { matchesTrigger } from "./triggers.ts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { triggerPatternRegex } from "./trigger-pattern-sql.ts";
+import { triggerPatternRegex } from "./trigger-pattern-regex.ts";
 
 // JavaScript and POSIX agree on this subset (anchors, classes, groups, `*`), so the JS RegExp stands in
 // for Postgres here; the integration tests run the same regex in Postgres.
