@@ -17,7 +17,7 @@ export type RestartPolicy = {
 };
 
 /** Kubernetes' numbers scaled down for a developer's stack: 1 s doubling to 30 s, reset after 1 min. */
-export const DEFAULT_RESTART_POLICY: RestartPolicy = { initialMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 };
+const DEFAULT_RESTART_POLICY: RestartPolicy = { initialMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 };
 
 export type Supervised = {
   /** For the lines, e.g. "sync-worker". */
