@@ -21,6 +21,7 @@ import { PORTS_ABOVE_BASE, readUpPorts } from "./up-ports.ts";
 const UP_SCRIPT = join("tools", "local-stack", "src", "up.ts");
 const START_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 60_000;
+const RESTART_TIMEOUT_MS = 60_000;
 const isOwnEmulator = inject("pubsubSource") === "jar";
 
 describe("make up (tools/local-stack/src/up.ts)", () => {
@@ -83,6 +84,64 @@ describe("make up (tools/local-stack/src/up.ts)", () => {
     },
     START_TIMEOUT_MS + STOP_TIMEOUT_MS,
   );
+
+  it(
+    "restarts a service that was SIGKILLed, and the emulator (then the services), with a line for each",
+    async () => {
+      const basePort = await findFreeBasePort();
+      const ports = readUpPorts({ MAKE_UP_BASE_PORT: String(basePort) });
+      const up = startUp(basePort, { MAKE_UP_RESTART_DELAY_MS: "300", MAKE_UP_RESTART_MAX_DELAY_MS: "2000" });
+      try {
+        await up.summary;
+        const syncWorkerHealth = `http://127.0.0.1:${ports.services["sync-worker"]}/health`;
+        process.kill(findChild(up.pid, "services/sync-worker/src/main.ts"), "SIGKILL");
+        await vi.waitFor(() => expect(up.output()).toContain("sync-worker restarted and ready"), {
+          timeout: RESTART_TIMEOUT_MS,
+        });
+        expect(up.output()).toMatch(
+          /\nsync-worker was killed by SIGKILL after [\d.]+ s; restarting it in 0\.3 s \(restart 1 in a row\)\n/,
+        );
+        expect(await statusOf(syncWorkerHealth)).toBe(200);
+
+        if (isOwnEmulator) {
+          process.kill(findChild(up.pid, "cloud-pubsub-emulator"), "SIGKILL");
+          await vi.waitFor(() => expect(up.output()).toContain("Pub/Sub emulator restarted and ready"), {
+            timeout: RESTART_TIMEOUT_MS,
+          });
+          expect(up.output()).toMatch(/\nPub\/Sub emulator was killed by SIGKILL after .*restarting it in/);
+          expect(up.output()).toContain("restarting the services so that they create theirs again");
+          // After the emulator came back: the dispatcher (its subscription) first, then the others.
+          const afterBack =
+            up.output().split("restarting the services so that they create theirs again")[1] ?? "";
+          const restarted = [...afterBack.matchAll(/^(\S+|Pub\/Sub emulator) restarted and ready$/gm)].map(
+            (match) => match[1],
+          );
+          expect(restarted.slice(-4)).toEqual([
+            "webhook-dispatcher",
+            "sync-worker",
+            "api-gateway",
+            "Pub/Sub emulator",
+          ]);
+          const emulator = await fetch(`http://127.0.0.1:${ports.emulator}/`);
+          expect((await emulator.text()).trim()).toBe("Ok");
+        }
+        for (const port of Object.values(ports.services)) {
+          expect(await statusOf(`http://127.0.0.1:${port}/health`), `port ${port}`).toBe(200);
+        }
+
+        const children = listChildren(up.pid);
+        process.kill(-up.pid, "SIGINT");
+        expect(await up.exited, up.output()).toEqual({ code: 0, signal: null });
+        expect(children.filter(({ pid }) => isProcessAlive(pid))).toEqual([]);
+        for (const port of [...Object.values(ports.services), ports.emulator]) {
+          expect(await isPortFree(port), `port ${port}`).toBe(true);
+        }
+      } finally {
+        up.forceStop();
+      }
+    },
+    START_TIMEOUT_MS + 2 * RESTART_TIMEOUT_MS + STOP_TIMEOUT_MS,
+  );
 });
 
 type RunningUp = {
@@ -95,9 +154,10 @@ type RunningUp = {
   forceStop(): void;
 };
 
-function startUp(basePort: number): RunningUp {
+function startUp(basePort: number, extraEnv: NodeJS.ProcessEnv = {}): RunningUp {
   const env: NodeJS.ProcessEnv = {
     ...withoutVitestVariables(process.env),
+    ...extraEnv,
     MAKE_UP_BASE_PORT: String(basePort),
     SECRETS_KEY: randomBytes(32).toString("base64"),
     ADMIN_API_KEY: `admin-${randomBytes(24).toString("base64url")}`,
@@ -199,6 +259,13 @@ function listChildren(pid: number): Array<{ pid: number; commandLine: string }> 
     }
   }
   return children;
+}
+
+/** The pid of up.ts's child whose command line contains `part`. */
+function findChild(upPid: number, part: string): number {
+  const child = listChildren(upPid).find(({ commandLine }) => commandLine.includes(part));
+  if (!child) throw new Error(`make up runs no ${part}`);
+  return child.pid;
 }
 
 /** Connections to this test file's database other than the one asking. */

@@ -1,13 +1,14 @@
 // `make up`: the whole hub on this machine. Pub/Sub emulator (port 8085), Postgres database
 // `event_hub` (kept between runs; DATABASE_URL names another), migrations, the three services,
 // simulated Connectors, then a list of URLs. Ports move with MAKE_UP_BASE_PORT (up-ports.ts).
+// A service or the emulator that dies is restarted with backoff, like Kubernetes would (supervisor.ts).
 // Ctrl-C or SIGTERM stops everything in reverse order; a second Ctrl-C kills what is left at once.
 import { join, relative } from "node:path";
-import { killAllChildren, startChild, stopAllChildren } from "./child-process.ts";
+import { killAllChildren, startChild, stopAllChildren, type Child } from "./child-process.ts";
 import { startConnectorSims } from "./connector-sims.ts";
 import { loadLocalSecrets } from "./local-secrets.ts";
 import { redactPassword, startPostgres } from "./postgres.ts";
-import { startPubSub } from "./pubsub-emulator.ts";
+import { startPubSub, type PubSubEmulator, type StartPubSubOptions } from "./pubsub-emulator.ts";
 import {
   LOCAL_SSRF_ALLOW,
   REPO_ROOT,
@@ -15,6 +16,8 @@ import {
   type RunningServices,
   type StackEnv,
 } from "./services.ts";
+import { superviseEmulator, superviseServices } from "./stack-supervision.ts";
+import { readRestartPolicy } from "./supervisor.ts";
 import { readUpPorts } from "./up-ports.ts";
 import { describeExit } from "./wait-for-http.ts";
 
@@ -25,8 +28,10 @@ const MIGRATE_CLI = join("shared", "src", "db", "migrate-cli.ts");
 
 type Stoppable = { name: string; stop: () => Promise<void> };
 const started: Stoppable[] = [];
+/** Stopped first on shutdown, so that nothing is restarted while everything stops. */
+const supervisors: Array<{ stop: () => Promise<void> }> = [];
 let isStopping = false;
-/** Something failed to start, crashed, or did not stop cleanly: make up exits 1, not 0. */
+/** Something failed to start or did not stop cleanly: make up exits 1, not 0. (A crash is restarted.) */
 let hasFailed = false;
 
 process.on("SIGINT", () => void shutDown(130));
@@ -42,11 +47,14 @@ try {
 
 async function up(): Promise<void> {
   const ports = readUpPorts();
-  const pubsub = await startPubSub({
+  const restartPolicy = readRestartPolicy();
+  const emulatorOptions: StartPubSubOptions = {
     port: ports.emulator,
     output: { kind: "file", path: join(LOG_DIR, "pubsub-emulator.log") },
-  });
-  started.push({ name: "Pub/Sub emulator", stop: pubsub.stop });
+  };
+  const pubsub = await startPubSub(emulatorOptions);
+  let currentEmulator = (): PubSubEmulator => pubsub; // a restart replaces it
+  started.push({ name: "Pub/Sub emulator", stop: () => currentEmulator().stop() });
   console.log(
     `Pub/Sub emulator: ${pubsub.host} (${describeSource(pubsub.source)}, ready in ${pubsub.startMs} ms)`,
   );
@@ -67,7 +75,20 @@ async function up(): Promise<void> {
   );
   const services = await startServices({ env, ports: ports.services });
   started.push({ name: "services", stop: services.stop });
-  reportExits(services);
+  for (const child of Object.values(services.children())) reportExitWhileStopping(child);
+  const supervision = { policy: restartPolicy, log: console.log, onNewChild: reportExitWhileStopping };
+  const serviceSupervision = superviseServices(services, supervision);
+  supervisors.push(serviceSupervision);
+  if (pubsub.child) {
+    const emulator = superviseEmulator(
+      pubsub,
+      () => startPubSub(emulatorOptions),
+      serviceSupervision.restartAll,
+      supervision,
+    );
+    currentEmulator = emulator.current;
+    supervisors.push(emulator);
+  }
 
   const sims = await startConnectorSims({ env, services, logDir: LOG_DIR, basePort: ports.connectorSims });
   started.push({ name: "simulated Connectors", stop: sims.stop });
@@ -114,19 +135,13 @@ function readSecrets(): Pick<StackEnv, "SECRETS_KEY" | "ADMIN_API_KEY"> {
   };
 }
 
-/** A crash is reported at once; while stopping, each exit is reported too (code 0 = drained cleanly). */
-function reportExits(services: RunningServices): void {
-  for (const child of Object.values(services.children())) {
-    void child.exited.then((exit) => {
-      if (isStopping) {
-        console.log(`${child.name} ${describeExit(exit)}`);
-        if (exit.code !== 0) hasFailed = true;
-        return;
-      }
-      hasFailed = true;
-      console.error(`\n${child.name} ${describeExit(exit)}; its output is above. Ctrl-C stops the rest.`);
-    });
-  }
+/** While stopping, each service's exit is reported (code 0 = drained cleanly); a crash before is the supervisor's. */
+function reportExitWhileStopping(child: Child): void {
+  void child.exited.then((exit) => {
+    if (!isStopping) return;
+    console.log(`${child.name} ${describeExit(exit)}`);
+    if (exit.code !== 0) hasFailed = true;
+  });
 }
 
 function printSummary(
@@ -169,6 +184,7 @@ async function shutDown(exitCodeIfKilled: number): Promise<void> {
   }
   isStopping = true;
   if (started.length > 0) console.log("\nstopping ...");
+  await Promise.all(supervisors.map((supervisor) => supervisor.stop()));
   for (const { name, stop } of started.reverse()) {
     await stop().then(
       () => console.log(`stopped ${name}`),
