@@ -24,7 +24,7 @@ import { createBrokerIngest, type BrokerIngest } from "./broker-ingest.ts";
 import { handleBrokerMessage, type BrokerOutcome } from "./broker-subscription-consumer.ts";
 import { createRecentlyAccepted } from "./recently-accepted.ts";
 
-type Delivery = { id: string; publishTime: Date };
+type Delivery = { id: string; publishTime: Date; n: number };
 
 // Broker ingest against the emulator: each Connector's messageBrokerPublisher is played by a topic of
 // its own that the test publishes to in the Connector's form; the hub topic is read by a subscription.
@@ -108,7 +108,8 @@ describe("broker ingest", () => {
     const originals: Delivery[] = [];
     pubsub.subscription(tap).on("message", (message: Message) => {
       message.ack();
-      originals.push({ id: message.id, publishTime: message.publishTime });
+      const { n } = JSON.parse(message.data.toString()) as { n: number };
+      originals.push({ id: message.id, publishTime: message.publishTime, n });
     });
     const connectorA = newTestConnector();
     const connectorB = newTestConnector();
@@ -139,8 +140,10 @@ describe("broker ingest", () => {
       const numbers = eventsOf(connector.id).map((r) => (r.event.data as { n: number }).n);
       expect(numbers).toStrictEqual(Array.from({ length: count }, (_, n) => n));
     }
-    for (const [index, got] of eventsOf(connectorA.id).entries()) {
-      const original = originals[index] as Delivery;
+    // The tap subscription is not ordered: pair each event with its original by the number it carries.
+    const originalOf = new Map(originals.map((original) => [original.n, original]));
+    for (const got of eventsOf(connectorA.id)) {
+      const original = originalOf.get((got.event.data as { n: number }).n) as Delivery;
       const time = new Date(original.publishTime.getTime()).toISOString(); // ms, as ce-time
       expect(got.event.id).toBe(brokerEventId(original.publishTime.getTime(), a.subscription, original.id));
       expect(idTime(got.event.id).toISOString()).toBe(time);
