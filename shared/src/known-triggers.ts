@@ -1,6 +1,6 @@
 /**
  * The triggers an enmeshed Connector raises (runtime 7.x and the 6.x attribute events still seen on
- * older Connectors; reference: /work/shared/reference/connector-events.md §3). Triggers are the
+ * older Connectors; as the event classes of nmshd/runtime name them). Triggers are the
  * Connector's to choose and a peer can cause many of them, so anything that keys on a trigger and
  * must stay small — a metrics label first of all — uses `boundedTriggerLabel`: a known trigger keeps
  * its name, every other one is `other`.
