@@ -15,6 +15,8 @@ import { describeExit } from "./wait-for-http.ts";
 const RESTART_ORDER: readonly ServiceName[] = ["webhook-dispatcher", "sync-worker", "api-gateway"];
 
 export type ServiceSupervision = {
+  /** Restarts one service on purpose (its old process's exit is no crash); resolves once it is ready. */
+  restart(name: ServiceName): Promise<void>;
   /** Restarts every service, one after the other in RESTART_ORDER; failures are logged, not thrown. */
   restartAll(): Promise<void>;
   /** No more restarts; waits for one under way. */
@@ -64,6 +66,7 @@ export function superviseServices(
     ),
   );
   return {
+    restart,
     restartAll: async () => {
       for (const name of RESTART_ORDER) {
         await restart(name).then(

@@ -1,0 +1,17 @@
+import type { Scenario } from "../scenario.ts";
+
+/**
+ * The Pub/Sub emulator restarted: every topic and subscription is gone. Nothing else is touched: the
+ * services have to notice and heal by themselves (issue 13: the dispatcher never consumed again and
+ * the relay failed silently).
+ */
+export const emulatorRestarted: Scenario = {
+  name: "emulator-restarted",
+  title: "Pub/Sub emulator restarted",
+  load: { count: 1000 },
+  inject: async ({ stack, untilAnswered, note }) => {
+    await untilAnswered(150);
+    await stack.restartEmulator();
+    note("emulator restarted, state lost");
+  },
+};

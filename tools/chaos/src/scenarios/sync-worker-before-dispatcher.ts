@@ -1,0 +1,23 @@
+import type { Scenario } from "../scenario.ts";
+
+/**
+ * After an emulator restart the services are restarted, sync-worker first: it recreates the topic
+ * and relays its outbox before the dispatcher has recreated its subscription (issue 13: 705 events
+ * relayed into a topic with no subscription, lost without a word).
+ */
+export const syncWorkerBeforeDispatcher: Scenario = {
+  name: "sync-worker-before-dispatcher",
+  title: "emulator restarted, then sync-worker before dispatcher",
+  load: { count: 1000 },
+  inject: async ({ stack, hub, untilAnswered, note }) => {
+    await untilAnswered(150);
+    await stack.restartEmulator();
+    note("emulator restarted, state lost");
+    await hub.restart("sync-worker");
+    note("sync-worker restarted");
+    // Events taken and relayed by the new sync-worker while the dispatcher still runs on a lost subscription.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await hub.restart("webhook-dispatcher");
+    note("webhook-dispatcher restarted");
+  },
+};
