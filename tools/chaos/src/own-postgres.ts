@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chownSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
@@ -8,6 +7,7 @@ import { startChild, type Child } from "@event-hub/local-stack/child-process";
 import { findExecutable } from "@event-hub/local-stack/find-executable";
 import { findFreePort, LOOPBACK } from "@event-hub/local-stack/free-port";
 import { runAsUser, type OsUser } from "./os-user.ts";
+import { makeOwnedTempDir } from "./temp-dirs.ts";
 
 /**
  * A Postgres server of the chaos suite's own, so that a scenario may stop, restart or cut it without
@@ -40,7 +40,7 @@ const READY_TIMEOUT_MS = 30_000;
 export async function startOwnPostgres(env: NodeJS.ProcessEnv = process.env): Promise<OwnPostgres> {
   const binDir = await findPostgresBinDir(env);
   const user = await serverUser();
-  const dataDir = mkdtempSync(join(tmpdir(), "hub-chaos-pg-"));
+  const dataDir = makeOwnedTempDir("hub-chaos-pg-");
   if (user) chownSync(dataDir, user.uid, user.gid);
   await run(...runAsUser(user, join(binDir, "initdb"), initdbArgs(dataDir)));
   const port = await findFreePort();

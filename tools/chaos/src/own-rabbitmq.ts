@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startChild, type Child } from "@event-hub/local-stack/child-process";
 import { findExecutable } from "@event-hub/local-stack/find-executable";
 import { findFreePorts, LOOPBACK } from "@event-hub/local-stack/free-port";
+import { makeOwnedTempDir } from "./temp-dirs.ts";
 import { waitForTcp } from "./wait-for-tcp.ts";
 
 /**
@@ -28,7 +28,7 @@ const READY_TIMEOUT_MS = 60_000;
 
 export async function startOwnRabbitMq(env: NodeJS.ProcessEnv = process.env): Promise<OwnRabbitMq> {
   const server = findServerScript(env);
-  const baseDir = mkdtempSync(join(tmpdir(), "hub-chaos-rabbitmq-"));
+  const baseDir = makeOwnedTempDir("hub-chaos-rabbitmq-");
   const [amqpPort = 0, distPort = 0] = await findFreePorts(2);
   const nodeEnv = nodeEnvironment(env, baseDir, amqpPort, distPort);
 

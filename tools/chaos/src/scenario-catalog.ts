@@ -5,12 +5,13 @@ import { postgresBackendsTerminated } from "./scenarios/postgres-backends-termin
 import { postgresRestarted } from "./scenarios/postgres-restarted.ts";
 import { postgresStopped } from "./scenarios/postgres-stopped.ts";
 import { rabbitMqRestarted } from "./scenarios/rabbitmq-restarted.ts";
+import { receiverDown } from "./scenarios/receiver-down.ts";
 import { receiverFlaky } from "./scenarios/receiver-flaky.ts";
 import { receiverGone } from "./scenarios/receiver-gone.ts";
 import { serviceKilled } from "./scenarios/service-killed.ts";
 import { syncWorkerBeforeDispatcher } from "./scenarios/sync-worker-before-dispatcher.ts";
 
-/** Every scenario, in the order of issue 13's table, each a file in scenarios/. */
+/** Every scenario, in the order of issue 13's table (plus a receiver that is down), each a file in scenarios/. */
 export const SCENARIOS: readonly Scenario[] = [
   postgresBackendsTerminated,
   postgresRestarted,
@@ -20,6 +21,7 @@ export const SCENARIOS: readonly Scenario[] = [
   dispatcherKilledReceiverSlow,
   receiverGone,
   receiverFlaky,
+  receiverDown,
   serviceKilled("sync-worker", { isQuick: true }),
   serviceKilled("webhook-dispatcher"),
   serviceKilled("api-gateway"),

@@ -6,8 +6,8 @@ const POSTGRES_OUTAGE_MS = 13_000;
 export const postgresStopped: Scenario = {
   name: "postgres-stopped",
   title: "Postgres stopped 13 s",
-  // 15 s: the outage and a while after it, when ingest must accept again.
-  load: { count: 1500 },
+  // 20 s: the outage and 6 s after it, when ingest must accept again.
+  load: { count: 2000 },
   inject: async ({ stack, untilAnswered, note }) => {
     await untilAnswered(50);
     await stack.postgres.stopServer();

@@ -8,7 +8,8 @@ import type { Scenario } from "../scenario.ts";
 export const syncWorkerBeforeDispatcher: Scenario = {
   name: "sync-worker-before-dispatcher",
   title: "emulator restarted, then sync-worker before dispatcher",
-  load: { count: 1000 },
+  // 20 s: stopping sync-worker while its Pub/Sub is gone takes its whole shutdown budget (8 s).
+  load: { count: 2000 },
   inject: async ({ stack, hub, untilAnswered, note }) => {
     await untilAnswered(150);
     await stack.restartEmulator();
