@@ -277,7 +277,7 @@ export async function insertBacklog(
   await db.query(
     `WITH e AS (
        INSERT INTO events (id, connector_id, trigger, data, occurred_at)
-       SELECT 'evt_backlog_' || $1 || '_' || g, $2, 'transport.messageReceived', '{}'::json, now()
+       SELECT 'evt_backlog_' || $1 || '_' || $2 || '_' || g, $2, 'transport.messageReceived', '{}'::json, now()
          FROM generate_series(1, $3) g
        RETURNING id)
      INSERT INTO deliveries (id, event_id, destination_id, connector_id)

@@ -1,0 +1,189 @@
+import { claimDeliveries, type BreakerTransition, type ClaimedDelivery } from "@event-hub/shared";
+import type { Pool } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { insertBacklog, insertDestination, openTestDatabase, TEST_BREAKER } from "../../test/harness.ts";
+import { outcomeWindowOf, type BreakerPolicy } from "./circuit-breaker.ts";
+import { classify } from "./classify.ts";
+import { createDeliveredRecorder, type DeliveredRecorder } from "./delivered-recorder.ts";
+import { attemptInputs, recordAttempts } from "./record.ts";
+
+// The breaker's state as the replicas share it in Postgres: the window's rate and minimum, the
+// probes a half-open breaker lets go, closing on a success, and the order outcomes are counted in.
+// Claims and records go through the same functions the delivery loop calls, against real Postgres.
+describe("circuit breaker state", () => {
+  let db: Pool;
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+  });
+
+  afterAll(async () => db?.end());
+
+  /** The loop's recorder; `maxWaitMs` long: its successes wait until a drain sends them. */
+  const recorderFor = (
+    policy: BreakerPolicy,
+    closed: BreakerTransition[] = [],
+    maxWaitMs = 2,
+  ): DeliveredRecorder =>
+    createDeliveredRecorder(db, {
+      window: outcomeWindowOf(policy),
+      onBreakerClosed: (transition) => void closed.push(transition),
+      maxWaitMs,
+    });
+
+  const claimFor = async (destinationId: string, free = 100) => {
+    const claim = await claimDeliveries(db, { owner: "breaker-test", free, leaseSeconds: 30 });
+    return {
+      deliveries: claim.deliveries.filter((d) => d.destinationId === destinationId),
+      holds: claim.holds,
+      transitions: claim.transitions.filter((t) => t.destinationId === destinationId),
+    };
+  };
+
+  /** Records one attempt of a claimed delivery as the loop would: failures are due again at once. */
+  const record = (
+    delivery: ClaimedDelivery,
+    status: number,
+    policy: BreakerPolicy,
+    delivered: DeliveredRecorder,
+  ) => {
+    const result = { kind: "response", status, headers: {}, body: "", durationMs: 1 } as const;
+    const now = new Date();
+    const verdict = classify(result, now);
+    const attempts = attemptInputs({
+      claim: { destinationId: delivery.destinationId, deliveries: [delivery] },
+      startedAt: now,
+      result,
+      verdict,
+      nextAttemptAt: () => now,
+    });
+    return recordAttempts(
+      db,
+      { destinationId: delivery.destinationId, attempts, verdict },
+      policy,
+      delivered,
+    );
+  };
+
+  const healthOf = async (destinationId: string) =>
+    (
+      await db.query<{ breaker_open_until: Date | null; breaker_probes: number | null }>(
+        "SELECT breaker_open_until, breaker_probes FROM destination_health WHERE destination_id = $1",
+        [destinationId],
+      )
+    ).rows[0];
+
+  it("opens only once the window holds the minimum of attempts at the failure rate", async () => {
+    const policy = { ...TEST_BREAKER, minRequests: 20, failureRate: 0.5, cooldownMs: 60_000 };
+    const delivered = recorderFor(policy);
+    const destinationId = await insertDestination(db, {
+      config: { url: "http://127.0.0.1:9/" },
+      maxInFlight: 50,
+    });
+    await insertBacklog(db, destinationId, 40, "rate");
+    const { deliveries } = await claimFor(destinationId);
+    expect(deliveries).toHaveLength(40);
+    const [first, ...rest] = deliveries;
+
+    // 15 successes, then failures: the rate reaches 0.5 only at the 15th failure (30 attempts).
+    await Promise.all(rest.slice(0, 15).map((d) => record(d, 200, policy, delivered)));
+    const failures = rest.slice(15, 30);
+    for (const [index, delivery] of failures.entries()) {
+      const outcome = await record(delivery, 503, policy, delivered);
+      if (index < failures.length - 1) {
+        expect(outcome.breakerTransition, `failure ${index + 1}`).toBeUndefined();
+        continue;
+      }
+      expect(outcome.breakerTransition).toMatchObject({
+        destinationId,
+        from: "closed",
+        to: "open",
+        window: { successes: 15, failures: 15 },
+      });
+    }
+    expect(await healthOf(destinationId)).toMatchObject({
+      breaker_open_until: expect.any(Date),
+      breaker_probes: policy.halfOpenProbes,
+    });
+    // Open: an answer to a request sent before it opened changes nothing.
+    const late = await record(first!, 503, policy, delivered);
+    expect(late.breakerTransition).toBeUndefined();
+  });
+
+  it("counts the successes that happened before a failure in the window that failure decides on", async () => {
+    // One failure counted, then a success the recorder still holds, then a failure: 2 of 3 failed
+    // (0.67, stays closed). Counted out of order, the failure would see 2 of 2 and open.
+    const policy = { ...TEST_BREAKER, minRequests: 2, failureRate: 0.7, cooldownMs: 60_000 };
+    const delivered = recorderFor(policy, [], 60_000);
+    const destinationId = await insertDestination(db, { config: { url: "http://127.0.0.1:9/" } });
+    await insertBacklog(db, destinationId, 3, "order");
+    const [a, b, c] = (await claimFor(destinationId)).deliveries;
+    expect((await record(a!, 500, policy, delivered)).breakerTransition).toBeUndefined();
+    const success = record(b!, 200, policy, delivered); // waiting in the recorder's batch
+    const failure = await record(c!, 500, policy, delivered);
+    expect(failure.breakerTransition).toBeUndefined();
+    expect((await success).moved.size).toBe(1);
+    const counted = await db.query(
+      `SELECT sum(successes)::int AS successes, sum(failures)::int AS failures
+         FROM destination_outcomes WHERE destination_id = $1`,
+      [destinationId],
+    );
+    expect(counted.rows).toStrictEqual([{ successes: 1, failures: 2 }]);
+  });
+
+  it("half-open lets at most the probe limit go, re-opens on a failed probe and closes on a success", async () => {
+    const policy = { ...TEST_BREAKER, minRequests: 3, failureRate: 0.5, halfOpenProbes: 2, cooldownMs: 200 };
+    const closed: BreakerTransition[] = [];
+    const delivered = recorderFor(policy, closed);
+    const destinationId = await insertDestination(db, {
+      config: { url: "http://127.0.0.1:9/" },
+      maxInFlight: 10,
+    });
+    await insertBacklog(db, destinationId, 3, "probe");
+    const opening = (await claimFor(destinationId)).deliveries;
+    const outcomes = [];
+    for (const delivery of opening) outcomes.push(await record(delivery, 503, policy, delivered));
+    expect(outcomes.map((o) => o.breakerTransition?.to)).toStrictEqual([undefined, undefined, "open"]);
+    await insertBacklog(db, destinationId, 17, "probe-more");
+
+    // Open: nothing goes, and the claim says why.
+    const whileOpen = await claimFor(destinationId);
+    expect(whileOpen.deliveries).toHaveLength(0);
+    expect(whileOpen.holds).toContain("circuit_open");
+
+    // Cooled down: two probes, the transition recorded by the claim that sent them, once.
+    const firstProbes = await pollClaim(() => claimFor(destinationId));
+    expect(firstProbes.deliveries).toHaveLength(2);
+    expect(firstProbes.transitions).toMatchObject([{ from: "open", to: "half_open", probes: 2 }]);
+    const meanwhile = await claimFor(destinationId);
+    expect([meanwhile.deliveries.length, meanwhile.transitions.length]).toStrictEqual([0, 0]);
+    expect(meanwhile.holds).toContain("circuit_open");
+
+    // One probe fails: open again. The other is still in flight and counts against the next probes.
+    const [failing, stillOut] = firstProbes.deliveries;
+    expect((await record(failing!, 503, policy, delivered)).breakerTransition).toMatchObject({
+      from: "half_open",
+      to: "open",
+    });
+    const secondProbes = await pollClaim(() => claimFor(destinationId));
+    expect(secondProbes.deliveries).toHaveLength(1);
+    expect(secondProbes.transitions).toMatchObject([{ from: "open", to: "half_open" }]);
+
+    // A probe succeeds: closed, reported once, and the destination gets its whole limit again.
+    await record(secondProbes.deliveries[0]!, 200, policy, delivered);
+    expect(closed).toStrictEqual([{ destinationId, from: "half_open", to: "closed" }]);
+    expect(await healthOf(destinationId)).toStrictEqual({ breaker_open_until: null, breaker_probes: null });
+    const afterClose = await claimFor(destinationId);
+    expect(afterClose.deliveries).toHaveLength(10 - 1); // stillOut holds one place
+    expect(stillOut).toBeDefined();
+  });
+});
+
+/** Claims until the claim leases something (the cool-down has passed). */
+async function pollClaim<T extends { deliveries: unknown[] }>(claim: () => Promise<T>): Promise<T> {
+  for (;;) {
+    const result = await claim();
+    if (result.deliveries.length > 0) return result;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
