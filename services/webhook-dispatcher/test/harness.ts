@@ -98,6 +98,7 @@ export type TestDispatcherOptions = {
   leaseSeconds?: number;
   breaker?: Partial<BreakerPolicy>;
   operations?: OperatorEvents;
+  metrics?: DispatchMetrics;
 };
 
 export type TestDispatcher = {
