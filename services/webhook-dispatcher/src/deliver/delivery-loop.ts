@@ -103,7 +103,7 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoopO
       if (free > claimed.length && Date.now() - batchesCheckedAt >= options.pollIntervalMs) {
         batchesCheckedAt = Date.now();
         const batchesClaimedAtMs = performance.now();
-        for (const batch of await claimDueBatches(deps, options, free - claimed.length)) {
+        for (const batch of await claimDueBatches(deps, options, free - claimed.length, reportBreaker)) {
           const target = loadDestination(deps.db, batch.destinationId);
           track(
             batch.deliveries,
@@ -156,15 +156,18 @@ async function claimDueBatches(
   deps: DeliveryLoopDeps,
   options: DeliveryLoopOptions,
   free: number,
+  reportBreaker: ReportBreakerTransition,
 ): Promise<DeliveryClaim[]> {
   try {
-    return await claimBatches(deps.db, {
+    const { batches, transitions } = await claimBatches(deps.db, {
       owner: options.owner,
       leaseSeconds: options.leaseSeconds,
       maxBatches: free,
       maxBatchSize: MAX_BATCH_SIZE,
       batchedTriggers: BATCHED_TRIGGERS,
     });
+    for (const transition of transitions) reportBreaker(transition);
+    return batches;
   } catch (error) {
     deps.logger.error({ err: error }, "claiming due batches failed");
     return [];
