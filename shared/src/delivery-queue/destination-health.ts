@@ -11,6 +11,8 @@ export type DestinationFailures = {
   consecutiveFailures: number;
   failingSince: Date;
   breakerOpenUntil: Date | null;
+  /** When a claim let the half-open breaker's first probes go; null: none went yet. */
+  breakerHalfOpenAt: Date | null;
   window: { successes: number; failures: number };
   now: Date;
 };
@@ -43,6 +45,7 @@ export async function countDestinationFailure(
     consecutive_failures: number;
     failing_since: Date;
     breaker_open_until: Date | null;
+    breaker_half_open_at: Date | null;
     successes: number;
     failures: number;
     now: Date;
@@ -62,9 +65,9 @@ export async function countDestinationFailure(
           SET consecutive_failures = destination_health.consecutive_failures + 1,
               failing_since = COALESCE(destination_health.failing_since, now()),
               last_failure_at = now()
-       RETURNING consecutive_failures, failing_since, breaker_open_until
+       RETURNING consecutive_failures, failing_since, breaker_open_until, breaker_half_open_at
      )
-     SELECT h.consecutive_failures, h.failing_since, h.breaker_open_until, now() AS now,
+     SELECT h.consecutive_failures, h.failing_since, h.breaker_open_until, h.breaker_half_open_at, now() AS now,
             c.successes + COALESCE(o.successes, 0) AS successes, c.failures + COALESCE(o.failures, 0) AS failures
        FROM health h CROSS JOIN counted c
        CROSS JOIN LATERAL (
@@ -78,6 +81,7 @@ export async function countDestinationFailure(
     consecutiveFailures: row.consecutive_failures,
     failingSince: row.failing_since,
     breakerOpenUntil: row.breaker_open_until,
+    breakerHalfOpenAt: row.breaker_half_open_at,
     window: { successes: row.successes, failures: row.failures },
     now: row.now,
   };

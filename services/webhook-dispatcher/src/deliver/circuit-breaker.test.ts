@@ -25,6 +25,7 @@ const failure = (over: Partial<DestinationFailures>): DestinationFailures => ({
   consecutiveFailures: 1,
   failingSince: ago(1000),
   breakerOpenUntil: null,
+  breakerHalfOpenAt: null,
   window: { successes: 0, failures: 1 },
   now,
   ...over,
@@ -70,7 +71,11 @@ describe("decideAfterFailure", () => {
   });
 
   it("re-opens on a failed probe, whatever the window holds", () => {
-    const halfOpen = failure({ breakerOpenUntil: ago(1), window: { successes: 0, failures: 1 } });
+    const halfOpen = failure({
+      breakerOpenUntil: ago(1000),
+      breakerHalfOpenAt: ago(10),
+      window: { successes: 0, failures: 1 },
+    });
     expect(decideAfterFailure(halfOpen, policy)).toStrictEqual({
       kind: "open",
       from: "half_open",
@@ -81,6 +86,11 @@ describe("decideAfterFailure", () => {
   it("leaves an open breaker's cool-down as it is (a request sent before it opened)", () => {
     const open = failure({ breakerOpenUntil: ago(-5000), window: { successes: 0, failures: 40 } });
     expect(decideAfterFailure(open, policy)).toStrictEqual({ kind: "stay" });
+  });
+
+  it("leaves a cooled-down breaker whose probes have not gone yet to its probes", () => {
+    const cooled = failure({ breakerOpenUntil: ago(1000), window: { successes: 0, failures: 40 } });
+    expect(decideAfterFailure(cooled, policy)).toStrictEqual({ kind: "stay" });
   });
 
   it("disables a destination failing continuously for the configured time", () => {

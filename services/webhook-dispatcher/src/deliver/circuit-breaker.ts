@@ -65,9 +65,11 @@ export function decideAfterFailure(health: DestinationFailures, policy: BreakerP
   const until = new Date(now.getTime() + policy.cooldownMs);
   const state = breakerStateAt(health.breakerOpenUntil, now);
   // A failed probe: the receiver has not recovered.
-  if (state === "half_open") return { kind: "open", from: "half_open", until };
-  // Open: an answer to a request sent before it opened; the cool-down stands as it is.
-  if (state === "open") return { kind: "stay" };
+  if (state === "half_open" && health.breakerHalfOpenAt !== null)
+    return { kind: "open", from: "half_open", until };
+  // Open, or cooled down with no probe sent yet: an answer to a request sent before it opened. The
+  // cool-down stands as it is; the probes decide.
+  if (state !== "closed") return { kind: "stay" };
   const requests = window.successes + window.failures;
   if (requests >= policy.minRequests && failureRateOf(window) >= policy.failureRate)
     return { kind: "open", from: "closed", until };
