@@ -16,7 +16,7 @@ export type BreakerCounts = { closed: number; open: number; half_open: number };
 
 /**
  * Enabled destinations by breaker state, read as the claim reads it: open (cooling down, nothing
- * sent), half_open (cooled down, not yet closed by a success: the next claim sends one probe),
+ * sent), half_open (cooled down, not yet closed by a success: the next claims send its probes, up to `breaker_probes` at a time),
  * closed (the rest).
  */
 export async function countBreakers(db: Queryable): Promise<BreakerCounts> {

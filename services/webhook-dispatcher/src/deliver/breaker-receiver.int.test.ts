@@ -65,7 +65,7 @@ describe("circuit breaker with a real receiver", () => {
   it("keeps sending to a receiver that fails 30 % of requests: every event delivered, no first attempt held by a cool-down", async () => {
     const receiver = await receivers.start();
     // Seeded: the i-th request to arrive fails when the i-th draw is below 0.3. With this seed the
-    // receiver fails 8 requests in a row early on (the old 5-in-a-row breaker opened on far less),
+    // receiver fails 8 requests in a row early on (the old breaker opened at five in a row),
     // while no 20 or more requests ever fail at 50 %. About one seed in ten does reach 50 % at 20
     // requests, where opening is the policy working as configured.
     const random = randomFrom(21);
