@@ -35,7 +35,3 @@ export const BREAKER_STATE = `COALESCE(${BREAKER_HALF_OPEN}, false) AS is_probin
 export const BREAKER_COUNTS = `count(*) FILTER (WHERE ${BREAKER_OPEN})::int AS open,
             count(*) FILTER (WHERE ${BREAKER_HALF_OPEN})::int AS half_open,
             count(*) FILTER (WHERE h.breaker_open_until IS NULL)::int AS closed`;
-
-/** The state a breaker that closes now leaves, from its `breaker_open_until` before (SQL, `$column`). */
-export const breakerStateBefore = (openUntil: string) =>
-  `CASE WHEN ${openUntil} > now() THEN 'open' WHEN ${openUntil} IS NOT NULL THEN 'half_open' END`;

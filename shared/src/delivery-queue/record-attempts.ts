@@ -1,4 +1,4 @@
-import { breakerStateBefore, type BreakerState } from "./breaker-state.ts";
+import type { BreakerState } from "./breaker-state.ts";
 import { currentBucket, type OutcomeWindow } from "./breaker-window.ts";
 import type { DeliveryStatus } from "./delivery-status.ts";
 import type { Queryable } from "./queryable.ts";
@@ -37,6 +37,9 @@ export type AttemptWritten = {
   breakerClosedFrom?: BreakerState;
 };
 
+/** A half-open breaker whose probes went (columns of `destination_health`). */
+const IS_PROBING = "COALESCE(breaker_open_until <= now() AND breaker_half_open_at IS NOT NULL, false)";
+
 /**
  * Records attempts of many deliveries in ONE statement (atomic; one round trip for a whole batch).
  *
@@ -52,9 +55,11 @@ export type AttemptWritten = {
  * whose answer was lost (connection dropped after COMMIT) can simply be tried again.
  *
  * `countSuccesses` (successes only): where the lease held, the attempts count in their destinations'
- * breaker window (one bucket upsert per destination, in this same statement: no extra round trip),
- * end their failing streaks and close their breakers; a closed breaker is reported with the state it
- * left. The bucket is written before the health row (`previous` reads from `counted`), the order a
+ * breaker window (one bucket upsert per destination, in this same statement: no extra round trip)
+ * and end their failing streaks; a success while the breaker is half-open with its probes out
+ * closes it (reported). While it is open, or cooled down with no probe sent yet, a success is a late
+ * answer to a request sent before it opened and leaves the breaker as it is: only probes decide.
+ * The bucket is written before the health row (`previous` reads from `counted`), the order a
  * failure's statement locks them in, so the two never deadlock.
  */
 export async function writeAttempts(
@@ -73,19 +78,21 @@ export async function writeAttempts(
           DO UPDATE SET successes = destination_outcomes.successes + excluded.successes
        RETURNING destination_id
      ), previous AS (
-       SELECT destination_id, breaker_open_until FROM destination_health
+       SELECT destination_id, ${IS_PROBING} AS closes FROM destination_health
         WHERE destination_id IN (SELECT destination_id FROM moved WHERE is_lease_held)
-          AND (consecutive_failures > 0 OR failing_since IS NOT NULL OR breaker_open_until IS NOT NULL)
+          AND (consecutive_failures > 0 OR failing_since IS NOT NULL OR ${IS_PROBING})
           AND (SELECT count(*) FROM counted) >= 0
         ORDER BY destination_id
           FOR UPDATE
      ), healthy AS (
        UPDATE destination_health h
-          SET consecutive_failures = 0, failing_since = NULL, breaker_open_until = NULL,
-              breaker_probes = NULL, breaker_half_open_at = NULL, last_success_at = now()
+          SET consecutive_failures = 0, failing_since = NULL, last_success_at = now(),
+              breaker_open_until = CASE WHEN p.closes THEN NULL ELSE h.breaker_open_until END,
+              breaker_probes = CASE WHEN p.closes THEN NULL ELSE h.breaker_probes END,
+              breaker_half_open_at = CASE WHEN p.closes THEN NULL ELSE h.breaker_half_open_at END
          FROM previous p
         WHERE h.destination_id = p.destination_id
-       RETURNING h.destination_id, ${breakerStateBefore("p.breaker_open_until")} AS closed_from
+       RETURNING h.destination_id, CASE WHEN p.closes THEN 'half_open' END AS closed_from
      )`;
   const isCounting = options.countSuccesses !== undefined;
   const result = await db.query<{

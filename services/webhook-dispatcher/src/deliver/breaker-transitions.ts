@@ -10,7 +10,6 @@ const MESSAGES: Record<string, string> = {
   "half_open>open": "circuit breaker opened again: a probe failed",
   "open>half_open": "circuit breaker half-open: probes go",
   "half_open>closed": "circuit breaker closed: a probe succeeded",
-  "open>closed": "circuit breaker closed: a request sent before it opened succeeded",
 };
 
 /**

@@ -75,7 +75,8 @@ describe("circuit breaker state", () => {
 
   it("opens only once the window holds the minimum of attempts at the failure rate", async () => {
     const policy = { ...TEST_BREAKER, minRequests: 20, failureRate: 0.5, cooldownMs: 60_000 };
-    const delivered = recorderFor(policy);
+    const closed: BreakerTransition[] = [];
+    const delivered = recorderFor(policy, closed);
     const destinationId = await insertDestination(db, {
       config: { url: "http://127.0.0.1:9/" },
       maxInFlight: 50,
@@ -105,9 +106,12 @@ describe("circuit breaker state", () => {
       breaker_open_until: expect.any(Date),
       breaker_probes: policy.halfOpenProbes,
     });
-    // Open: an answer to a request sent before it opened changes nothing.
+    // Open: answers to requests sent before it opened change nothing, a success neither.
     const late = await record(first!, 503, policy, delivered);
     expect(late.breakerTransition).toBeUndefined();
+    await record(rest[30]!, 200, policy, delivered);
+    expect(closed).toStrictEqual([]);
+    expect(await healthOf(destinationId)).toMatchObject({ breaker_open_until: expect.any(Date) });
   });
 
   it("counts the successes that happened before a failure in the window that failure decides on", async () => {
