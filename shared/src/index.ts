@@ -148,7 +148,7 @@ export {
 } from "./delivery-queue/destination-health.ts";
 export type { DestinationFailures } from "./delivery-queue/destination-health.ts";
 export type { BreakerState, BreakerTransition } from "./delivery-queue/breaker-state.ts";
-export { deleteExpiredOutcomes } from "./delivery-queue/breaker-window.ts";
+export { deleteExpiredOutcomes, readWindowCounts } from "./delivery-queue/breaker-window.ts";
 export type { OutcomeWindow } from "./delivery-queue/breaker-window.ts";
 export { countBreakers, measureDueBacklog } from "./delivery-queue/queue-gauges.ts";
 export type { BreakerCounts } from "./delivery-queue/queue-gauges.ts";

@@ -30,3 +30,17 @@ export async function deleteExpiredOutcomes(db: Queryable, keepSeconds: number):
   );
   return result.rowCount ?? 0;
 }
+
+/** A destination's window as it stands, for a transition's log line (off the hot path: transitions are rare). */
+export async function readWindowCounts(
+  db: Queryable,
+  destinationId: string,
+  window: OutcomeWindow,
+): Promise<{ successes: number; failures: number }> {
+  const result = await db.query<{ successes: number; failures: number }>(
+    `SELECT COALESCE(sum(successes), 0)::int AS successes, COALESCE(sum(failures), 0)::int AS failures
+       FROM destination_outcomes WHERE destination_id = $1 AND ${isInWindow("bucket_start", "$2")}`,
+    [destinationId, window.windowSeconds],
+  );
+  return result.rows[0] ?? { successes: 0, failures: 0 };
+}

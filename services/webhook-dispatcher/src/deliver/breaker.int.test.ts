@@ -1,7 +1,15 @@
-import { claimDeliveries, type BreakerTransition, type ClaimedDelivery } from "@event-hub/shared";
+import {
+  claimDeliveries,
+  createLogger,
+  type BreakerTransition,
+  type ClaimedDelivery,
+} from "@event-hub/shared";
 import type { Pool } from "pg";
+import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertBacklog, insertDestination, openTestDatabase, TEST_BREAKER } from "../../test/harness.ts";
+import { createDispatchMetrics } from "../metrics.ts";
+import { createBreakerReporter } from "./breaker-transitions.ts";
 import { outcomeWindowOf, type BreakerPolicy } from "./circuit-breaker.ts";
 import { classify } from "./classify.ts";
 import { createDeliveredRecorder, type DeliveredRecorder } from "./delivered-recorder.ts";
@@ -180,6 +188,69 @@ describe("circuit breaker state", () => {
     const afterClose = await claimFor(destinationId);
     expect(afterClose.deliveries).toHaveLength(10 - 1); // stillOut holds one place
     expect(stillOut).toBeDefined();
+  });
+
+  it("logs every transition with the window's rate and counts, and counts it by from and to", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = createLogger(
+      { service: "breaker-test", level: "info" },
+      {
+        write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+      },
+    );
+    const registry = new Registry();
+    const report = createBreakerReporter(
+      { db, logger, metrics: createDispatchMetrics(registry, db) },
+      outcomeWindowOf(TEST_BREAKER),
+    );
+    const destinationId = await insertDestination(db, { config: { url: "http://127.0.0.1:9/" } });
+    await db.query(
+      `INSERT INTO destination_outcomes (destination_id, bucket_start, successes, failures) VALUES ($1, now(), 4, 21)`,
+      [destinationId],
+    );
+    const openUntil = new Date(Date.now() + 30_000);
+    report({ destinationId, from: "closed", to: "open", window: { successes: 4, failures: 21 }, openUntil });
+    report({ destinationId, from: "open", to: "half_open", probes: 3 });
+    report({ destinationId, from: "half_open", to: "closed" });
+    await expect.poll(() => lines.length).toBe(3);
+
+    const fields = (line: Record<string, unknown>) => {
+      const { severity, message, destinationId: id, from, to, failureRate, successes, failures } = line;
+      return { severity, message, id, from, to, failureRate, successes, failures };
+    };
+    const window = { id: destinationId, failureRate: 0.84, successes: 4, failures: 21 };
+    expect(lines.map(fields)).toStrictEqual([
+      {
+        ...window,
+        severity: "WARNING",
+        message: expect.stringMatching(/opened/),
+        from: "closed",
+        to: "open",
+      },
+      {
+        ...window,
+        severity: "INFO",
+        message: expect.stringMatching(/half-open/),
+        from: "open",
+        to: "half_open",
+      },
+      {
+        ...window,
+        severity: "INFO",
+        message: expect.stringMatching(/closed/),
+        from: "half_open",
+        to: "closed",
+      },
+    ]);
+    expect(lines[0]).toMatchObject({ openUntil: openUntil.toISOString() });
+    expect(lines[1]).toMatchObject({ probes: 3 });
+    const metrics = await registry.metrics();
+    for (const [from, to] of [
+      ["closed", "open"],
+      ["open", "half_open"],
+      ["half_open", "closed"],
+    ])
+      expect(metrics).toContain(`hub_dispatch_breaker_transitions_total{from="${from}",to="${to}"} 1`);
   });
 });
 

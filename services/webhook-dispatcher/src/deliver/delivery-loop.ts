@@ -33,7 +33,7 @@ export type DeliveryLoop = { wake(): void; stop(): Promise<void> };
  */
 export function startDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoopOptions): DeliveryLoop {
   const inFlight = new Set<Promise<void>>();
-  const reportBreaker = createBreakerReporter(deps.logger, deps.metrics);
+  const reportBreaker = createBreakerReporter(deps, outcomeWindowOf(options.breaker));
   const delivered = createDeliveredRecorder(deps.db, {
     window: outcomeWindowOf(options.breaker),
     onBreakerClosed: reportBreaker,
