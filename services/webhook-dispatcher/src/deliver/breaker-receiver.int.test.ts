@@ -66,7 +66,7 @@ describe("circuit breaker with a real receiver", () => {
     const receiver = await receivers.start();
     // Seeded: the i-th request to arrive fails when the i-th draw is below 0.3. With this seed the
     // receiver fails 8 requests in a row early on (the old breaker opened at five in a row),
-    // while no 20 or more requests ever fail at 50 %. About one seed in ten does reach 50 % at 20
+    // while no 20 or more requests ever fail at 50 %. About 6 % of seeds do reach 50 % at 20 or more
     // requests, where opening is the policy working as configured.
     const random = randomFrom(21);
     const statuses: number[] = []; // in the order requests arrived
