@@ -146,7 +146,10 @@ export {
   markDestinationHealthy,
   openBreaker,
 } from "./delivery-queue/destination-health.ts";
-export type { FailureStreak } from "./delivery-queue/destination-health.ts";
+export type { DestinationFailures } from "./delivery-queue/destination-health.ts";
+export type { BreakerState, BreakerTransition } from "./delivery-queue/breaker-state.ts";
+export { deleteExpiredOutcomes, readWindowCounts } from "./delivery-queue/breaker-window.ts";
+export type { OutcomeWindow } from "./delivery-queue/breaker-window.ts";
 export { countBreakers, measureDueBacklog } from "./delivery-queue/queue-gauges.ts";
 export type { BreakerCounts } from "./delivery-queue/queue-gauges.ts";
 export {

@@ -59,7 +59,10 @@ await runService(SERVICE, async () => {
       pollIntervalMs: config.DELIVERY_POLL_INTERVAL_MS,
       leaseSeconds: config.DELIVERY_LEASE_SECONDS,
       breaker: {
-        failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
+        windowMs: config.BREAKER_WINDOW_SECONDS * 1000,
+        minRequests: config.BREAKER_MIN_REQUESTS,
+        failureRate: config.BREAKER_FAILURE_RATE,
+        halfOpenProbes: config.BREAKER_HALF_OPEN_PROBES,
         cooldownMs: config.BREAKER_COOLDOWN_SECONDS * 1000,
         autoDisableAfterMs: config.AUTO_DISABLE_AFTER_SECONDS * 1000,
       },
@@ -68,6 +71,7 @@ await runService(SERVICE, async () => {
   const listener = await listenForDueDeliveries(config.DATABASE_URL, logger, deliveries.wake);
   const retention = startRetention(db, logger, {
     retentionSeconds: config.RETENTION_DAYS * 86400,
+    breakerWindowSeconds: config.BREAKER_WINDOW_SECONDS,
     intervalMs: config.RETENTION_INTERVAL_SECONDS * 1000,
   });
   const subscription = startConsumer(
