@@ -13,7 +13,10 @@ const KEYS = Array.from({ length: 10 }, (_, i) => `key-${i}`);
 /** With the killed subscriber's stream still counted (index 0) beside the live one (index 1). */
 const ON_KILLED_STREAM = KEYS.filter((key) => emulatorStreamIndexOf(key, 2) === 0);
 const ON_LIVE_STREAM = KEYS.filter((key) => emulatorStreamIndexOf(key, 2) === 1);
-const LIVE_PROBE = ["probe-0", "probe-1", "probe-2"].find((key) => emulatorStreamIndexOf(key, 2) === 1) ?? "";
+/** Fresh keys for "is the new stream pulling yet?": each hashes onto it once it is counted. */
+const LIVE_PROBES = Array.from({ length: 100 }, (_, i) => `probe-${i}`).filter(
+  (key) => emulatorStreamIndexOf(key, 2) === 1,
+);
 
 // Issue 13's stalled ordering key, shown on the raw client: a subscriber holding one StreamingPull
 // stream is SIGKILLed, another takes over with one stream, and one message per ordering key is
@@ -91,9 +94,7 @@ async function killSubscriberAndTakeOver(emulator: PubSubEmulator): Promise<Take
     received.add(message.orderingKey ?? "");
     message.ack();
   });
-  await publish(LIVE_PROBE);
-  // Usually at once; up to an ack deadline later when the probe was pulled before this stream was.
-  await expect.poll(() => received.has(LIVE_PROBE), { timeout: 30_000 }).toBe(true);
+  await waitUntilPulling(received, publish);
   for (const key of KEYS) await publish(key);
   return {
     received,
@@ -102,4 +103,23 @@ async function killSubscriberAndTakeOver(emulator: PubSubEmulator): Promise<Take
       await pubsub.close();
     },
   };
+}
+
+/**
+ * A probe published before the new stream is counted goes to the killed one and comes back only
+ * after its ack deadline; so probe with a fresh key each second until one arrives.
+ */
+async function waitUntilPulling(
+  received: Set<string>,
+  publish: (key: string) => Promise<string>,
+): Promise<void> {
+  for (const probe of LIVE_PROBES) {
+    await publish(probe);
+    const deadline = Date.now() + 1000;
+    while (Date.now() < deadline) {
+      if (received.has(probe)) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  throw new Error("the subscriber that took over never received a probe");
 }
