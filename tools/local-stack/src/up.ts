@@ -8,7 +8,12 @@ import { killAllChildren, startChild, stopAllChildren, type Child } from "./chil
 import { startConnectorSims } from "./connector-sims.ts";
 import { loadLocalSecrets } from "./local-secrets.ts";
 import { redactPassword, startPostgres } from "./postgres.ts";
-import { startPubSub, type PubSubEmulator, type StartPubSubOptions } from "./pubsub-emulator.ts";
+import {
+  describeUnpatched,
+  startPubSub,
+  type PubSubEmulator,
+  type StartPubSubOptions,
+} from "./pubsub-emulator.ts";
 import {
   LOCAL_SSRF_ALLOW,
   REPO_ROOT,
@@ -58,6 +63,7 @@ async function up(): Promise<void> {
   console.log(
     `Pub/Sub emulator: ${pubsub.host} (${describeSource(pubsub.source)}, ready in ${pubsub.startMs} ms)`,
   );
+  if (pubsub.unpatchedReason) console.log(`\n*** WARNING: ${describeUnpatched(pubsub.unpatchedReason)}\n`);
 
   const database = await openDatabase();
   await migrate(database.url);
