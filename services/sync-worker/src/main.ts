@@ -2,8 +2,8 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import {
   createGuardedFetch,
+  automationsSubscriptionName,
   createSsrfPolicy,
-  ensureSubscription,
   onSignals,
   openServiceFoundation,
   runService,
@@ -91,22 +91,19 @@ await runService(SERVICE, async () => {
   if (config.SYNC_ENABLED) await scheduler.start();
   let automations: { stop(): Promise<void> } | undefined;
   if (config.AUTOMATIONS_ENABLED) {
-    const subscriptionName =
-      config.AUTOMATIONS_SUBSCRIPTION || `${config.PUBSUB_TOPIC}-sync-worker-automations`;
-    if (config.PUBSUB_PROVISION) {
-      await ensureSubscription(pubsub, config.PUBSUB_TOPIC, subscriptionName, {
-        ackDeadlineSeconds: 60,
-        retryPolicy: { minimumBackoffSeconds: 1, maximumBackoffSeconds: 60 },
-      });
-    }
-    automations = startAutomationsConsumer(pubsub, subscriptionName, {
+    // The foundation provisioned it with the rest of the hub's layout (PUBSUB_PROVISION).
+    const consumer = startAutomationsConsumer(pubsub, automationsSubscriptionName(config), {
       db,
       secretBox,
       logger,
       metrics,
       requestTimeoutMs: config.CONNECTOR_REQUEST_TIMEOUT_MS,
       connectorFetch,
+      provision: foundation.provisionPubSub,
+      watchdogMs: config.SUBSCRIPTION_WATCHDOG_SECONDS * 1000,
     });
+    readiness.automationsSubscription = consumer.readiness;
+    automations = consumer;
   }
 
   let brokerIngest: BrokerIngest | undefined;
