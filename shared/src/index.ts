@@ -10,7 +10,7 @@ export {
 export type { HubPubSubLayout, HubPubSubNames, HubSubscription } from "./pubsub/hub-pubsub-layout.ts";
 export { openHealingSubscription } from "./pubsub/healing-subscription.ts";
 export type { HealingSubscription, HealingSubscriptionOptions } from "./pubsub/healing-subscription.ts";
-export { probeSubscription } from "./pubsub/subscription-probe.ts";
+export { probeSubscription, probeTopic } from "./pubsub/subscription-probe.ts";
 export type { SubscriptionPresence } from "./pubsub/subscription-probe.ts";
 export {
   MAX_ATTRIBUTE_KEY_BYTES,

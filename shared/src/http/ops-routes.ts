@@ -7,7 +7,7 @@ import { collectDefaultMetrics, Registry } from "prom-client";
  */
 export type ReadinessCheck = () => Promise<boolean | { reason: string }>;
 
-/** A check's outcome; a check that throws is down with the error's message. */
+/** A check's outcome; a check that throws is down, without its error (it may name internal addresses). */
 export async function runReadinessCheck(
   check: ReadinessCheck | undefined,
 ): Promise<{ isUp: boolean; reason?: string }> {
@@ -15,8 +15,8 @@ export async function runReadinessCheck(
     const result = check ? await check() : false;
     if (result === true) return { isUp: true };
     return result === false ? { isUp: false } : { isUp: false, reason: result.reason };
-  } catch (error) {
-    return { isUp: false, reason: (error as Error).message };
+  } catch {
+    return { isUp: false };
   }
 }
 

@@ -46,6 +46,7 @@ export function openHealingSubscription(
 ): HealingSubscription {
   const log = logger.child({ subscription: options.name });
   const callTimeoutMs = options.callTimeoutMs ?? 5000;
+  const recheck = options.recheck ?? DEFAULT_RECHECK;
   const probe = createWaitingMessageProbe(pubsub, options.name, callTimeoutMs);
   let stream: Subscription | undefined;
   let downReason: string | undefined;
@@ -53,12 +54,15 @@ export function openHealingSubscription(
   let isClosed = false;
   let lastReceivedAt = Date.now();
   let inHand = 0;
+  /** Reopens since a stream last received: a stream that fails again at once is reopened later. */
+  let reopensInARow = 0;
   const pause = createPause();
 
   const openStream = (): void => {
     const opened = pubsub.subscription(options.name, options.streamOptions);
     opened.on("message", (message: Message) => {
       lastReceivedAt = Date.now();
+      reopensInARow = 0;
       inHand += 1;
       onSettled(message, () => (inHand = Math.max(0, inHand - 1)));
       options.onMessage(message);
@@ -82,6 +86,9 @@ export function openHealingSubscription(
     const lost = stream;
     stream = undefined;
     if (lost) await closeStream(lost, callTimeoutMs);
+    // A quiet stream was open for a watchdog period without failing: that is no failure in a row.
+    reopensInARow = isQuiet ? 0 : reopensInARow + 1;
+    if (reopensInARow > 1) await pause.wait(backoffDelayMs(recheck, reopensInARow - 1));
     if (!(await waitUntilPresent())) return;
     openStream();
     if (downReason !== undefined || !isQuiet) log.info("subscription consumed again");
@@ -102,7 +109,7 @@ export function openHealingSubscription(
         else log.error("subscription does not exist and PUBSUB_PROVISION is off; waiting for it");
       }
       if (presence === "missing" && options.provision && (await provisionQuietly())) continue;
-      await pause.wait(backoffDelayMs(options.recheck ?? DEFAULT_RECHECK, failures));
+      await pause.wait(backoffDelayMs(recheck, failures));
     }
     return false;
   };

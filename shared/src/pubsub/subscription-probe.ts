@@ -1,7 +1,8 @@
 import { v1, type PubSub } from "@google-cloud/pubsub";
 
-/** gRPC status NOT_FOUND: the subscription does not exist. */
+/** gRPC status codes the probe tells apart. */
 const NOT_FOUND = 5;
+const PERMISSION_DENIED = 7;
 
 export type SubscriptionPresence = "exists" | "missing" | "unknown";
 
@@ -9,8 +10,9 @@ export type SubscriptionState = { presence: SubscriptionPresence; isOrdered: boo
 
 /**
  * Whether the subscription exists, attached to a topic: "missing" when Pub/Sub says it does not, or
- * its topic was deleted (it then never receives again); "unknown" when Pub/Sub did not answer or we
- * may not read it (PERMISSION_DENIED: a least-privilege account), so the caller does not act on it.
+ * its topic was deleted (it then never receives again); "unknown" when Pub/Sub did not answer, so
+ * the caller does not act on it. PERMISSION_DENIED counts as "exists": a least-privilege account
+ * (roles/pubsub.subscriber, .publisher) may not read metadata, and the resource is then Terraform's.
  */
 export async function probeSubscription(
   pubsub: PubSub,
@@ -18,6 +20,20 @@ export async function probeSubscription(
   timeoutMs: number,
 ): Promise<SubscriptionPresence> {
   return (await readSubscriptionState(pubsub, name, timeoutMs)).presence;
+}
+
+/** Like probeSubscription, for a topic. */
+export async function probeTopic(
+  pubsub: PubSub,
+  name: string,
+  timeoutMs: number,
+): Promise<SubscriptionPresence> {
+  try {
+    await pubsub.topic(name).getMetadata({ timeout: timeoutMs, retry: null });
+    return "exists";
+  } catch (error) {
+    return presenceFromError(error);
+  }
 }
 
 /** probeSubscription, and whether it delivers in ordering-key order. */
@@ -31,9 +47,13 @@ export async function readSubscriptionState(
     const presence = metadata.topic === "_deleted-topic_" ? "missing" : "exists";
     return { presence, isOrdered: metadata.enableMessageOrdering === true };
   } catch (error) {
-    const presence = (error as { code?: unknown }).code === NOT_FOUND ? "missing" : "unknown";
-    return { presence, isOrdered: false };
+    return { presence: presenceFromError(error), isOrdered: false };
   }
+}
+
+function presenceFromError(error: unknown): SubscriptionPresence {
+  const code = (error as { code?: unknown }).code;
+  return code === NOT_FOUND ? "missing" : code === PERMISSION_DENIED ? "exists" : "unknown";
 }
 
 export type WaitingMessageProbe = {
