@@ -5,6 +5,7 @@ export type { DeadLetterPolicy, RetryPolicy, SubscriptionSettings } from "./pubs
 export {
   automationsSubscriptionName,
   hubPubSubLayout,
+  loadPubSubConfig,
   provisionHubPubSub,
 } from "./pubsub/hub-pubsub-layout.ts";
 export type { HubPubSubLayout, HubPubSubNames, HubSubscription } from "./pubsub/hub-pubsub-layout.ts";

@@ -1,4 +1,6 @@
 import type { PubSub } from "@google-cloud/pubsub";
+import { Type, type Static } from "typebox";
+import { loadConfig, pubsubSettings } from "../config.ts";
 import { ensureSubscription, ensureTopic, type SubscriptionSettings } from "./provision.ts";
 
 /** The names an operator may choose (PUBSUB_TOPIC, PUBSUB_SUBSCRIPTION, ...: every service reads them). */
@@ -73,4 +75,11 @@ export async function provisionHubPubSub(pubsub: PubSub, layout: HubPubSubLayout
       ensureSubscription(pubsub, subscription.topic, subscription.name, subscription.settings),
     ),
   );
+}
+
+const pubsubConfigSchema = Type.Object(pubsubSettings);
+
+/** The Pub/Sub variables every service reads, for tools that provision as a service would. */
+export function loadPubSubConfig(env: NodeJS.ProcessEnv = process.env): Static<typeof pubsubConfigSchema> {
+  return loadConfig(pubsubConfigSchema, env);
 }

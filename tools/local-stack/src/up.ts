@@ -8,6 +8,7 @@ import { killAllChildren, startChild, stopAllChildren, type Child } from "./chil
 import { startConnectorSims } from "./connector-sims.ts";
 import { loadLocalSecrets } from "./local-secrets.ts";
 import { redactPassword, startPostgres } from "./postgres.ts";
+import { provisionEmulator } from "./hub-pubsub.ts";
 import { startPubSub, type PubSubEmulator, type StartPubSubOptions } from "./pubsub-emulator.ts";
 import {
   LOCAL_SSRF_ALLOW,
@@ -59,6 +60,9 @@ async function up(): Promise<void> {
     `Pub/Sub emulator: ${pubsub.host} (${describeSource(pubsub.source)}, ready in ${pubsub.startMs} ms)`,
   );
 
+  // Before any service starts: nothing may publish into a topic the dispatcher's subscription is not on.
+  console.log(`Pub/Sub: ${await provisionEmulator(pubsub)}`);
+
   const database = await openDatabase();
   await migrate(database.url);
 
@@ -83,7 +87,7 @@ async function up(): Promise<void> {
     const emulator = superviseEmulator(
       pubsub,
       () => startPubSub(emulatorOptions),
-      serviceSupervision.restartAll,
+      async (restarted) => console.log(`Pub/Sub: ${await provisionEmulator(restarted)}`),
       supervision,
     );
     currentEmulator = emulator.current;
