@@ -134,6 +134,7 @@ await runService(SERVICE, async () => {
       recent: createRecentlyAccepted(config.BROKER_DEDUPE_MESSAGES),
       maxMessages: config.BROKER_MAX_MESSAGES,
       stopTimeoutMs: config.PUBLISH_TIMEOUT_MS * 2,
+      watchdogMs: config.SUBSCRIPTION_WATCHDOG_SECONDS * 1000,
       refreshMs: config.BROKER_REFRESH_MS,
       // The sync lease owner consumes: one consumer per Connector keeps its order (README).
       owns: config.SYNC_ENABLED ? (connectorId) => scheduler.owned().has(connectorId) : () => true,
