@@ -11,7 +11,7 @@ export type EventPublisher = {
 };
 
 /** A publish refused because publishing is held (publish-guard.ts); the event belongs in the outbox. */
-export class PublishHeldError extends Error {}
+class PublishHeldError extends Error {}
 
 /**
  * Publishes hub events on the events topic, ordered per Connector (ordering key = Connector id).
