@@ -39,6 +39,8 @@ describe("deploy/terraform", () => {
     expect(dispatcher?.OPERATIONS_TOPIC).toBe(names.operations_topic);
     const sync = readYaml("deploy/k8s/base/sync-worker.configmap.yaml")[0]?.data;
     expect(sync?.AUTOMATIONS_SUBSCRIPTION).toBe(names.automations_subscription);
+    // sync-worker publishes only while the dispatcher's subscription exists: it must name the same one.
+    expect(sync?.PUBSUB_SUBSCRIPTION).toBe(names.dispatcher_subscription);
   });
 
   it("gives the dispatcher's subscription ordering (the code relies on it), retries and a dead letter", () => {
