@@ -13,9 +13,9 @@ const emulatorHost = process.env.PUBSUB_EMULATOR_HOST;
 if (!projectId || !emulatorHost) throw new Error("PUBSUB_PROJECT_ID and PUBSUB_EMULATOR_HOST must be set");
 const pubsub = createPubSub({ projectId, emulatorHost });
 const unique = (prefix: string) => `${prefix}-${randomUUID()}`;
-const logs: { message: string }[] = [];
+const logs: { message: string; subscription?: string }[] = [];
 const logger = createLogger(
-  { service: "healing-test", level: "info" },
+  { service: "healing-test", level: "debug" },
   { write: (line: string) => void logs.push(JSON.parse(line)) },
 );
 
@@ -29,12 +29,12 @@ afterAll(async () => {
 });
 
 /** A topic and subscription of their own, and a consumer on it that acks and keeps what it got. */
-async function consume(provision: boolean) {
+async function consume(provision: boolean, options: { ordered?: boolean; watchdogMs?: number } = {}) {
   const topicName = unique("heal-topic");
   const name = unique("heal-sub");
   const create = async () => {
     await ensureTopic(pubsub, topicName);
-    await ensureSubscription(pubsub, topicName, name);
+    await ensureSubscription(pubsub, topicName, name, { enableMessageOrdering: options.ordered ?? false });
   };
   await create();
   const received: string[] = [];
@@ -47,14 +47,16 @@ async function consume(provision: boolean) {
         message.ack();
       },
       provision: provision ? create : undefined,
-      watchdogMs: 60_000,
+      watchdogMs: options.watchdogMs ?? 60_000,
       recheck: { initialMs: 100, maxMs: 500, jitterRatio: 0 },
     },
     logger,
   );
   const publish = (text: string) => pubsub.topic(topicName).publishMessage({ data: Buffer.from(text) });
   const ready = () => runReadinessCheck(healing?.readiness);
-  return { name, topicName, received, publish, ready, create };
+  const logged = (message: string) =>
+    logs.filter((l) => l.message === message && l.subscription === name).length;
+  return { name, topicName, received, publish, ready, create, logged };
 }
 
 describe("openHealingSubscription", () => {
@@ -90,6 +92,31 @@ describe("openHealingSubscription", () => {
     await expect.poll(async () => (await hub.ready()).isUp, { timeout: 30_000 }).toBe(true);
     await hub.publish("after");
     await expect.poll(() => hub.received, { timeout: 15_000 }).toContain("after");
+  });
+});
+
+describe("the watchdog", () => {
+  it("reopens a quiet ordered stream without reporting not-ready, and it still consumes", async () => {
+    const hub = await consume(false, { ordered: true, watchdogMs: 300 });
+    await expect
+      .poll(() => hub.logged("quiet ordered subscription; reopening its stream"), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(2);
+    expect(hub.logged("subscription not consumed; reopening it")).toBe(0);
+    expect(await hub.ready()).toStrictEqual({ isUp: true });
+    await hub.publish("after quiet reopens");
+    await expect.poll(() => hub.received, { timeout: 15_000 }).toContain("after quiet reopens");
+  });
+
+  it("leaves a quiet unordered stream alone when no message waits", async () => {
+    const hub = await consume(false, { watchdogMs: 300 });
+    await hub.publish("one");
+    await expect.poll(() => hub.received, { timeout: 15_000 }).toContain("one");
+    // Several quiet periods pass; each time the probe finds nothing waiting.
+    await expect
+      .poll(() => hub.logged("quiet subscription checked; no message waits"), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(2);
+    expect(hub.logged("subscription not consumed; reopening it")).toBe(0);
+    expect(await hub.ready()).toStrictEqual({ isUp: true });
   });
 });
 

@@ -139,6 +139,8 @@ export function openHealingSubscription(
     if (state.isOrdered) return refresh();
     if (await probe.hasWaitingMessage()) {
       heal(`messages wait but the stream received none for ${Math.round(options.watchdogMs / 1000)} s`);
+    } else {
+      log.debug("quiet subscription checked; no message waits");
     }
   };
 
