@@ -61,10 +61,15 @@ export function openHealingSubscription(
   const openStream = (): void => {
     const opened = pubsub.subscription(options.name, options.streamOptions);
     opened.on("message", (message: Message) => {
-      lastReceivedAt = Date.now();
-      reopensInARow = 0;
-      inHand += 1;
-      onSettled(message, () => (inHand = Math.max(0, inHand - 1)));
+      // A late message of a stream being closed is handled, but counts for nothing here.
+      if (stream === opened) {
+        lastReceivedAt = Date.now();
+        reopensInARow = 0;
+        inHand += 1;
+        onSettled(message, () => {
+          if (stream === opened) inHand = Math.max(0, inHand - 1);
+        });
+      }
       options.onMessage(message);
     });
     opened.on("error", (error: Error) => {
@@ -169,7 +174,7 @@ export function openHealingSubscription(
   };
 }
 
-/** Calls `done` once, when the message is acked or nacked (however the consumer does it). */
+/** Calls `done` once, when the message is acked or nacked (the hub's consumers settle only so). */
 function onSettled(message: Message, done: () => void): void {
   let isSettled = false;
   const settle = () => {
