@@ -51,6 +51,7 @@ describe("sync-worker broker ingest", () => {
           port,
           replicaId: replicaIds[i] ?? "",
           topic: topicName,
+          subscription: hubSubscription,
           env: { BROKER_REFRESH_MS: "200" },
         }),
       ),
@@ -155,6 +156,7 @@ describe("sync-worker broker ingest", () => {
       port: port ?? 0,
       replicaId: replicaIds[leaving] ?? "",
       topic: topicName,
+      subscription: hubSubscription,
       env: { BROKER_REFRESH_MS: "200" },
     });
   });

@@ -4,10 +4,6 @@ import { Type, type Static } from "typebox";
 /** Every variable webhook-dispatcher reads; docs/configuration.md is generated from these schemas. */
 export const dispatcherConfigSchema = Type.Object({
   ...serviceSettings(8082),
-  PUBSUB_SUBSCRIPTION: Type.String({
-    default: "webhook-dispatcher",
-    description: "Subscription on PUBSUB_TOPIC that the dispatcher pulls.",
-  }),
   CONSUMER_MAX_MESSAGES: Type.Integer({
     minimum: 1,
     default: 100,
@@ -93,10 +89,6 @@ export const dispatcherConfigSchema = Type.Object({
     default: 432000,
     description:
       "A destination failing continuously (no success) for this long is disabled, its waiting deliveries parked, and an operator event published (default 5 days).",
-  }),
-  OPERATIONS_TOPIC: Type.String({
-    default: "hub-operations",
-    description: "Pub/Sub topic that operator events (destination disabled, ...) are published to.",
   }),
   RETENTION_DAYS: Type.Number({
     minimum: 0.0001,

@@ -1,12 +1,5 @@
 import { hostname } from "node:os";
-import {
-  createSsrfPolicy,
-  ensureSubscription,
-  ensureTopic,
-  onSignals,
-  openServiceFoundation,
-  runService,
-} from "@event-hub/shared";
+import { createSsrfPolicy, onSignals, openServiceFoundation, runService } from "@event-hub/shared";
 import { buildApp } from "./app.ts";
 import { dispatcherConfigSchema, loadDispatcherConfig } from "./config.ts";
 import { startConsumer } from "./consume/consumer.ts";
@@ -24,14 +17,8 @@ const SERVICE = "webhook-dispatcher";
 await runService(SERVICE, async () => {
   const config = loadDispatcherConfig();
   const foundation = await openServiceFoundation(SERVICE, dispatcherConfigSchema, config);
+  // The foundation provisioned the hub's Pub/Sub layout (PUBSUB_PROVISION), our subscription included.
   const { logger, db, pubsub, secrets, shutdown, metrics, readiness } = foundation;
-  if (config.PUBSUB_PROVISION) {
-    await ensureSubscription(pubsub, config.PUBSUB_TOPIC, config.PUBSUB_SUBSCRIPTION, {
-      enableMessageOrdering: true,
-      ackDeadlineSeconds: 60,
-    });
-    await ensureTopic(pubsub, config.OPERATIONS_TOPIC);
-  }
 
   const ssrfPolicy = createSsrfPolicy(config.SSRF_ALLOW);
   const sender = createSender(ssrfPolicy);
@@ -76,9 +63,15 @@ await runService(SERVICE, async () => {
   });
   const subscription = startConsumer(
     pubsub,
-    { subscriptionName: config.PUBSUB_SUBSCRIPTION, maxMessages: config.CONSUMER_MAX_MESSAGES },
+    {
+      subscriptionName: config.PUBSUB_SUBSCRIPTION,
+      maxMessages: config.CONSUMER_MAX_MESSAGES,
+      provision: foundation.provisionPubSub,
+      watchdogMs: config.SUBSCRIPTION_WATCHDOG_SECONDS * 1000,
+    },
     { db, logger, onDeliveriesStored: deliveries.wake },
   );
+  readiness.subscription = subscription.readiness;
 
   const app = buildApp({
     logger,

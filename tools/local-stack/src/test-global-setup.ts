@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { isProcessAlive } from "./child-process.ts";
+import { provisionEmulator } from "./hub-pubsub.ts";
 import { startPostgres, type PostgresServer, type PostgresSource } from "./postgres.ts";
 import { describeUnpatched, startPubSub, type PubSubEmulator, type PubSubSource } from "./pubsub-emulator.ts";
 
@@ -47,6 +48,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (pubsubStart.status === "rejected") throw pubsubStart.reason;
     if (postgresStart.status === "rejected") throw postgresStart.reason;
     const [pubsub, postgres] = [pubsubStart.value, postgresStart.value];
+    // The hub's layout under the default names, as make up has it; tests that start services on a
+    // topic of their own get theirs from the services (PUBSUB_PROVISION) or create them.
+    await provisionEmulator(pubsub, {});
     if (postgres.limitation) console.warn(`integration tests on PGlite: ${postgres.limitation}`);
     if (pubsub.unpatchedReason) console.warn(describeUnpatched(pubsub.unpatchedReason));
     await dropAbandonedDatabases(postgres);
