@@ -31,7 +31,7 @@ endif
 
 INSTALL_STAMP := node_modules/.package-lock.json
 
-.PHONY: help doctor install lint typecheck test test-unit up migrate reseal bench bench-ingest bench-dispatch clean
+.PHONY: help doctor install lint typecheck test test-unit up migrate provision reseal bench bench-ingest bench-dispatch clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -76,6 +76,9 @@ up: $(INSTALL_STAMP) ## run the whole system on this machine; Ctrl-C stops every
 
 migrate: $(INSTALL_STAMP) ## apply the SQL migrations to DATABASE_URL
 	node shared/src/db/migrate-cli.ts
+
+provision: $(INSTALL_STAMP) ## create every missing Pub/Sub topic and subscription of the hub (PUBSUB_EMULATOR_HOST, PUBSUB_PROJECT_ID, PUBSUB_TOPIC, ...)
+	node shared/src/pubsub/provision-cli.ts
 
 reseal: $(INSTALL_STAMP) ## re-seal every stored secret with SECRETS_KEY (then SECRETS_KEY_PREVIOUS can go)
 	node shared/src/secrets/reseal-cli.ts

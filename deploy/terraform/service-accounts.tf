@@ -29,6 +29,26 @@ resource "google_pubsub_subscription_iam_member" "dispatcher_subscriber" {
   member       = google_service_account.service["webhook-dispatcher"].member
 }
 
+# Reading subscription metadata (roles/pubsub.subscriber cannot): a consumer checks that its
+# subscription exists when its stream ends or goes quiet, and sync-worker publishes only while the
+# subscriptions that must receive the events exist (shared/src/pubsub/README.md). Without it both
+# treat PERMISSION_DENIED as "exists", and the publish guard cannot see a missing subscription.
+resource "google_pubsub_subscription_iam_member" "sync_worker_reads_required" {
+  for_each = {
+    dispatcher  = google_pubsub_subscription.dispatcher.id
+    automations = google_pubsub_subscription.automations.id
+  }
+  subscription = each.value
+  role         = "roles/pubsub.viewer"
+  member       = google_service_account.service["sync-worker"].member
+}
+
+resource "google_pubsub_subscription_iam_member" "dispatcher_reads_own" {
+  subscription = google_pubsub_subscription.dispatcher.id
+  role         = "roles/pubsub.viewer"
+  member       = google_service_account.service["webhook-dispatcher"].member
+}
+
 resource "google_pubsub_topic_iam_member" "dispatcher_operations" {
   topic  = google_pubsub_topic.operations.id
   role   = "roles/pubsub.publisher"

@@ -224,10 +224,30 @@ export const pubsubSettings = {
     default: "connector-events",
     description: "Topic every Connector event is published to",
   }),
+  PUBSUB_SUBSCRIPTION: Type.String({
+    default: "webhook-dispatcher",
+    description:
+      "webhook-dispatcher's subscription on PUBSUB_TOPIC (every service knows it: sync-worker publishes only while it exists)",
+  }),
+  AUTOMATIONS_SUBSCRIPTION: Type.String({
+    default: "",
+    description:
+      "sync-worker's automations subscription on PUBSUB_TOPIC; empty = <PUBSUB_TOPIC>-sync-worker-automations",
+  }),
+  OPERATIONS_TOPIC: Type.String({
+    default: "hub-operations",
+    description: "Pub/Sub topic that operator events (destination disabled, ...) are published to",
+  }),
   PUBSUB_PROVISION: Type.Boolean({
     default: true,
     description:
-      "Create missing topics and subscriptions at start-up; false in production, where Terraform owns them",
+      "Create every missing topic and subscription of the hub at start-up and whenever one is found missing (shared/src/pubsub/README.md); false in production, where Terraform owns them",
+  }),
+  SUBSCRIPTION_WATCHDOG_SECONDS: Type.Integer({
+    minimum: 1,
+    default: 30,
+    description:
+      "A consumer that received nothing for this long, with nothing in hand, checks that its subscription exists and whether messages wait there; waiting messages reopen its stream. Also how often sync-worker re-checks the subscriptions it publishes for",
   }),
 };
 

@@ -3,6 +3,17 @@ export type { PubSubOptions } from "./pubsub/client.ts";
 export { ensureSubscription, ensureTopic } from "./pubsub/provision.ts";
 export type { DeadLetterPolicy, RetryPolicy, SubscriptionSettings } from "./pubsub/provision.ts";
 export {
+  automationsSubscriptionName,
+  hubPubSubLayout,
+  loadPubSubConfig,
+  provisionHubPubSub,
+} from "./pubsub/hub-pubsub-layout.ts";
+export type { HubPubSubLayout, HubPubSubNames, HubSubscription } from "./pubsub/hub-pubsub-layout.ts";
+export { openHealingSubscription } from "./pubsub/healing-subscription.ts";
+export type { HealingSubscription, HealingSubscriptionOptions } from "./pubsub/healing-subscription.ts";
+export { probeSubscription, probeTopic } from "./pubsub/subscription-probe.ts";
+export type { SubscriptionPresence } from "./pubsub/subscription-probe.ts";
+export {
   MAX_ATTRIBUTE_KEY_BYTES,
   MAX_ATTRIBUTE_VALUE_BYTES,
   MAX_ATTRIBUTES,
@@ -96,7 +107,7 @@ export { createShutdown, onSignals } from "./shutdown.ts";
 export type { Shutdown, ShutdownLogger, ShutdownStep } from "./shutdown.ts";
 export { registerCorrelationId, CORRELATION_HEADER } from "./http/correlation-id.ts";
 export { createQuietLogController, registerRequestLogging } from "./http/request-logging.ts";
-export { createMetricsRegistry, registerOpsRoutes } from "./http/ops-routes.ts";
+export { createMetricsRegistry, registerOpsRoutes, runReadinessCheck } from "./http/ops-routes.ts";
 export type { OpsRoutesOptions, ReadinessCheck } from "./http/ops-routes.ts";
 export { StartupError, openDatabase, openPubSub, runService } from "./service-startup.ts";
 export type { DatabaseConfig, PubSubConfig } from "./service-startup.ts";
@@ -146,7 +157,10 @@ export {
   markDestinationHealthy,
   openBreaker,
 } from "./delivery-queue/destination-health.ts";
-export type { FailureStreak } from "./delivery-queue/destination-health.ts";
+export type { DestinationFailures } from "./delivery-queue/destination-health.ts";
+export type { BreakerState, BreakerTransition } from "./delivery-queue/breaker-state.ts";
+export { deleteExpiredOutcomes, readWindowCounts } from "./delivery-queue/breaker-window.ts";
+export type { OutcomeWindow } from "./delivery-queue/breaker-window.ts";
 export { countBreakers, measureDueBacklog } from "./delivery-queue/queue-gauges.ts";
 export type { BreakerCounts } from "./delivery-queue/queue-gauges.ts";
 export {

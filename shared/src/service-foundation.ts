@@ -8,19 +8,25 @@ import { checkDatabase } from "./db/pool.ts";
 import { createMetricsRegistry, type ReadinessCheck } from "./http/ops-routes.ts";
 import { createLogger } from "./logger.ts";
 import { checkPubSub } from "./pubsub/client.ts";
-import { ensureTopic } from "./pubsub/provision.ts";
+import {
+  hubPubSubLayout,
+  provisionHubPubSub,
+  type HubPubSubLayout,
+  type HubPubSubNames,
+} from "./pubsub/hub-pubsub-layout.ts";
 import { createSecretBox, type SecretBox } from "./secrets.ts";
 import { openDatabase, openPubSub, type DatabaseConfig, type PubSubConfig } from "./service-startup.ts";
 import { createShutdown, type Shutdown } from "./shutdown.ts";
 
 export type FoundationConfig = DatabaseConfig &
-  PubSubConfig & {
+  PubSubConfig &
+  HubPubSubNames & {
     LOG_LEVEL: LevelWithSilent;
     SECRETS_KEY: string;
     SECRETS_KEY_PREVIOUS: string[];
     SHUTDOWN_TIMEOUT_MS: number;
-    PUBSUB_TOPIC: string;
     PUBSUB_PROVISION: boolean;
+    SUBSCRIPTION_WATCHDOG_SECONDS: number;
   };
 
 /** What every service starts from; its own parts are built on top in its main.ts. */
@@ -30,6 +36,10 @@ export type ServiceFoundation = {
   shutdown: Shutdown;
   db: Pool;
   pubsub: PubSub;
+  /** Every topic and subscription of the hub, named as configured. */
+  pubsubLayout: HubPubSubLayout;
+  /** Creates what is missing of the layout; undefined when PUBSUB_PROVISION is off (Terraform owns it). */
+  provisionPubSub: (() => Promise<void>) | undefined;
   metrics: Registry;
   /** /ready's checks: Postgres answers and the events topic is reachable. */
   readiness: Record<string, ReadinessCheck>;
@@ -40,8 +50,10 @@ export type ServiceFoundation = {
 const READINESS_TIMEOUT_MS = 2000;
 
 /**
- * Logger, secrets, shutdown, a migrated Postgres pool and a Pub/Sub client with the events topic
- * provisioned (when PUBSUB_PROVISION): the same first steps in every service, in this order.
+ * Logger, secrets, shutdown, a migrated Postgres pool and a Pub/Sub client with every topic and
+ * subscription of the hub provisioned (when PUBSUB_PROVISION): the same first steps in every
+ * service, in this order. Every service provisions the whole layout, not only its own part, so
+ * whichever starts first creates the dispatcher's subscription before anything is published.
  */
 export async function openServiceFoundation(
   service: string,
@@ -54,13 +66,19 @@ export async function openServiceFoundation(
   const shutdown = createShutdown({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
   const db = await openDatabase(service, config, logger);
   const pubsub = openPubSub(config);
-  if (config.PUBSUB_PROVISION) await ensureTopic(pubsub, config.PUBSUB_TOPIC);
+  const pubsubLayout = hubPubSubLayout(config);
+  const provisionPubSub = config.PUBSUB_PROVISION
+    ? () => provisionHubPubSub(pubsub, pubsubLayout)
+    : undefined;
+  await provisionPubSub?.();
   return {
     logger,
     secrets,
     shutdown,
     db,
     pubsub,
+    pubsubLayout,
+    provisionPubSub,
     metrics: createMetricsRegistry(service),
     readiness: {
       database: () => checkDatabase(db, READINESS_TIMEOUT_MS),

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const OWNER = "shared/src/delivery-queue/";
 const SELF = "test/architecture/delivery-queue-tables.test.ts";
-const TABLES = "events|deliveries|delivery_attempts|destination_health";
+const TABLES = "events|deliveries|delivery_attempts|destination_health|destination_outcomes";
 const WRITES = new RegExp(
   String.raw`\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+"?(?:${TABLES})\b`,
   "gi",

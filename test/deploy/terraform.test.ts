@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { allManifestFiles, defaultOf, listFiles, readText, readYaml, SERVICES } from "./deploy-files.ts";
+import { hubPubSubLayout, loadPubSubConfig } from "@event-hub/shared";
 import { attribute, nestedBlock, resourceBlock, variableDefaults } from "./terraform-names.ts";
 
 const hcl = listFiles("deploy/terraform", ".tf")
@@ -19,12 +20,27 @@ describe("deploy/terraform", () => {
     expect(names.dead_letter_topic).toBe(`${topic}-dead-letter`);
   });
 
+  it("declares every topic and subscription the services provision (hub-pubsub-layout.ts), as they create them", () => {
+    const layout = hubPubSubLayout(loadPubSubConfig({}));
+    const resources = pubsubResources(hcl, names);
+    for (const topic of layout.topics) expect(resources.topics.has(topic), topic).toBe(true);
+    for (const subscription of layout.subscriptions) {
+      const declared = resources.subscriptions.get(subscription.name);
+      expect(declared, subscription.name).toBeDefined();
+      expect(declared?.topic).toBe(subscription.topic);
+      expect(declared?.isOrdered).toBe(subscription.settings.enableMessageOrdering ?? false);
+      expect(declared?.ackDeadlineSeconds).toBe(subscription.settings.ackDeadlineSeconds);
+    }
+  });
+
   it("sets the same names in the manifests", () => {
     const dispatcher = readYaml("deploy/k8s/base/webhook-dispatcher.configmap.yaml")[0]?.data;
     expect(dispatcher?.PUBSUB_SUBSCRIPTION).toBe(names.dispatcher_subscription);
     expect(dispatcher?.OPERATIONS_TOPIC).toBe(names.operations_topic);
     const sync = readYaml("deploy/k8s/base/sync-worker.configmap.yaml")[0]?.data;
     expect(sync?.AUTOMATIONS_SUBSCRIPTION).toBe(names.automations_subscription);
+    // sync-worker publishes only while the dispatcher's subscription exists: it must name the same one.
+    expect(sync?.PUBSUB_SUBSCRIPTION).toBe(names.dispatcher_subscription);
   });
 
   it("gives the dispatcher's subscription ordering (the code relies on it), retries and a dead letter", () => {
@@ -198,3 +214,31 @@ describe("deploy/terraform", () => {
     for (const secret of referenced) expect(secrets).toContain(secret);
   });
 });
+
+type DeclaredSubscription = { topic: string; isOrdered: boolean; ackDeadlineSeconds?: number };
+
+/** The Pub/Sub topics and subscriptions of the .tf files, by name (variable defaults resolved). */
+function pubsubResources(text: string, defaults: Record<string, string>) {
+  const resolve = (value: string) =>
+    value
+      .replace(/^var\.(\w+)$/, (_, name: string) => defaults[name] ?? "")
+      .replace(/\$\{var\.(\w+)\}/g, (_, name: string) => defaults[name] ?? "");
+  const blocks = (type: string) =>
+    [...text.matchAll(new RegExp(`^resource "${type}" "(\\w+)" \\{\\n([\\s\\S]*?)^\\}`, "gm"))].map(
+      (match) => ({ key: match[1] ?? "", body: match[2] ?? "" }),
+    );
+  const topicByKey = new Map(
+    blocks("google_pubsub_topic").map(({ key, body }) => [key, resolve(attribute(body, "name") ?? "")]),
+  );
+  const subscriptions = new Map<string, DeclaredSubscription>();
+  for (const { body } of blocks("google_pubsub_subscription")) {
+    const topicKey = /^google_pubsub_topic\.(\w+)\.id$/.exec(attribute(body, "topic") ?? "")?.[1] ?? "";
+    const ackDeadline = attribute(body, "ack_deadline_seconds");
+    subscriptions.set(resolve(attribute(body, "name") ?? ""), {
+      topic: topicByKey.get(topicKey) ?? "",
+      isOrdered: attribute(body, "enable_message_ordering") === "true",
+      ...(ackDeadline === undefined ? {} : { ackDeadlineSeconds: Number(ackDeadline) }),
+    });
+  }
+  return { topics: new Set(topicByKey.values()), subscriptions };
+}

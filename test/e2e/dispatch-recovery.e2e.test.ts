@@ -110,9 +110,10 @@ describe("dispatch recovery", () => {
     });
     await insertDestination(db, { config: { url: steady.url }, connectorIds: ["down"] });
 
-    // A topic of its own: the emulator never drops the streams of a subscriber that was SIGKILLed
-    // and keeps handing them messages, which come back only after the ack deadline; with ordering
-    // keys, a key's later messages wait behind each of those (test/e2e/sync-broker.e2e.test.ts).
+    // A topic of its own: the emulator as shipped never drops the streams of a subscriber that was
+    // SIGKILLed and keeps handing them messages, which come back only after the ack deadline; with
+    // ordering keys, a key's later messages wait behind each of those. The local stack runs it
+    // patched when a JDK is at hand (the dispatcher's README, "A Connector that stops after a SIGKILL").
     await dispatcher?.stop();
     await useNewTopic();
     dispatcher = await startDispatcher();

@@ -15,13 +15,15 @@ export type StartHubOptions = {
   /** More variables for every service, e.g. a shorter poll interval. */
   extraEnv?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** An emulator of the test's own (one it restarts); default the run's. */
+  emulator?: { host: string; projectId: string };
 };
 
 export async function startHub(options: StartHubOptions = {}): Promise<TestHub> {
   const env: StackEnv = {
     DATABASE_URL: process.env.DATABASE_URL ?? "",
-    PUBSUB_EMULATOR_HOST: process.env.PUBSUB_EMULATOR_HOST ?? "",
-    PUBSUB_PROJECT_ID: process.env.PUBSUB_PROJECT_ID ?? "",
+    PUBSUB_EMULATOR_HOST: options.emulator?.host ?? process.env.PUBSUB_EMULATOR_HOST ?? "",
+    PUBSUB_PROJECT_ID: options.emulator?.projectId ?? process.env.PUBSUB_PROJECT_ID ?? "",
     SECRETS_KEY: randomBytes(32).toString("base64"),
     ADMIN_API_KEY: `admin-${randomBytes(24).toString("base64url")}`,
     LOG_LEVEL: "warn",

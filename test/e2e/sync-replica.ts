@@ -19,6 +19,8 @@ export async function startSyncReplica(options: {
   port: number;
   replicaId: string;
   topic: string;
+  /** The test's subscription on `topic`: the one the replica must see before it publishes. */
+  subscription: string;
   secretsKey?: string;
   env?: Record<string, string>;
 }): Promise<Child> {
@@ -28,6 +30,7 @@ export async function startSyncReplica(options: {
     env: {
       SECRETS_KEY: options.secretsKey ?? randomBytes(32).toString("base64"),
       PUBSUB_TOPIC: options.topic,
+      PUBSUB_SUBSCRIPTION: options.subscription,
       SYNC_REPLICA_ID: options.replicaId,
       SYNC_TICK_MS: String(REPLICA_SYNC.tickMs),
       SYNC_LEASE_SECONDS: String(REPLICA_SYNC.leaseSeconds),

@@ -71,7 +71,13 @@ describe("sync-worker replicas", () => {
     // Migrations run when the first replica starts; wait for the table before registering.
     replicas = await Promise.all(
       ports.map((port, i) =>
-        startSyncReplica({ port, replicaId: replicaIds[i] ?? "", topic: topicName, secretsKey }),
+        startSyncReplica({
+          port,
+          replicaId: replicaIds[i] ?? "",
+          topic: topicName,
+          subscription: subscriptionName,
+          secretsKey,
+        }),
       ),
     );
     for (const [index, connector] of sim.connectors.entries()) {

@@ -120,6 +120,7 @@ async function registerConnectors(): Promise<Array<{ id: string; key: string }>>
 }
 
 async function startWorker(port: number) {
+  const topicName = `bench-${randomBytes(4).toString("hex")}`;
   return await startSyncWorkerProcess({
     name: "sync-worker",
     port,
@@ -127,7 +128,8 @@ async function startWorker(port: number) {
       DATABASE_URL: databaseUrl,
       PUBSUB_EMULATOR_HOST: emulator.host,
       PUBSUB_PROJECT_ID: emulator.projectId,
-      PUBSUB_TOPIC: `bench-${randomBytes(4).toString("hex")}`,
+      PUBSUB_TOPIC: topicName,
+      PUBSUB_SUBSCRIPTION: `${topicName}-dispatcher`,
       SECRETS_KEY: randomBytes(32).toString("base64"),
       SYNC_ENABLED: "false",
     },

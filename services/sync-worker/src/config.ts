@@ -15,6 +15,11 @@ export const syncWorkerConfigSchema = Type.Object({
     description:
       "How long ingest waits for Pub/Sub to acknowledge a publish before it stores the event in the outbox instead",
   }),
+  PUBLISH_REQUIRED_SUBSCRIPTIONS: Type.Array(Type.String({ minLength: 1 }), {
+    default: [],
+    description:
+      "Subscriptions of PUBSUB_TOPIC that must exist before any event is published (comma-separated); while one is missing, events wait in the outbox. Empty = PUBSUB_SUBSCRIPTION (the dispatcher's) and, with AUTOMATIONS_ENABLED, the automations subscription",
+  }),
   OUTBOX_RELAY_INTERVAL_MS: Type.Integer({
     minimum: 50,
     default: 1000,

@@ -2,8 +2,8 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import {
   createGuardedFetch,
+  automationsSubscriptionName,
   createSsrfPolicy,
-  ensureSubscription,
   onSignals,
   openServiceFoundation,
   runService,
@@ -12,9 +12,10 @@ import { buildApp } from "./app.ts";
 import { startAutomationsConsumer } from "./automations/automations-consumer.ts";
 import { createBrokerIngest, type BrokerIngest } from "./broker/broker-ingest.ts";
 import { createRecentlyAccepted } from "./broker/recently-accepted.ts";
-import { loadSyncWorkerConfig, syncWorkerConfigSchema } from "./config.ts";
+import { loadSyncWorkerConfig, syncWorkerConfigSchema, type SyncWorkerConfig } from "./config.ts";
 import { createConnectorRegistry } from "./ingest/connector-registry.ts";
 import { createEventPublisher } from "./ingest/event-publisher.ts";
+import { createPublishGuard } from "./ingest/publish-guard.ts";
 import { createFailedCredentialLimiter } from "./ingest/failed-credential-limiter.ts";
 import { createSyncWorkerMetrics } from "./metrics.ts";
 import { createOutboxBacklog } from "./outbox/outbox-backlog.ts";
@@ -27,12 +28,26 @@ await runService(SERVICE, async () => {
   const config = loadSyncWorkerConfig();
   const foundation = await openServiceFoundation(SERVICE, syncWorkerConfigSchema, config);
   const { logger, db, pubsub, shutdown, readiness, secrets: secretBox } = foundation;
+  const metricsRegistry = foundation.metrics;
+  const metrics = createSyncWorkerMetrics(metricsRegistry);
+  const guard = createPublishGuard({
+    pubsub,
+    eventsTopic: config.PUBSUB_TOPIC,
+    requiredSubscriptions: requiredSubscriptions(config),
+    provision: foundation.provisionPubSub,
+    checkIntervalMs: config.SUBSCRIPTION_WATCHDOG_SECONDS * 1000,
+    logger,
+    heldGauge: metrics.publishHeld,
+  });
+  // Checked before the relay's first pass: nothing is published into a topic nobody reads.
+  await guard.check();
+  guard.start();
+  readiness.publishing = guard.readiness;
   const publisher = createEventPublisher(pubsub, config.PUBSUB_TOPIC, {
     rpcTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+    guard,
   });
-  const metricsRegistry = foundation.metrics;
   const connectorFetch = createGuardedFetch(createSsrfPolicy(config.SSRF_ALLOW));
-  const metrics = createSyncWorkerMetrics(metricsRegistry);
   const registry = createConnectorRegistry(db, logger);
   registry.start(config.REGISTRY_REFRESH_MS);
   const backlog = createOutboxBacklog();
@@ -91,22 +106,19 @@ await runService(SERVICE, async () => {
   if (config.SYNC_ENABLED) await scheduler.start();
   let automations: { stop(): Promise<void> } | undefined;
   if (config.AUTOMATIONS_ENABLED) {
-    const subscriptionName =
-      config.AUTOMATIONS_SUBSCRIPTION || `${config.PUBSUB_TOPIC}-sync-worker-automations`;
-    if (config.PUBSUB_PROVISION) {
-      await ensureSubscription(pubsub, config.PUBSUB_TOPIC, subscriptionName, {
-        ackDeadlineSeconds: 60,
-        retryPolicy: { minimumBackoffSeconds: 1, maximumBackoffSeconds: 60 },
-      });
-    }
-    automations = startAutomationsConsumer(pubsub, subscriptionName, {
+    // The foundation provisioned it with the rest of the hub's layout (PUBSUB_PROVISION).
+    const consumer = startAutomationsConsumer(pubsub, automationsSubscriptionName(config), {
       db,
       secretBox,
       logger,
       metrics,
       requestTimeoutMs: config.CONNECTOR_REQUEST_TIMEOUT_MS,
       connectorFetch,
+      provision: foundation.provisionPubSub,
+      watchdogMs: config.SUBSCRIPTION_WATCHDOG_SECONDS * 1000,
     });
+    readiness.automationsSubscription = consumer.readiness;
+    automations = consumer;
   }
 
   let brokerIngest: BrokerIngest | undefined;
@@ -122,6 +134,7 @@ await runService(SERVICE, async () => {
       recent: createRecentlyAccepted(config.BROKER_DEDUPE_MESSAGES),
       maxMessages: config.BROKER_MAX_MESSAGES,
       stopTimeoutMs: config.PUBLISH_TIMEOUT_MS * 2,
+      watchdogMs: config.SUBSCRIPTION_WATCHDOG_SECONDS * 1000,
       refreshMs: config.BROKER_REFRESH_MS,
       // The sync lease owner consumes: one consumer per Connector keeps its order (README).
       owns: config.SYNC_ENABLED ? (connectorId) => scheduler.owned().has(connectorId) : () => true,
@@ -136,6 +149,7 @@ await runService(SERVICE, async () => {
   shutdown.add("automations", () => automations?.stop());
   shutdown.add("connector connections", () => connectorFetch.close());
   shutdown.add("outbox relay", () => relay.stop());
+  shutdown.add("publish guard", () => guard.stop());
   shutdown.add("connector registry", () => registry.stop());
   shutdown.add("publisher flush", () => publisher.flush());
   foundation.closeClientsLast();
@@ -143,3 +157,10 @@ await runService(SERVICE, async () => {
 
   await app.listen({ port: config.PORT, host: config.HOST });
 });
+
+/** PUBLISH_REQUIRED_SUBSCRIPTIONS, or the dispatcher's and (automations on) the automations' one. */
+function requiredSubscriptions(config: SyncWorkerConfig): string[] {
+  if (config.PUBLISH_REQUIRED_SUBSCRIPTIONS.length > 0) return config.PUBLISH_REQUIRED_SUBSCRIPTIONS;
+  const automations = config.AUTOMATIONS_ENABLED ? [automationsSubscriptionName(config)] : [];
+  return [config.PUBSUB_SUBSCRIPTION, ...automations];
+}

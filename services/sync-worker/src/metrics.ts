@@ -6,6 +6,7 @@ export type SyncWorkerMetrics = {
   publishSeconds: Histogram<"path">;
   outboxDepth: Gauge;
   outboxOldestAgeSeconds: Gauge;
+  publishHeld: Gauge;
   syncs: Counter<"outcome">;
   syncSeconds: Histogram<"outcome">;
   leasesOwned: Gauge;
@@ -38,6 +39,11 @@ export function createSyncWorkerMetrics(registry: Registry): SyncWorkerMetrics {
     outboxOldestAgeSeconds: new Gauge({
       name: "hub_outbox_oldest_age_seconds",
       help: "Age of the oldest event waiting in the ingest outbox (0 when empty)",
+      registers,
+    }),
+    publishHeld: new Gauge({
+      name: "hub_publish_held",
+      help: "1 while publishing to the events topic is held because a required subscription is missing (events wait in the outbox)",
       registers,
     }),
     syncs: new Counter({

@@ -69,3 +69,41 @@ describe("batch collector", () => {
     expect(manual.batches).toEqual([[1], [2]]);
   });
 });
+
+describe("batch collector drain", () => {
+  it("sends a waiting batch at once and resolves when the items added before it are flushed", async () => {
+    const manual = manualFlush();
+    const collector = createBatchCollector(manual.flush, { maxItems: 100, maxWaitMs: 60_000 });
+    collector.add(1);
+    collector.add(2);
+    let isDrained = false;
+    const drained = collector.drain().then(() => (isDrained = true));
+    await settle();
+    expect(manual.batches).toEqual([[1, 2]]);
+    collector.add(3); // after the drain: does not hold it up
+    expect(isDrained).toBe(false);
+    manual.finishNext();
+    await drained;
+    expect(isDrained).toBe(true);
+  });
+
+  it("waits for the batch in flight and the ones queued behind it, in order", async () => {
+    const manual = manualFlush();
+    const collector = createBatchCollector(manual.flush, { maxItems: 1, maxWaitMs: 60_000 });
+    collector.add(1);
+    collector.add(2);
+    let isDrained = false;
+    const drained = collector.drain().then(() => (isDrained = true));
+    manual.finishNext();
+    await settle();
+    expect(isDrained).toBe(false);
+    manual.finishNext();
+    await drained;
+    expect(manual.batches).toEqual([[1], [2]]);
+  });
+
+  it("resolves at once when nothing waits", async () => {
+    const collector = createBatchCollector(async () => {}, { maxItems: 10, maxWaitMs: 60_000 });
+    await collector.drain();
+  });
+});

@@ -1,5 +1,9 @@
 /** Collects items and hands them to `flush` in batches, one batch at a time, in arrival order. */
-export type BatchCollector<T> = { add(item: T): void };
+export type BatchCollector<T> = {
+  add(item: T): void;
+  /** Resolves once every item added so far has been flushed; sends a waiting batch now. */
+  drain(): Promise<void>;
+};
 
 export type BatchCollectorOptions = {
   /** Most items in one batch. */
@@ -21,21 +25,41 @@ export function createBatchCollector<T>(
   const queue: T[] = [];
   let isFlushing = false;
   let timer: NodeJS.Timeout | undefined;
+  // Items are numbered as they arrive; a drain waits until the flushed count reaches its number, so
+  // items added after it never keep it waiting.
+  let added = 0;
+  let flushed = 0;
+  const drains: Array<{ upTo: number; resolve: () => void }> = [];
 
   const flushNext = async (): Promise<void> => {
     clearTimeout(timer);
     timer = undefined;
     isFlushing = true;
-    while (queue.length > 0) await flush(queue.splice(0, options.maxItems));
+    while (queue.length > 0) {
+      const batch = queue.splice(0, options.maxItems);
+      await flush(batch);
+      flushed += batch.length;
+      for (const drain of drains.filter((d) => d.upTo <= flushed)) {
+        drains.splice(drains.indexOf(drain), 1);
+        drain.resolve();
+      }
+    }
     isFlushing = false;
   };
 
   return {
     add(item) {
       queue.push(item);
+      added += 1;
       if (isFlushing) return; // taken when the running batch is done
       if (queue.length >= options.maxItems) void flushNext();
       else timer ??= setTimeout(() => void flushNext(), options.maxWaitMs);
+    },
+    drain() {
+      if (flushed >= added) return Promise.resolve();
+      const drained = new Promise<void>((resolve) => drains.push({ upTo: added, resolve }));
+      if (!isFlushing) void flushNext();
+      return drained;
     },
   };
 }

@@ -4,10 +4,6 @@ import { Type, type Static } from "typebox";
 /** Every variable webhook-dispatcher reads; docs/configuration.md is generated from these schemas. */
 export const dispatcherConfigSchema = Type.Object({
   ...serviceSettings(8082),
-  PUBSUB_SUBSCRIPTION: Type.String({
-    default: "webhook-dispatcher",
-    description: "Subscription on PUBSUB_TOPIC that the dispatcher pulls.",
-  }),
   CONSUMER_MAX_MESSAGES: Type.Integer({
     minimum: 1,
     default: 100,
@@ -58,26 +54,41 @@ export const dispatcherConfigSchema = Type.Object({
     description:
       "An AMQP connection no delivery used for this long is closed (its broker URL changed or its destinations went); the next publish opens it again.",
   }),
-  BREAKER_FAILURE_THRESHOLD: Type.Integer({
+  BREAKER_WINDOW_SECONDS: Type.Number({
     minimum: 1,
-    default: 5,
+    default: 30,
     description:
-      "Consecutive failed attempts after which a destination's circuit breaker opens: nothing is sent until the cool-down ends, then one probe.",
+      "Sliding window over which a destination's circuit breaker reads the share of failed attempts (counted in buckets of a tenth of it, shared by all replicas in Postgres).",
+  }),
+  BREAKER_MIN_REQUESTS: Type.Integer({
+    minimum: 1,
+    default: 20,
+    description:
+      "Fewest attempts in the window before its failure rate can open the breaker (a few failures of a quiet destination open nothing).",
+  }),
+  BREAKER_FAILURE_RATE: Type.Number({
+    exclusiveMinimum: 0,
+    maximum: 1,
+    default: 0.5,
+    description:
+      "Share of failed attempts in the window (0..1) at or above which the breaker opens: nothing is sent until the cool-down ends. A receiver failing less than this keeps getting traffic and its failures are retried.",
+  }),
+  BREAKER_HALF_OPEN_PROBES: Type.Integer({
+    minimum: 1,
+    default: 3,
+    description:
+      "After the cool-down the breaker is half-open: at most this many deliveries to the destination in flight at once (probes). A success closes it, a failure opens it again.",
   }),
   BREAKER_COOLDOWN_SECONDS: Type.Number({
     minimum: 0.1,
     default: 30,
-    description: "How long an open circuit breaker waits before it lets one probe delivery through.",
+    description: "How long an open circuit breaker sends nothing before it lets probes through (half-open).",
   }),
   AUTO_DISABLE_AFTER_SECONDS: Type.Number({
     minimum: 1,
     default: 432000,
     description:
       "A destination failing continuously (no success) for this long is disabled, its waiting deliveries parked, and an operator event published (default 5 days).",
-  }),
-  OPERATIONS_TOPIC: Type.String({
-    default: "hub-operations",
-    description: "Pub/Sub topic that operator events (destination disabled, ...) are published to.",
   }),
   RETENTION_DAYS: Type.Number({
     minimum: 0.0001,

@@ -1,12 +1,5 @@
 import { hostname } from "node:os";
-import {
-  createSsrfPolicy,
-  ensureSubscription,
-  ensureTopic,
-  onSignals,
-  openServiceFoundation,
-  runService,
-} from "@event-hub/shared";
+import { createSsrfPolicy, onSignals, openServiceFoundation, runService } from "@event-hub/shared";
 import { buildApp } from "./app.ts";
 import { dispatcherConfigSchema, loadDispatcherConfig } from "./config.ts";
 import { startConsumer } from "./consume/consumer.ts";
@@ -24,14 +17,8 @@ const SERVICE = "webhook-dispatcher";
 await runService(SERVICE, async () => {
   const config = loadDispatcherConfig();
   const foundation = await openServiceFoundation(SERVICE, dispatcherConfigSchema, config);
+  // The foundation provisioned the hub's Pub/Sub layout (PUBSUB_PROVISION), our subscription included.
   const { logger, db, pubsub, secrets, shutdown, metrics, readiness } = foundation;
-  if (config.PUBSUB_PROVISION) {
-    await ensureSubscription(pubsub, config.PUBSUB_TOPIC, config.PUBSUB_SUBSCRIPTION, {
-      enableMessageOrdering: true,
-      ackDeadlineSeconds: 60,
-    });
-    await ensureTopic(pubsub, config.OPERATIONS_TOPIC);
-  }
 
   const ssrfPolicy = createSsrfPolicy(config.SSRF_ALLOW);
   const sender = createSender(ssrfPolicy);
@@ -59,7 +46,10 @@ await runService(SERVICE, async () => {
       pollIntervalMs: config.DELIVERY_POLL_INTERVAL_MS,
       leaseSeconds: config.DELIVERY_LEASE_SECONDS,
       breaker: {
-        failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
+        windowMs: config.BREAKER_WINDOW_SECONDS * 1000,
+        minRequests: config.BREAKER_MIN_REQUESTS,
+        failureRate: config.BREAKER_FAILURE_RATE,
+        halfOpenProbes: config.BREAKER_HALF_OPEN_PROBES,
         cooldownMs: config.BREAKER_COOLDOWN_SECONDS * 1000,
         autoDisableAfterMs: config.AUTO_DISABLE_AFTER_SECONDS * 1000,
       },
@@ -68,13 +58,20 @@ await runService(SERVICE, async () => {
   const listener = await listenForDueDeliveries(config.DATABASE_URL, logger, deliveries.wake);
   const retention = startRetention(db, logger, {
     retentionSeconds: config.RETENTION_DAYS * 86400,
+    breakerWindowSeconds: config.BREAKER_WINDOW_SECONDS,
     intervalMs: config.RETENTION_INTERVAL_SECONDS * 1000,
   });
   const subscription = startConsumer(
     pubsub,
-    { subscriptionName: config.PUBSUB_SUBSCRIPTION, maxMessages: config.CONSUMER_MAX_MESSAGES },
+    {
+      subscriptionName: config.PUBSUB_SUBSCRIPTION,
+      maxMessages: config.CONSUMER_MAX_MESSAGES,
+      provision: foundation.provisionPubSub,
+      watchdogMs: config.SUBSCRIPTION_WATCHDOG_SECONDS * 1000,
+    },
     { db, logger, onDeliveriesStored: deliveries.wake },
   );
+  readiness.subscription = subscription.readiness;
 
   const app = buildApp({
     logger,

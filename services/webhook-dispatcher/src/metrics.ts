@@ -1,4 +1,4 @@
-import { type HoldReason, measureDueBacklog, countBreakers } from "@event-hub/shared";
+import { type BreakerState, type HoldReason, measureDueBacklog, countBreakers } from "@event-hub/shared";
 import type { Pool } from "pg";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
@@ -8,6 +8,8 @@ export type DispatchMetrics = {
   deliveryFailed(): void;
   /** A claim found a destination with due deliveries that could start none (no attempt is made). */
   held(reason: HoldReason): void;
+  /** A destination's circuit breaker changed state (counted by the replica that changed it). */
+  breakerTransition(from: BreakerState, to: BreakerState): void;
 };
 
 /**
@@ -37,6 +39,12 @@ export function createDispatchMetrics(registry: Registry, db: Pool): DispatchMet
     name: "hub_dispatch_held_total",
     help: "Claims that found a destination with due deliveries and could start none, by reason (rate_limited, circuit_open, in_flight_limit); held deliveries spend no attempt.",
     labelNames: ["reason"],
+    registers: [registry],
+  });
+  const transitions = new Counter({
+    name: "hub_dispatch_breaker_transitions_total",
+    help: "Circuit breaker state changes by from and to state (closed, open, half_open); summed over replicas, each change counts once.",
+    labelNames: ["from", "to"],
     registers: [registry],
   });
   new Gauge({
@@ -72,6 +80,7 @@ export function createDispatchMetrics(registry: Registry, db: Pool): DispatchMet
     },
     deliveryFailed: () => failed.inc(),
     held: (reason) => held.inc({ reason }),
+    breakerTransition: (from, to) => transitions.inc({ from, to }),
   };
 }
 

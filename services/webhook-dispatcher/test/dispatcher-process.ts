@@ -16,6 +16,8 @@ export type DispatcherProcess = {
   url: string;
   db: Pool;
   child: Child;
+  /** Its subscription on its topic (ordered, made by createEventTopic). */
+  subscriptionName: string;
   publish(event: TestEvent): Promise<string>;
   stop(): Promise<void>;
 };
@@ -44,6 +46,7 @@ export async function startDispatcherProcess(
     url,
     db,
     child,
+    subscriptionName,
     publish: (input) => publishTestEvent(topic, input),
     async stop() {
       await child.stop();

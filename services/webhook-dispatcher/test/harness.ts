@@ -98,6 +98,7 @@ export type TestDispatcherOptions = {
   leaseSeconds?: number;
   breaker?: Partial<BreakerPolicy>;
   operations?: OperatorEvents;
+  metrics?: DispatchMetrics;
 };
 
 export type TestDispatcher = {
@@ -134,6 +135,16 @@ export async function startTestDispatcher(
   };
 }
 
+/** The service's breaker defaults, with a short cool-down so tests see it probe. */
+export const TEST_BREAKER: BreakerPolicy = {
+  windowMs: 30_000,
+  minRequests: 20,
+  failureRate: 0.5,
+  halfOpenProbes: 3,
+  cooldownMs: 500,
+  autoDisableAfterMs: 3_600_000,
+};
+
 export type TestDeliveryLoopOptions = Partial<Omit<DeliveryLoopOptions, "breaker">> & {
   breaker?: Partial<BreakerPolicy>;
   metrics?: DispatchMetrics;
@@ -160,7 +171,7 @@ export function startTestDeliveryLoop(db: Pool, options: TestDeliveryLoopOptions
       pollIntervalMs: 50,
       leaseSeconds: 30,
       ...loopOptions,
-      breaker: { failureThreshold: 5, cooldownMs: 500, autoDisableAfterMs: 3_600_000, ...breaker },
+      breaker: { ...TEST_BREAKER, ...breaker },
     },
   );
   return {
@@ -180,8 +191,10 @@ export type HookReceiver = {
   port: number;
   /** Every request, with the status it was answered with. */
   received: ReceivedHook[];
-  /** Most requests open at once. */
+  /** Most requests open at once (since the last reset). */
   maxConcurrent(): number;
+  /** Starts counting the most requests open at once anew, from those open now. */
+  resetMaxConcurrent(): void;
   answer(
     decide: (request: { headers: IncomingHttpHeaders; body: string }) => {
       status: number;
@@ -220,6 +233,7 @@ export async function startHookReceiver(port = 0): Promise<HookReceiver> {
     port: actualPort,
     received,
     maxConcurrent: () => maxOpen,
+    resetMaxConcurrent: () => void (maxOpen = open),
     answer: (next) => void (decide = next),
     async waitUntil(predicate, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
@@ -264,7 +278,7 @@ export async function insertBacklog(
   await db.query(
     `WITH e AS (
        INSERT INTO events (id, connector_id, trigger, data, occurred_at)
-       SELECT 'evt_backlog_' || $1 || '_' || g, $2, 'transport.messageReceived', '{}'::json, now()
+       SELECT 'evt_backlog_' || $1 || '_' || $2 || '_' || g, $2, 'transport.messageReceived', '{}'::json, now()
          FROM generate_series(1, $3) g
        RETURNING id)
      INSERT INTO deliveries (id, event_id, destination_id, connector_id)

@@ -12,8 +12,10 @@ export type DestinationLoad = {
   isBreakerOpen: boolean;
   /** Deliveries of this destination leased right now, by any replica. */
   leased: number;
-  /** Breaker cool-down over but not yet closed by a success: one probe at a time. */
+  /** Breaker cool-down over but not yet closed by a success: at most `probeLimit` probes at a time. */
   isProbing: boolean;
+  /** Half-open: most probes in flight at once (the breaker's `breaker_probes`). */
+  probeLimit: number;
   /** rate_limit_per_second; null: unlimited. */
   ratePerSecond: number | null;
   /** Token bucket as last stored (null: never used, full). */
@@ -34,15 +36,17 @@ export type Allowance = {
 };
 
 /**
- * Capacity left under the in-flight limit (one while probing), capped by the rate limit's tokens;
- * nothing while the breaker is open.
+ * Capacity left under the in-flight limit (while half-open, under the probe limit too), capped by the
+ * rate limit's tokens; nothing while the breaker is open. Every live lease counts against the probe
+ * limit, requests sent before the breaker opened included, so the receiver never has more than
+ * `probeLimit` requests of the destination open while it is half-open.
  */
 export function destinationAllowance(load: DestinationLoad): Allowance {
   const { destinationId } = load;
   if (load.isBreakerOpen) return { destinationId, allowance: 0, heldBy: "circuit_open" };
-  const limit = load.isProbing ? 1 : load.maxInFlight;
+  const limit = load.isProbing ? Math.min(load.probeLimit, load.maxInFlight) : load.maxInFlight;
   const free = Math.max(0, limit - load.leased);
-  // Half-open with its probe in flight: held by the breaker, not by the in-flight limit.
+  // Half-open with its probes in flight: held by the breaker, not by the in-flight limit.
   if (free === 0)
     return { destinationId, allowance: 0, heldBy: load.isProbing ? "circuit_open" : "in_flight_limit" };
   if (load.ratePerSecond === null) return { destinationId, allowance: free };

@@ -104,8 +104,11 @@ describe("batched writes", () => {
       status: "delivered" as const,
       lastError: null,
       nextAttemptAt: null,
+      countsForBreaker: true,
     }));
-    const written = await writeAttempts(db, attempts, { endFailingStreak: true });
+    const written = await writeAttempts(db, attempts, {
+      countSuccesses: { windowSeconds: 30, bucketSeconds: 3 },
+    });
 
     expect(ids.map((id) => written.get(id)?.isLeaseHeld)).toEqual([true, true, false]);
     const rows = await db.query<{
@@ -131,7 +134,9 @@ describe("batched writes", () => {
     expect(health.rows[0]?.consecutive_failures).toBe(0);
 
     // Written again (its answer was lost, say): nothing changes, no second row.
-    expect((await writeAttempts(db, attempts, { endFailingStreak: true })).size).toBe(0);
+    expect(
+      (await writeAttempts(db, attempts, { countSuccesses: { windowSeconds: 30, bucketSeconds: 3 } })).size,
+    ).toBe(0);
     const again = await db.query<{ attempt_count: number; n: number }>(
       `SELECT d.attempt_count, (SELECT count(*)::int FROM delivery_attempts a WHERE a.delivery_id = d.id) AS n
          FROM deliveries d WHERE d.destination_id = $1 ORDER BY d.seq`,

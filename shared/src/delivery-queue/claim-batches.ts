@@ -1,5 +1,7 @@
 import type { Pool, PoolClient } from "pg";
 import { withTransaction } from "../db/pool.ts";
+import type { BreakerTransition } from "./breaker-state.ts";
+import { recordHalfOpen } from "./claim-queries.ts";
 import { leaseDeliveries, type ClaimedDelivery } from "./lease.ts";
 import { liveLease } from "./live-lease.ts";
 
@@ -17,27 +19,34 @@ export type BatchClaimOptions = {
   batchedTriggers: readonly string[];
 };
 
+/** The batches claimed, and the breakers whose first probe one of them is (open → half-open). */
+export type BatchClaim = { batches: DeliveryClaim[]; transitions: BreakerTransition[] };
+
 /**
  * Claims the batches whose interval has come, in one transaction, under the same lease model as
  * single deliveries: lock the destination (one replica at a time), park what a batch cannot carry,
  * lease its due deliveries (a dead worker's batch is simply due again after the lease) and start its
  * interval. A batch destination with a live lease is skipped: one batch in flight at once.
  */
-export async function claimBatches(db: Pool, options: BatchClaimOptions): Promise<DeliveryClaim[]> {
+export async function claimBatches(db: Pool, options: BatchClaimOptions): Promise<BatchClaim> {
   return withTransaction(db, async (client) => {
     const batches: DeliveryClaim[] = [];
+    const transitions: BreakerTransition[] = [];
     for (const destinationId of await lockDueBatchDestinations(client, options.maxBatches)) {
       await parkUnbatchable(client, destinationId, options.batchedTriggers);
       const ids = await pickBatch(client, destinationId, options.batchedTriggers, options.maxBatchSize);
       if (ids.length === 0) continue;
       await markBatchStarted(client, destinationId);
+      // One batch in flight at a time: a half-open batch destination's probe is this batch.
+      const probes = await recordHalfOpen(client, destinationId);
+      if (probes !== undefined) transitions.push({ destinationId, from: "open", to: "half_open", probes: 1 });
       const { owner, leaseSeconds } = options;
       batches.push({
         destinationId,
         deliveries: await leaseDeliveries(client, { ids, owner, leaseSeconds }),
       });
     }
-    return batches;
+    return { batches, transitions };
   });
 }
 

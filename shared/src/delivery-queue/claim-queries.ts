@@ -10,7 +10,7 @@ import { liveLease } from "./live-lease.ts";
  */
 export async function lockDestinationsWithDueWork(
   client: PoolClient,
-): Promise<Array<DestinationLoad & { ordered: boolean }>> {
+): Promise<Array<DestinationLoad & { ordered: boolean; isHalfOpenRecorded: boolean }>> {
   // Locking the destination row (SKIP LOCKED) makes one replica at a time claim for a destination,
   // so in-flight limits, rate limits and lanes hold across replicas. NO KEY UPDATE does not block
   // the consumer's foreign-key checks when it inserts deliveries.
@@ -36,6 +36,8 @@ export async function lockDestinationsWithDueWork(
     id: string;
     is_probing: boolean;
     is_breaker_open: boolean;
+    probe_limit: number;
+    is_half_open_recorded: boolean;
     leased: number;
     rate_tokens: number | null;
     rate_elapsed_s: number | null;
@@ -59,6 +61,8 @@ export async function lockDestinationsWithDueWork(
       leased: load?.leased ?? 0,
       isProbing: load?.is_probing ?? false,
       isBreakerOpen: load?.is_breaker_open ?? false,
+      probeLimit: load?.probe_limit ?? 1,
+      isHalfOpenRecorded: load?.is_half_open_recorded ?? false,
       ratePerSecond: row.rate_limit_per_second,
       rateTokens: load?.rate_tokens ?? null,
       rateElapsedSeconds: load?.rate_elapsed_s ?? null,
@@ -118,6 +122,21 @@ export async function pickDueLaneHeads(
     [destinationId, limit],
   );
   return result.rows.map((row) => row.id);
+}
+
+/**
+ * Records that a half-open breaker let its first probes go: the open → half-open transition, once
+ * (the claim holds the destination's lock, so no other replica records it too). Returns the probe
+ * limit, or undefined when another claim recorded it already or a success closed the breaker.
+ */
+export async function recordHalfOpen(client: PoolClient, destinationId: string): Promise<number | undefined> {
+  const result = await client.query<{ probes: number }>(
+    `UPDATE destination_health SET breaker_half_open_at = now()
+      WHERE destination_id = $1 AND breaker_half_open_at IS NULL AND breaker_open_until <= now()
+     RETURNING COALESCE(breaker_probes, 1) AS probes`,
+    [destinationId],
+  );
+  return result.rows[0]?.probes;
 }
 
 /** Stores the token bucket after a claim took `used` tokens from it. */

@@ -1,10 +1,12 @@
 import type { Pool } from "pg";
 import { withTransaction } from "../db/pool.ts";
 import { destinationAllowance, shareSlots, type HoldReason } from "./allowance.ts";
+import type { BreakerTransition } from "./breaker-state.ts";
 import {
   lockDestinationsWithDueWork,
   pickDueDeliveries,
   pickDueLaneHeads,
+  recordHalfOpen,
   storeRateTokens,
 } from "./claim-queries.ts";
 import { leaseDeliveries, type ClaimedDelivery } from "./lease.ts";
@@ -16,8 +18,11 @@ export type ClaimOptions = {
   leaseSeconds: number;
 };
 
-/** The leased deliveries, and one hold per destination with due work that could start nothing. */
-export type Claim = { deliveries: ClaimedDelivery[]; holds: HoldReason[] };
+/**
+ * The leased deliveries, one hold per destination with due work that could start nothing, and the
+ * breakers that let their first probes go in this claim (open → half-open).
+ */
+export type Claim = { deliveries: ClaimedDelivery[]; holds: HoldReason[]; transitions: BreakerTransition[] };
 
 /**
  * Claims due work in one transaction: lock the destinations that have due work (skipping those
@@ -32,6 +37,7 @@ export async function claimDeliveries(db: Pool, options: ClaimOptions): Promise<
     const allowances = loads.map(destinationAllowance);
     const shares = shareSlots(allowances, options.free);
     const ids: string[] = [];
+    const transitions: BreakerTransition[] = [];
     for (const [index, load] of loads.entries()) {
       const share = shares.get(load.destinationId) ?? 0;
       if (share === 0) continue;
@@ -39,6 +45,11 @@ export async function claimDeliveries(db: Pool, options: ClaimOptions): Promise<
         ? await pickDueLaneHeads(client, load.destinationId, share)
         : await pickDueDeliveries(client, load.destinationId, share);
       ids.push(...picked);
+      if (load.isProbing && !load.isHalfOpenRecorded && picked.length > 0) {
+        const probes = await recordHalfOpen(client, load.destinationId);
+        if (probes !== undefined)
+          transitions.push({ destinationId: load.destinationId, from: "open", to: "half_open", probes });
+      }
       const tokensNow = allowances[index]?.tokensNow;
       if (tokensNow !== undefined)
         await storeRateTokens(client, load.destinationId, tokensNow - picked.length);
@@ -48,6 +59,7 @@ export async function claimDeliveries(db: Pool, options: ClaimOptions): Promise<
       owner: options.owner,
       leaseSeconds: options.leaseSeconds,
     });
-    return { deliveries, holds: allowances.flatMap(({ heldBy }) => (heldBy ? [heldBy] : [])) };
+    const holds = allowances.flatMap(({ heldBy }) => (heldBy ? [heldBy] : []));
+    return { deliveries, holds, transitions };
   });
 }

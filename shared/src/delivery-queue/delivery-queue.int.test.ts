@@ -147,7 +147,10 @@ describe("delivery queue", () => {
     const carried = await enqueue(batch, 3, "con_batch", "transport.messageReceived");
     const [foreign] = await enqueue(batch, 1, "con_batch", "some.other");
     const options = { owner: "test", leaseSeconds: 30, maxBatches: 10, maxBatchSize: 2 };
-    const claims = await claimBatches(db, { ...options, batchedTriggers: ["transport.messageReceived"] });
+    const { batches: claims } = await claimBatches(db, {
+      ...options,
+      batchedTriggers: ["transport.messageReceived"],
+    });
     const mine = claims.filter((c) => c.destinationId === batch);
     expect(mine.map((c) => c.deliveries.map((d) => d.id))).toStrictEqual([carried.slice(0, 2)]);
     const parked = await db.query(`SELECT status, last_error FROM deliveries WHERE id = $1`, [foreign]);
@@ -156,7 +159,10 @@ describe("delivery queue", () => {
       last_error: expect.stringContaining("carry only"),
     });
     // One batch in flight per destination (and its interval has not passed).
-    const again = await claimBatches(db, { ...options, batchedTriggers: ["transport.messageReceived"] });
+    const { batches: again } = await claimBatches(db, {
+      ...options,
+      batchedTriggers: ["transport.messageReceived"],
+    });
     expect(again.filter((c) => c.destinationId === batch)).toStrictEqual([]);
   });
 

@@ -12,6 +12,7 @@ const due: DeliveryWaitFacts = {
   destinationEnabled: true,
   disabledReason: null,
   breakerOpenUntil: null,
+  breakerProbes: 1,
   maxInFlight: 10,
   inFlight: 0,
   ratePerSecond: null,
@@ -37,6 +38,16 @@ describe("explainWait", () => {
     ["the in-flight limit", { inFlight: 10 }, "in_flight_limit"],
     // As the claim counts it: a half-open breaker whose probe is in flight holds by the breaker.
     ["a probing breaker (one at a time)", { breakerOpenUntil: earlier, inFlight: 1 }, "circuit_open"],
+    [
+      "a probing breaker (three at a time)",
+      { breakerOpenUntil: earlier, breakerProbes: 3, inFlight: 3 },
+      "circuit_open",
+    ],
+    [
+      "a probing breaker with a probe place left",
+      { breakerOpenUntil: earlier, breakerProbes: 3, inFlight: 2 },
+      "queued",
+    ],
     ["a probing breaker with no probe in flight", { breakerOpenUntil: earlier }, "queued"],
     ["a used-up rate limit", { ratePerSecond: 2, rateTokens: 0.2, rateElapsedSeconds: 0.1 }, "rate_limited"],
     ["a rate limit with tokens left", { ratePerSecond: 2, rateTokens: 0, rateElapsedSeconds: 1 }, "queued"],

@@ -11,6 +11,8 @@ export type DeliveryWaitFacts = {
   disabledReason: string | null;
   /** The breaker's end; in the past (not null) while it probes after its cool-down. */
   breakerOpenUntil: Date | null;
+  /** Half-open: most probes in flight at once. */
+  breakerProbes: number;
   maxInFlight: number;
   /** Deliveries of the destination being attempted now, by any replica. */
   inFlight: number;
@@ -64,8 +66,7 @@ export function explainWait(facts: DeliveryWaitFacts): DeliveryWait | null {
     return {
       reason: "circuit_open",
       until: until(facts.breakerOpenUntil),
-      detail:
-        "the destination failed too often in a row; nothing is sent to it before `until`, then one probe",
+      detail: `too many of the destination's recent attempts failed; nothing is sent to it before \`until\`, then up to ${facts.breakerProbes} probe${facts.breakerProbes === 1 ? "" : "s"} at a time`,
     };
   if (facts.laneHeadId)
     return {
@@ -80,6 +81,7 @@ export function explainWait(facts: DeliveryWaitFacts): DeliveryWait | null {
     maxInFlight: facts.maxInFlight,
     isBreakerOpen: false, // checked above
     isProbing: facts.breakerOpenUntil !== null && facts.breakerOpenUntil <= facts.now,
+    probeLimit: facts.breakerProbes,
     leased: facts.inFlight,
     ratePerSecond: facts.ratePerSecond,
     rateTokens: facts.rateTokens,
@@ -91,9 +93,9 @@ export function explainWait(facts: DeliveryWaitFacts): DeliveryWait | null {
 }
 
 const HELD: Record<HoldReason, (facts: DeliveryWaitFacts) => DeliveryWait> = {
-  circuit_open: () => ({
+  circuit_open: (facts) => ({
     reason: "circuit_open",
-    detail: "the destination's breaker is half-open: one probe is in flight, the next goes after it",
+    detail: `the destination's breaker is half-open: its probes (at most ${facts.breakerProbes} at a time) are in flight; a success closes it, a failure opens it again`,
   }),
   in_flight_limit: (facts) => ({
     reason: "in_flight_limit",

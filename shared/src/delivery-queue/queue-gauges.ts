@@ -16,8 +16,8 @@ export type BreakerCounts = { closed: number; open: number; half_open: number };
 
 /**
  * Enabled destinations by breaker state, read as the claim reads it: open (cooling down, nothing
- * sent), half_open (cooled down, not yet closed by a success: the next claim sends one probe),
- * closed (the rest).
+ * sent), half_open (cooled down, not yet closed by a success: claims send its probes, up to
+ * `breaker_probes` at a time), closed (the rest).
  */
 export async function countBreakers(db: Queryable): Promise<BreakerCounts> {
   const result = await db.query<BreakerCounts>(

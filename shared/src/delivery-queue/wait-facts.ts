@@ -17,6 +17,7 @@ export async function findDeliveryWaitFacts(
     enabled: boolean;
     disabled_reason: string | null;
     breaker_open_until: Date | null;
+    breaker_probes: number;
     max_in_flight: number;
     in_flight: number;
     rate_limit_per_second: number | null;
@@ -27,7 +28,7 @@ export async function findDeliveryWaitFacts(
   }>(
     `SELECT d.status, d.next_attempt_at, ${liveLease("d")} AS is_leased,
             dest.type, dest.enabled, dest.disabled_reason, dest.max_in_flight, dest.rate_limit_per_second,
-            h.breaker_open_until, h.rate_tokens, extract(epoch FROM now() - h.rate_updated_at)::float8 AS rate_elapsed_s,
+            h.breaker_open_until, COALESCE(h.breaker_probes, 1) AS breaker_probes, h.rate_tokens, extract(epoch FROM now() - h.rate_updated_at)::float8 AS rate_elapsed_s,
             (SELECT count(*) FROM deliveries l
               WHERE l.destination_id = d.destination_id AND ${liveLease("l")})::int AS in_flight,
             (SELECT a.id FROM deliveries a
@@ -51,6 +52,7 @@ export async function findDeliveryWaitFacts(
     destinationEnabled: row.enabled,
     disabledReason: row.disabled_reason,
     breakerOpenUntil: row.breaker_open_until,
+    breakerProbes: row.breaker_probes,
     maxInFlight: row.max_in_flight,
     inFlight: row.in_flight,
     ratePerSecond: row.rate_limit_per_second,

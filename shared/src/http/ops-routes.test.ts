@@ -40,6 +40,18 @@ describe("GET /ready", () => {
     expect(response.json()).toEqual({ status: "not-ready", checks: { postgres: "up", pubsub: "down" } });
   });
 
+  it("gives the reason a check reports for being down", async () => {
+    const reason = "the subscription does not exist; re-creating it (PUBSUB_PROVISION)";
+    const app = buildApp({ checks: { subscription: async () => ({ reason }), pubsub: up } });
+    const response = await app.inject({ method: "GET", url: "/ready" });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({
+      status: "not-ready",
+      checks: { subscription: "down", pubsub: "up" },
+      reasons: { subscription: reason },
+    });
+  });
+
   it("reports a check that throws as down, not as a 500", async () => {
     const app = buildApp({
       checks: {

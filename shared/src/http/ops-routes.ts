@@ -1,8 +1,24 @@
 import type { FastifyInstance } from "fastify";
 import { collectDefaultMetrics, Registry } from "prom-client";
 
-/** A named dependency check for /ready; true when the dependency answers. */
-export type ReadinessCheck = () => Promise<boolean>;
+/**
+ * A named dependency check for /ready: true when the dependency answers; false, or a reason an
+ * operator can act on ("subscription webhook-dispatcher does not exist; re-creating it"), when not.
+ */
+export type ReadinessCheck = () => Promise<boolean | { reason: string }>;
+
+/** A check's outcome; a check that throws is down, without its error (it may name internal addresses). */
+export async function runReadinessCheck(
+  check: ReadinessCheck | undefined,
+): Promise<{ isUp: boolean; reason?: string }> {
+  try {
+    const result = check ? await check() : false;
+    if (result === true) return { isUp: true };
+    return result === false ? { isUp: false } : { isUp: false, reason: result.reason };
+  } catch {
+    return { isUp: false };
+  }
+}
 
 export type OpsRoutesOptions = {
   service: string;
@@ -31,24 +47,20 @@ export function registerOpsRoutes(app: FastifyInstance, options: OpsRoutesOption
 
   app.get("/ready", hide, async (_request, reply) => {
     const names = Object.keys(options.checks);
-    const results = await Promise.all(names.map((name) => runCheck(options.checks[name])));
-    const checks = Object.fromEntries(names.map((name, i) => [name, results[i] ? "up" : "down"]));
+    const results = await Promise.all(names.map((name) => runReadinessCheck(options.checks[name])));
+    const checks = Object.fromEntries(names.map((name, i) => [name, results[i]?.isUp ? "up" : "down"]));
+    const reasons = Object.fromEntries(
+      names.flatMap((name, i) => (results[i]?.reason ? [[name, results[i].reason]] : [])),
+    );
     const shuttingDown = options.isShuttingDown?.() ?? false;
-    const ready = !shuttingDown && results.every(Boolean);
+    const ready = !shuttingDown && results.every((result) => result.isUp);
     if (!ready) reply.code(503).header("retry-after", "5");
-    return { status: ready ? "ready" : shuttingDown ? "shutting-down" : "not-ready", checks };
+    const status = ready ? "ready" : shuttingDown ? "shutting-down" : "not-ready";
+    return Object.keys(reasons).length > 0 ? { status, checks, reasons } : { status, checks };
   });
 
   app.get("/metrics", hide, async (_request, reply) => {
     reply.header("content-type", options.registry.contentType);
     return options.registry.metrics();
   });
-}
-
-async function runCheck(check: ReadinessCheck | undefined): Promise<boolean> {
-  try {
-    return check ? await check() : false;
-  } catch {
-    return false;
-  }
 }

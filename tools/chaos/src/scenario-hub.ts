@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { provisionEmulator } from "@event-hub/local-stack/hub-pubsub";
 import { startServices, type RunningServices, type ServiceName } from "@event-hub/local-stack/services";
 import { superviseServices, type ServiceSupervision } from "@event-hub/local-stack/stack-supervision";
 import { uniqueName } from "@event-hub/local-stack/test-names";
@@ -15,6 +16,8 @@ import { createHubApi, type HubApi } from "./hub-api.ts";
 export type ScenarioHub = {
   services: RunningServices;
   api: HubApi;
+  /** Creates the scenario's topics and subscriptions that are missing, as make up does after an emulator restart. */
+  provisionPubSub(): Promise<void>;
   /** Restarts one service now (the supervisor's restart, not a crash), waiting until it is healthy. */
   restart(name: ServiceName): Promise<void>;
   /** Restarts after a service died, so far. */
@@ -34,6 +37,13 @@ export async function startScenarioHub(
 ): Promise<ScenarioHub> {
   const databaseUrl = await stack.postgres.createDatabase(uniqueName(scenarioName).replaceAll("-", "_"));
   const adminKey = `admin-${randomBytes(24).toString("base64url")}`;
+  const pubsubNames = {
+    PUBSUB_TOPIC: uniqueName(`${scenarioName}-events`),
+    PUBSUB_SUBSCRIPTION: uniqueName(`${scenarioName}-dispatcher`),
+  };
+  const emulator = { host: stack.emulatorHost, projectId: stack.projectId };
+  const provisionPubSub = async (): Promise<void> => void (await provisionEmulator(emulator, pubsubNames));
+  await provisionPubSub(); // before any service starts, as make up does
   const services = await startServices({
     env: {
       DATABASE_URL: databaseUrl,
@@ -43,11 +53,7 @@ export async function startScenarioHub(
       ADMIN_API_KEY: adminKey,
       LOG_LEVEL: "info",
     },
-    extraEnv: {
-      PUBSUB_TOPIC: uniqueName(`${scenarioName}-events`),
-      PUBSUB_SUBSCRIPTION: uniqueName(`${scenarioName}-dispatcher`),
-      ...extraEnv,
-    },
+    extraEnv: { ...pubsubNames, ...extraEnv },
     ports: "free",
     logDir: join(logDir, scenarioName),
   });
@@ -59,6 +65,7 @@ export async function startScenarioHub(
   return {
     services,
     api: createHubApi(services.urls.apiGateway, adminKey),
+    provisionPubSub,
     restart: (name) => supervision.restart(name),
     restarts: () => lines.filter((line) => / restarting it in /.test(line)).length,
     supervisorLines: () => lines,

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { detectDockerEngine } from "./docker-engine.ts";
+import { prepareEmulatorPatch, type EmulatorPatch } from "./emulator-grpc-patch.ts";
 import { findEmulatorJar, findJava, readJavaVersion } from "./emulator-jar.ts";
 import { LOCAL_ADMIN_URL, probePostgres, redactPassword } from "./postgres.ts";
 import { canConnect } from "./tcp-probe.ts";
@@ -16,11 +17,13 @@ const [java, jar, docker, localPostgres, envPostgres, rabbitmq] = await Promise.
   canConnect("127.0.0.1", 5672),
 ]);
 const javaVersion = java.isFound ? await readJavaVersion(java.path) : undefined;
+const patch = jar.isFound ? await prepareEmulatorPatch(jar.path) : undefined;
 const pgliteVersion = readPgliteVersion();
 const problems: string[] = [];
 
 print("java", java.isFound ? `${java.path} (${javaVersion}, via ${java.via})` : `not found: ${java.reason}`);
 print("emulator jar", jar.isFound ? `${jar.path} (via ${jar.via})` : `not found: ${jar.reason}`);
+if (patch) print("emulator patch", describePatch(patch));
 print(
   "postgres",
   localPostgres.isAnswering
@@ -97,4 +100,10 @@ function readPgliteVersion(): string | undefined {
 
 function print(label: string, value: string): void {
   console.log(`${`${label}:`.padEnd(16)}${value}`);
+}
+
+function describePatch(patch: EmulatorPatch): string {
+  if (patch.state === "applied") return "stream-leak patch built; the jar runs with it";
+  if (patch.state === "not needed") return `not needed (${patch.reason})`;
+  return `NOT applied (${patch.reason}): ordering keys can stall after a subscriber is killed`;
 }

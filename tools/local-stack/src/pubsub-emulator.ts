@@ -1,5 +1,6 @@
 import { startChild, type Child, type ChildOutput } from "./child-process.ts";
 import { detectDockerEngine } from "./docker-engine.ts";
+import { EMULATOR_MAIN_CLASS, prepareEmulatorPatch } from "./emulator-grpc-patch.ts";
 import { findEmulatorJar, findJava } from "./emulator-jar.ts";
 import { findFreePort, isPortFree, LOOPBACK } from "./free-port.ts";
 import { describeExit, waitForHttp } from "./wait-for-http.ts";
@@ -9,7 +10,8 @@ import { describeExit, waitForHttp } from "./wait-for-http.ts";
  * 1. `PUBSUB_EMULATOR_HOST` — one already runs; it is used and never stopped here;
  * 2. the local emulator jar (`PUBSUB_EMULATOR_JAR`, else gcloud's), run as
  *    `java -jar <jar> --host=127.0.0.1 --port=<port>` (the flags of the jar's own launcher,
- *    `bin/cloud-pubsub-emulator`), ready when `GET /` answers `Ok`;
+ *    `bin/cloud-pubsub-emulator`), ready when `GET /` answers `Ok`; with a JDK at hand, with the
+ *    patch that lets it notice a dead subscriber's streams (`emulator-grpc-patch.ts`);
  * 3. testcontainers' `PubSubEmulatorContainer`, only when a Docker engine answers `docker info`.
  */
 
@@ -24,6 +26,8 @@ export type PubSubEmulator = {
   startMs: number;
   /** The Java process, for the jar source. */
   child?: Child;
+  /** Set when the jar needs the stream-leak patch but runs without it, and why (ordering keys may stall). */
+  unpatchedReason?: string;
   stop(): Promise<void>;
 };
 
@@ -35,6 +39,8 @@ export type StartPubSubOptions = {
   output?: ChildOutput;
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
+  /** Run the jar without the stream-leak patch (default false): for tests that show the defect. */
+  isUnpatched?: boolean;
 };
 
 const DEFAULT_PROJECT_ID = "event-hub-local";
@@ -81,6 +87,11 @@ async function startJar(
         `on it, use it with PUBSUB_EMULATOR_HOST=${LOOPBACK}:${options.port}.`,
     );
   }
+  const patch = options.isUnpatched
+    ? ({ state: "unavailable", reason: "asked to run unpatched" } as const)
+    : await prepareEmulatorPatch(jarPath, env);
+  const launch =
+    patch.state === "applied" ? ["-cp", patch.classPath, EMULATOR_MAIN_CLASS] : ["-jar", jarPath];
   // A free port can be taken between finding and binding it: then the JVM exits and we try another.
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await findFreePort());
@@ -88,7 +99,7 @@ async function startJar(
     const child = await startChild({
       name: "pubsub-emulator",
       command: javaPath,
-      args: [...javaOptions(env), "-jar", jarPath, `--host=${LOOPBACK}`, `--port=${port}`],
+      args: [...javaOptions(env), ...launch, `--host=${LOOPBACK}`, `--port=${port}`],
       env,
       output: options.output ?? { kind: "quiet" },
     });
@@ -101,7 +112,9 @@ async function startJar(
     });
     if (ready.isReady) {
       const startMs = Math.round(performance.now() - startedAt);
-      return { host, projectId, source: "jar", startMs, child, stop: async () => void (await child.stop()) };
+      const stop = async (): Promise<void> => void (await child.stop());
+      const unpatchedReason = patch.state === "unavailable" ? patch.reason : undefined;
+      return { host, projectId, source: "jar", startMs, child, stop, unpatchedReason };
     }
     await child.stop();
     const isPortRace = ready.reason === "exited" && /address already in use/i.test(child.outputTail());
@@ -110,6 +123,14 @@ async function startJar(
       ready.reason === "exited" ? describeExit(ready.exit) : `did not answer Ok within ${ready.waitedMs} ms`;
     throw new Error(`The Pub/Sub emulator (${jarPath}) ${what}. Its last output:\n${child.outputTail()}`);
   }
+}
+
+/** The warning for an emulator that runs without the stream-leak patch. */
+export function describeUnpatched(reason: string): string {
+  return (
+    `the Pub/Sub emulator runs without its stream-leak patch (${reason}): after a subscriber is killed, ` +
+    "ordering keys can stall for up to 30 minutes; install a JDK (e.g. default-jdk-headless) to patch it."
+  );
 }
 
 /** JVM options, as the emulator's launcher script takes them. */

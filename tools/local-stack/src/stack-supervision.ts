@@ -6,19 +6,15 @@ import { describeExit } from "./wait-for-http.ts";
 
 /**
  * What `make up` supervises: each service, and the emulator when it is make up's own Java process.
- * A restarted emulator has lost every topic and subscription, and the services create theirs when
- * they start (PUBSUB_PROVISION), so after the emulator the services are restarted too: the
- * dispatcher first, whose subscription must exist before sync-worker relays a single event into the
- * topic (issue 13: events relayed into a topic without a subscription are lost).
+ * A restarted emulator has lost every topic and subscription: make up provisions them again
+ * (hub-pubsub.ts), and the services need no restart: their consumers reopen their subscriptions and
+ * sync-worker holds publishing until the subscriptions exist (issue 13: events relayed into a topic
+ * without the dispatcher's subscription were lost).
  */
-
-const RESTART_ORDER: readonly ServiceName[] = ["webhook-dispatcher", "sync-worker", "api-gateway"];
 
 export type ServiceSupervision = {
   /** Restarts one service on purpose (its old process's exit is no crash); resolves once it is ready. */
   restart(name: ServiceName): Promise<void>;
-  /** Restarts every service, one after the other in RESTART_ORDER; failures are logged, not thrown. */
-  restartAll(): Promise<void>;
   /** No more restarts; waits for one under way. */
   stop(): Promise<void>;
 };
@@ -67,14 +63,6 @@ export function superviseServices(
   );
   return {
     restart,
-    restartAll: async () => {
-      for (const name of RESTART_ORDER) {
-        await restart(name).then(
-          () => options.log(`${name} restarted and ready`),
-          (error: unknown) => options.log(`${name} could not be restarted: ${(error as Error).message}`),
-        );
-      }
-    },
     stop: async () => {
       await Promise.all(supervisors.map((supervisor) => supervisor.stop()));
       await Promise.all([...planned.values()].map((plan) => plan.catch(() => undefined)));
@@ -88,11 +76,11 @@ export type EmulatorSupervision = {
   stop(): Promise<void>;
 };
 
-/** Restarts the emulator (same port) when its process dies, then `afterRestart` (the services). */
+/** Restarts the emulator (same port) when its process dies, then `afterRestart` (provisioning). */
 export function superviseEmulator(
   first: PubSubEmulator,
   start: () => Promise<PubSubEmulator>,
-  afterRestart: () => Promise<void>,
+  afterRestart: (emulator: PubSubEmulator) => Promise<void>,
   options: SupervisionOptions,
 ): EmulatorSupervision {
   let emulator = first;
@@ -107,9 +95,9 @@ export function superviseEmulator(
         emulator = await start();
         options.log(
           `Pub/Sub emulator is back at ${emulator.host} with no topics or subscriptions; ` +
-            "restarting the services so that they create theirs again",
+            "provisioning them again (the services reopen their subscriptions by themselves)",
         );
-        await afterRestart();
+        await afterRestart(emulator);
       },
     },
     options,

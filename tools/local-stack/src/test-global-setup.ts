@@ -1,7 +1,8 @@
 import type { TestProject } from "vitest/node";
 import { isProcessAlive } from "./child-process.ts";
+import { provisionEmulator } from "./hub-pubsub.ts";
 import { startPostgres, type PostgresServer, type PostgresSource } from "./postgres.ts";
-import { startPubSub, type PubSubEmulator, type PubSubSource } from "./pubsub-emulator.ts";
+import { describeUnpatched, startPubSub, type PubSubEmulator, type PubSubSource } from "./pubsub-emulator.ts";
 
 /**
  * The `integration` project's globalSetup: one Pub/Sub emulator and one fresh database per run.
@@ -47,7 +48,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (pubsubStart.status === "rejected") throw pubsubStart.reason;
     if (postgresStart.status === "rejected") throw postgresStart.reason;
     const [pubsub, postgres] = [pubsubStart.value, postgresStart.value];
+    // The hub's layout under the default names, as make up has it; tests that start services on a
+    // topic of their own get theirs from the services (PUBSUB_PROVISION) or create them.
+    await provisionEmulator(pubsub, {});
     if (postgres.limitation) console.warn(`integration tests on PGlite: ${postgres.limitation}`);
+    if (pubsub.unpatchedReason) console.warn(describeUnpatched(pubsub.unpatchedReason));
     await dropAbandonedDatabases(postgres);
     const database = `${DATABASE_PREFIX}${process.pid}_${Date.now()}`;
     const databaseUrl = await postgres.createDatabase(database);

@@ -8,7 +8,13 @@ import { killAllChildren, startChild, stopAllChildren, type Child } from "./chil
 import { startConnectorSims } from "./connector-sims.ts";
 import { loadLocalSecrets } from "./local-secrets.ts";
 import { redactPassword, startPostgres } from "./postgres.ts";
-import { startPubSub, type PubSubEmulator, type StartPubSubOptions } from "./pubsub-emulator.ts";
+import { provisionEmulator } from "./hub-pubsub.ts";
+import {
+  describeUnpatched,
+  startPubSub,
+  type PubSubEmulator,
+  type StartPubSubOptions,
+} from "./pubsub-emulator.ts";
 import {
   LOCAL_SSRF_ALLOW,
   REPO_ROOT,
@@ -58,6 +64,10 @@ async function up(): Promise<void> {
   console.log(
     `Pub/Sub emulator: ${pubsub.host} (${describeSource(pubsub.source)}, ready in ${pubsub.startMs} ms)`,
   );
+  if (pubsub.unpatchedReason) console.log(`\n*** WARNING: ${describeUnpatched(pubsub.unpatchedReason)}\n`);
+
+  // Before any service starts: nothing may publish into a topic the dispatcher's subscription is not on.
+  console.log(`Pub/Sub: ${await provisionEmulator(pubsub)}`);
 
   const database = await openDatabase();
   await migrate(database.url);
@@ -83,7 +93,7 @@ async function up(): Promise<void> {
     const emulator = superviseEmulator(
       pubsub,
       () => startPubSub(emulatorOptions),
-      serviceSupervision.restartAll,
+      async (restarted) => console.log(`Pub/Sub: ${await provisionEmulator(restarted)}`),
       supervision,
     );
     currentEmulator = emulator.current;

@@ -1,11 +1,13 @@
 import {
   connectorApiKeySealing,
   decodeEvent,
+  openHealingSubscription,
   type GuardedFetch,
+  type HealingSubscription,
   type HubEvent,
   type SecretBox,
 } from "@event-hub/shared";
-import type { Message, PubSub, Subscription } from "@google-cloud/pubsub";
+import type { Message, PubSub } from "@google-cloud/pubsub";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { SyncWorkerMetrics } from "../metrics.ts";
@@ -22,32 +24,45 @@ export type AutomationsDeps = {
   requestTimeoutMs: number;
   /** The SSRF-guarded client for calls to Connectors (SSRF_ALLOW). */
   connectorFetch: GuardedFetch;
+  /** Re-creates the subscription when it is gone (PUBSUB_PROVISION); absent: wait for an operator. */
+  provision?: (() => Promise<void>) | undefined;
+  /** SUBSCRIPTION_WATCHDOG_SECONDS in ms (default 30 s). */
+  watchdogMs?: number;
 };
 
 /**
  * Runs the per-Connector automations on the hub's own subscription of the events topic, so an
  * automation sees every event however it arrived (ingest, outbox relay, broker) and a crash or a
  * transient Connector error only means redelivery: a message is acked once its decision is recorded.
+ * A lost subscription is reopened (healing-subscription.ts); `readiness` feeds /ready.
  */
 export function startAutomationsConsumer(
   pubsub: PubSub,
   subscriptionName: string,
   deps: AutomationsDeps,
-): { stop(): Promise<void> } {
-  const subscription: Subscription = pubsub.subscription(subscriptionName, {
-    flowControl: { maxMessages: 20 },
-  });
-  subscription.on("message", (message: Message) => {
-    handleMessage(deps, message).then(
-      (done) => (done ? message.ack() : message.nack()),
-      (error: unknown) => {
-        deps.logger.warn({ err: error, messageId: message.id }, "automation failed; the event comes again");
-        message.nack();
-      },
-    );
-  });
-  subscription.on("error", (error) => deps.logger.error({ err: error }, "automations subscription error"));
-  return { stop: () => subscription.close() };
+): { stop(): Promise<void>; readiness: HealingSubscription["readiness"] } {
+  const subscription = openHealingSubscription(
+    pubsub,
+    {
+      name: subscriptionName,
+      streamOptions: { flowControl: { maxMessages: 20 } },
+      onMessage: (message: Message) => handleSettled(deps, message),
+      provision: deps.provision,
+      watchdogMs: deps.watchdogMs ?? 30_000,
+    },
+    deps.logger,
+  );
+  return { stop: () => subscription.close(), readiness: subscription.readiness };
+}
+
+function handleSettled(deps: AutomationsDeps, message: Message): void {
+  handleMessage(deps, message).then(
+    (done) => (done ? message.ack() : message.nack()),
+    (error: unknown) => {
+      deps.logger.warn({ err: error, messageId: message.id }, "automation failed; the event comes again");
+      message.nack();
+    },
+  );
 }
 
 /** True when the event is done with (acted on, or nothing to do); false to have it redelivered. */

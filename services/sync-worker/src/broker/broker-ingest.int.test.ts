@@ -221,7 +221,7 @@ describe("broker ingest", () => {
     expect(eventsOf(connector.id).map((r) => r.event.trigger)).toStrictEqual(["test.set", "test.changed"]);
   });
 
-  it("retries a subscription that does not exist yet at every refresh", async () => {
+  it("waits for a subscription that does not exist yet, and consumes it once it does", async () => {
     const topic = uniqueName("broker");
     const subscription = uniqueName("broker-sub");
     await ensureTopic(pubsub, topic);

@@ -27,8 +27,8 @@ export type BrokerIngest = {
 /**
  * Broker ingest: every `refreshMs` reads which enabled Connectors have a `broker_subscription`,
  * keeps those this replica owns, and starts, stops or switches their consumers, so added, removed
- * and changed subscriptions and lease handovers take effect without a restart. A consumer that
- * fails for good (say its subscription does not exist yet) is dropped and tried again next refresh.
+ * and changed subscriptions and lease handovers take effect without a restart. A consumer whose
+ * subscription does not exist (yet, or any more) waits for it and resumes by itself.
  */
 export function createBrokerIngest(options: BrokerIngestOptions): BrokerIngest {
   const { logger } = options;
@@ -47,13 +47,7 @@ export function createBrokerIngest(options: BrokerIngestOptions): BrokerIngest {
   };
 
   const startConsumer = (connectorId: string, subscription: string) => {
-    const consumer = startBrokerConsumer(options, { connectorId, subscription }, (error) => {
-      logger.error(
-        { err: error, connectorId, subscription },
-        "broker subscription failed; retried at the next refresh",
-      );
-      if (running.get(connectorId)?.consumer === consumer) void stopConsumer(connectorId);
-    });
+    const consumer = startBrokerConsumer(options, { connectorId, subscription });
     running.set(connectorId, { subscription, consumer });
   };
 

@@ -1,4 +1,5 @@
-import { Duration, type Message, type PubSub, type Subscription } from "@google-cloud/pubsub";
+import { openHealingSubscription } from "@event-hub/shared";
+import { Duration, type Message, type PubSub } from "@google-cloud/pubsub";
 import { acceptEvent, type EventAcceptorDeps } from "../ingest/event-acceptor.ts";
 import { toHubEvent, type BrokerSource } from "./broker-message.ts";
 import type { RecentlyAccepted } from "./recently-accepted.ts";
@@ -10,6 +11,8 @@ export type BrokerConsumerDeps = EventAcceptorDeps & {
   maxMessages: number;
   /** How long stop() waits for the message in hand before its lease is given back. */
   stopTimeoutMs: number;
+  /** SUBSCRIPTION_WATCHDOG_SECONDS in ms (default 30 s). */
+  watchdogMs?: number;
 };
 
 export type BrokerOutcome = "accepted" | "duplicate" | "undecodable";
@@ -21,20 +24,10 @@ export type BrokerConsumer = { stop(): Promise<void> };
  * they arrive, so the events topic (ordering key = Connector id) gets them in that order. A message
  * is acked only after it was accepted (published, or in the outbox); when that fails it is nacked
  * and so is every message received before the failure was known, so none overtakes it.
- * `onFatal` hears errors the client does not retry (e.g. the subscription does not exist).
+ * The subscription is the Connector operator's: when it is gone the consumer waits for it (logged,
+ * never re-created by the hub) and resumes, and a quiet stream is checked (healing-subscription.ts).
  */
-export function startBrokerConsumer(
-  deps: BrokerConsumerDeps,
-  source: BrokerSource,
-  onFatal: (error: Error) => void,
-): BrokerConsumer {
-  const subscription: Subscription = deps.pubsub.subscription(source.subscription, {
-    flowControl: { maxMessages: deps.maxMessages, allowExcessMessages: false },
-    // One stream, not the client's five: a Connector publishes little, a replica may hold hundreds
-    // of Connectors, and messages without an ordering key arrive closer to publish order on one.
-    streamingOptions: { maxStreams: 1 },
-    closeOptions: { behavior: "WAIT", timeout: Duration.from({ milliseconds: deps.stopTimeoutMs }) },
-  });
+export function startBrokerConsumer(deps: BrokerConsumerDeps, source: BrokerSource): BrokerConsumer {
   let received = 0;
   let nackThrough = 0;
   let isStopping = false;
@@ -60,11 +53,26 @@ export function startBrokerConsumer(
     }
   };
 
-  subscription.on("message", (message: Message) => {
-    const sequence = ++received;
-    tail = tail.then(() => settle(message, sequence));
-  });
-  subscription.on("error", onFatal);
+  const subscription = openHealingSubscription(
+    deps.pubsub,
+    {
+      name: source.subscription,
+      streamOptions: {
+        flowControl: { maxMessages: deps.maxMessages, allowExcessMessages: false },
+        // One stream, not the client's five: a Connector publishes little, a replica may hold hundreds
+        // of Connectors, and messages without an ordering key arrive closer to publish order on one.
+        streamingOptions: { maxStreams: 1 },
+        closeOptions: { behavior: "WAIT", timeout: Duration.from({ milliseconds: deps.stopTimeoutMs }) },
+      },
+      onMessage: (message: Message) => {
+        const sequence = ++received;
+        tail = tail.then(() => settle(message, sequence));
+      },
+      watchdogMs: deps.watchdogMs ?? 30_000,
+      callTimeoutMs: deps.stopTimeoutMs,
+    },
+    deps.logger.child({ connectorId: source.connectorId }),
+  );
   return {
     async stop() {
       isStopping = true;
@@ -81,7 +89,7 @@ export function startBrokerConsumer(
  * event: it is logged with its id and resolved as "undecodable", to be acked.
  */
 export async function handleBrokerMessage(
-  deps: Omit<BrokerConsumerDeps, "pubsub" | "maxMessages" | "stopTimeoutMs">,
+  deps: Omit<BrokerConsumerDeps, "pubsub" | "maxMessages" | "stopTimeoutMs" | "watchdogMs">,
   source: BrokerSource,
   message: Message,
 ): Promise<BrokerOutcome> {

@@ -7,11 +7,6 @@ export const automationSettings = {
     description:
       "Consume the events topic for the per-Connector automations (autoAcceptPendingRelationships)",
   }),
-  AUTOMATIONS_SUBSCRIPTION: Type.String({
-    default: "",
-    description:
-      "Subscription on the events topic the automations consume; empty = <PUBSUB_TOPIC>-sync-worker-automations",
-  }),
   CONNECTOR_REQUEST_TIMEOUT_MS: Type.Integer({
     minimum: 100,
     default: 10000,

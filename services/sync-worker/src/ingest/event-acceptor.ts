@@ -26,7 +26,9 @@ export type AcceptableEvent = { id: string; connectorId: string; trigger: string
  */
 export async function acceptEvent(deps: EventAcceptorDeps, event: AcceptableEvent): Promise<AcceptedPath> {
   let publishError: unknown;
-  if (!deps.backlog.has(event.connectorId)) {
+  // While publishing is held (a required subscription is missing) the event goes to the outbox
+  // without a try: publishing it would drop it.
+  if (!deps.backlog.has(event.connectorId) && deps.publisher.holdReason() === undefined) {
     const startedAt = performance.now();
     try {
       await deps.publisher.publish(event.message, deps.publishTimeoutMs);

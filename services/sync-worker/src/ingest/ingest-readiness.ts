@@ -1,4 +1,4 @@
-import type { ReadinessCheck } from "@event-hub/shared";
+import { runReadinessCheck, type ReadinessCheck } from "@event-hub/shared";
 import type { FastifyInstance } from "fastify";
 
 export type IngestReadinessOptions = {
@@ -17,19 +17,11 @@ export type IngestReadinessOptions = {
 export function registerIngestReadiness(app: FastifyInstance, options: IngestReadinessOptions): void {
   app.get("/ready/ingest", { schema: { hide: true } }, async (_request, reply) => {
     const names = Object.keys(options.checks);
-    const results = await Promise.all(names.map((name) => runCheck(options.checks[name])));
-    const checks = Object.fromEntries(names.map((name, i) => [name, results[i] ? "up" : "down"]));
+    const results = await Promise.all(names.map((name) => runReadinessCheck(options.checks[name])));
+    const checks = Object.fromEntries(names.map((name, i) => [name, results[i]?.isUp ? "up" : "down"]));
     const shuttingDown = options.isShuttingDown();
-    const ready = !shuttingDown && results.some(Boolean);
+    const ready = !shuttingDown && results.some((result) => result.isUp);
     if (!ready) reply.code(503).header("retry-after", "5");
     return { status: ready ? "ready" : shuttingDown ? "shutting-down" : "not-ready", checks };
   });
-}
-
-async function runCheck(check: ReadinessCheck | undefined): Promise<boolean> {
-  try {
-    return check ? await check() : false;
-  } catch {
-    return false;
-  }
 }

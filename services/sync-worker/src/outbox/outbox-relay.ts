@@ -30,12 +30,8 @@ export type OutboxRelay = {
 export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   const runOnce = async (): Promise<number> => {
     const since = deps.backlog.generation();
-    let relayed = 0;
-    for (;;) {
-      const batch = await relayBatch(deps);
-      relayed += batch.acked;
-      if (!batch.isFull || batch.acked === 0) break;
-    }
+    // Held (publish-guard.ts): the rows wait; the backlog and the depth metrics stay current.
+    const relayed = deps.publisher.holdReason() === undefined ? await relayAll(deps) : 0;
     deps.backlog.replace(await listOutboxConnectors(deps.db), since);
     const stats = await readOutboxStats(deps.db);
     deps.metrics.outboxDepth.set(stats.depth);
@@ -50,6 +46,15 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     logger: deps.logger,
   });
   return { runOnce, start: task.start, stop: task.stop };
+}
+
+async function relayAll(deps: OutboxRelayDeps): Promise<number> {
+  let relayed = 0;
+  for (;;) {
+    const batch = await relayBatch(deps);
+    relayed += batch.acked;
+    if (!batch.isFull || batch.acked === 0) return relayed;
+  }
 }
 
 async function relayBatch(deps: OutboxRelayDeps): Promise<{ acked: number; isFull: boolean }> {

@@ -1,5 +1,5 @@
-import { createLogger } from "@event-hub/shared";
-import type { PubSub, Subscription, Topic } from "@google-cloud/pubsub";
+import { createLogger, type HealingSubscription } from "@event-hub/shared";
+import type { PubSub, Topic } from "@google-cloud/pubsub";
 import type { Pool } from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createEventTopic, createTestPubSub, publishTestEvent } from "../../test/event-topic.ts";
@@ -12,7 +12,7 @@ describe("consumer when storing fails", () => {
   let db: Pool;
   let pubsub: PubSub;
   let topic: Topic;
-  let subscription: Subscription | undefined;
+  let subscription: HealingSubscription | undefined;
   const logs: { message: string; eventId?: string; connectorId?: string; events?: number }[] = [];
   const logger = createLogger(
     { service: "consumer-test", level: "debug" },

@@ -1,5 +1,12 @@
-import { decodeEvent, withTransaction, type HubEvent, storeEventsWithDeliveries } from "@event-hub/shared";
-import type { Message, PubSub, Subscription } from "@google-cloud/pubsub";
+import {
+  decodeEvent,
+  openHealingSubscription,
+  storeEventsWithDeliveries,
+  withTransaction,
+  type HealingSubscription,
+  type HubEvent,
+} from "@event-hub/shared";
+import type { Message, PubSub } from "@google-cloud/pubsub";
 import type { Pool, PoolClient } from "pg";
 import type { Logger } from "pino";
 import { createBatchCollector } from "../batch-collector.ts";
@@ -19,6 +26,10 @@ export type ConsumerOptions = {
   maxMessages: number;
   /** How long a message waits for others to share its transaction (default 5 ms). */
   batchWaitMs?: number;
+  /** Re-creates the subscription when it is gone (PUBSUB_PROVISION); absent: wait for an operator. */
+  provision?: (() => Promise<void>) | undefined;
+  /** Quiet time after which the subscription is checked (SUBSCRIPTION_WATCHDOG_SECONDS; default 30 s). */
+  watchdogMs?: number;
 };
 
 type Received = { message: Message; event: HubEvent };
@@ -28,24 +39,32 @@ type Received = { message: Message; event: HubEvent };
  * are stored in one transaction (bounded by `maxMessages`), acked only after it committed and
  * nacked when it failed, so Pub/Sub keeps them until they are safe. Batches are stored one after
  * another in arrival order, so events of one Connector (one ordering key) are stored in the order
- * Pub/Sub hands them over, which is the order ordered destinations deliver them in.
+ * Pub/Sub hands them over, which is the order ordered destinations deliver them in. A lost or
+ * silent subscription is reopened (healing-subscription.ts); its `readiness` feeds /ready.
  */
-export function startConsumer(pubsub: PubSub, options: ConsumerOptions, deps: ConsumerDeps): Subscription {
-  const subscription = pubsub.subscription(options.subscriptionName, {
-    flowControl: { maxMessages: options.maxMessages, allowExcessMessages: false },
-  });
+export function startConsumer(
+  pubsub: PubSub,
+  options: ConsumerOptions,
+  deps: ConsumerDeps,
+): HealingSubscription {
   const collector = createBatchCollector<Received>((batch) => storeBatch(batch, deps), {
     maxItems: options.maxMessages,
     maxWaitMs: options.batchWaitMs ?? 5,
   });
-  subscription.on("message", (message: Message) => {
-    const event = decodeOrDrop(message, deps.logger);
-    if (event) collector.add({ message, event });
-  });
-  subscription.on("error", (error) =>
-    deps.logger.error({ err: error }, "subscription error; the client reconnects"),
+  return openHealingSubscription(
+    pubsub,
+    {
+      name: options.subscriptionName,
+      streamOptions: { flowControl: { maxMessages: options.maxMessages, allowExcessMessages: false } },
+      onMessage: (message: Message) => {
+        const event = decodeOrDrop(message, deps.logger);
+        if (event) collector.add({ message, event });
+      },
+      provision: options.provision,
+      watchdogMs: options.watchdogMs ?? 30_000,
+    },
+    deps.logger,
   );
-  return subscription;
 }
 
 function decodeOrDrop(message: Message, logger: Logger): HubEvent | undefined {

@@ -25,6 +25,7 @@ describe("claiming across workers", () => {
         attempt: () => void (worker.attempts += 1),
         deliveryFailed: () => {},
         held: (reason) => void worker.holds.push(reason),
+        breakerTransition: () => {},
       },
     });
     stops.push(loop.stop);

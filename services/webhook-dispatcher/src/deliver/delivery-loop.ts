@@ -11,9 +11,10 @@ import type { Pool } from "pg";
 import { BATCHED_TRIGGERS, MAX_BATCH_SIZE } from "../destinations/batch/batch-request.ts";
 import { sendToDestination } from "../destinations/send-to-destination.ts";
 import { reportDisabled } from "../operator-events.ts";
-import type { BreakerPolicy } from "./circuit-breaker.ts";
+import { createBreakerReporter, type ReportBreakerTransition } from "./breaker-transitions.ts";
+import { outcomeWindowOf, type BreakerPolicy } from "./circuit-breaker.ts";
 import { classify, type Verdict } from "./classify.ts";
-import { createDeliveredRecorder, type RecordDelivered } from "./delivered-recorder.ts";
+import { createDeliveredRecorder, type DeliveredRecorder } from "./delivered-recorder.ts";
 import type { DeliveryLoopDeps, DeliveryLoopOptions } from "./delivery-context.ts";
 import { loadDestination, type DestinationTarget } from "./destination-target.ts";
 import { abortedByLease, createLeaseKeeper, type DeliveryLease } from "./lease-keeper.ts";
@@ -32,7 +33,12 @@ export type DeliveryLoop = { wake(): void; stop(): Promise<void> };
  */
 export function startDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoopOptions): DeliveryLoop {
   const inFlight = new Set<Promise<void>>();
-  const recordDelivered = createDeliveredRecorder(deps.db);
+  const reportBreaker = createBreakerReporter(deps, outcomeWindowOf(options.breaker));
+  const delivered = createDeliveredRecorder(deps.db, {
+    window: outcomeWindowOf(options.breaker),
+    onBreakerClosed: reportBreaker,
+  });
+  const using = { delivered, breaker: options.breaker, reportBreaker };
   const leases = createLeaseKeeper({
     leaseSeconds: options.leaseSeconds,
     renew: (refs) => renewLeases(deps.db, refs, options.leaseSeconds),
@@ -84,25 +90,21 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps, options: DeliveryLoopO
       const free = options.concurrency - inFlight.size;
       // Taken before the claim is sent: the lease's end in Postgres is at least this plus its length.
       const claimedAtMs = performance.now();
-      const claimed = free > 0 ? await claim(deps, options, free) : [];
+      const claimed = free > 0 ? await claim(deps, options, free, reportBreaker) : [];
       const targets = targetsOf(deps.db, claimed);
       for (const delivery of claimed) {
         const target = targets.get(delivery.destinationId);
         const single = { destinationId: delivery.destinationId, deliveries: [delivery] };
-        track(
-          [delivery],
-          claimedAtMs,
-          (lease) => deliver(deps, single, target, { recordDelivered, lease, breaker: options.breaker }),
-          { deliveryId: delivery.id },
-        );
+        track([delivery], claimedAtMs, (lease) => deliver(deps, single, target, { ...using, lease }), {
+          deliveryId: delivery.id,
+        });
       }
       // Batch destinations (webhooks v1): a batch takes one slot; looked for once per poll interval.
       if (free > claimed.length && Date.now() - batchesCheckedAt >= options.pollIntervalMs) {
         batchesCheckedAt = Date.now();
         const batchesClaimedAtMs = performance.now();
-        for (const batch of await claimDueBatches(deps, options, free - claimed.length)) {
+        for (const batch of await claimDueBatches(deps, options, free - claimed.length, reportBreaker)) {
           const target = loadDestination(deps.db, batch.destinationId);
-          const using = { recordDelivered, breaker: options.breaker };
           track(
             batch.deliveries,
             batchesClaimedAtMs,
@@ -133,14 +135,16 @@ async function claim(
   deps: DeliveryLoopDeps,
   options: DeliveryLoopOptions,
   free: number,
+  reportBreaker: ReportBreakerTransition,
 ): Promise<ClaimedDelivery[]> {
   try {
-    const { deliveries, holds } = await claimDeliveries(deps.db, {
+    const { deliveries, holds, transitions } = await claimDeliveries(deps.db, {
       owner: options.owner,
       free,
       leaseSeconds: options.leaseSeconds,
     });
     for (const reason of holds) deps.metrics?.held(reason);
+    for (const transition of transitions) reportBreaker(transition);
     return deliveries;
   } catch (error) {
     deps.logger.error({ err: error }, "claiming due deliveries failed");
@@ -152,15 +156,18 @@ async function claimDueBatches(
   deps: DeliveryLoopDeps,
   options: DeliveryLoopOptions,
   free: number,
+  reportBreaker: ReportBreakerTransition,
 ): Promise<DeliveryClaim[]> {
   try {
-    return await claimBatches(deps.db, {
+    const { batches, transitions } = await claimBatches(deps.db, {
       owner: options.owner,
       leaseSeconds: options.leaseSeconds,
       maxBatches: free,
       maxBatchSize: MAX_BATCH_SIZE,
       batchedTriggers: BATCHED_TRIGGERS,
     });
+    for (const transition of transitions) reportBreaker(transition);
+    return batches;
   } catch (error) {
     deps.logger.error({ err: error }, "claiming due batches failed");
     return [];
@@ -176,14 +183,19 @@ function targetsOf(
   return new Map([...ids].map((id) => [id, loadDestination(db, id)]));
 }
 
-type DeliverWith = { recordDelivered: RecordDelivered; lease: DeliveryLease; breaker: BreakerPolicy };
+type DeliverWith = {
+  delivered: DeliveredRecorder;
+  lease: DeliveryLease;
+  breaker: BreakerPolicy;
+  reportBreaker: ReportBreakerTransition;
+};
 
 /** The one pipeline, for a claim of one delivery or a batch of N: send → classify → record → report. */
 async function deliver(
   deps: DeliveryLoopDeps,
   claim: DeliveryClaim,
   loadingTarget: Promise<DestinationTarget | undefined> | undefined,
-  { recordDelivered, lease, breaker }: DeliverWith,
+  { delivered, lease, breaker, reportBreaker }: DeliverWith,
 ): Promise<void> {
   const target = await loadingTarget;
   if (!target) return; // deleted: its deliveries went with it
@@ -211,16 +223,12 @@ async function deliver(
   });
   const outcome = await retryRecording(
     () =>
-      recordAttempts(
-        deps.db,
-        { destinationId: claim.destinationId, attempts, verdict },
-        breaker,
-        recordDelivered,
-      ),
+      recordAttempts(deps.db, { destinationId: claim.destinationId, attempts, verdict }, breaker, delivered),
     (error, attempt) =>
       deps.logger.warn({ err: error, ...named(claim), attempt }, "recording an attempt failed; retrying"),
   );
   report(deps, { claim, startedAt, result, verdict }, attempts, outcome);
+  if (outcome.breakerTransition) reportBreaker(outcome.breakerTransition);
   await reportDisabled(deps.operations, claim.destinationId, outcome.disabledReason, now);
 }
 

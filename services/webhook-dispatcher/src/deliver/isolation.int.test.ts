@@ -25,7 +25,9 @@ describe("delivery isolation", () => {
   beforeAll(async () => {
     db = await openTestDatabase();
     dispatcher = await startTestDispatcher(db, {
-      breaker: { failureThreshold: 3, cooldownMs: 300, autoDisableAfterMs: 2_000 },
+      // One probe at a time: the failed probe that disables a destination is then its only request in
+      // flight, so every delivery is parked (others in flight would record their retries, pending).
+      breaker: { minRequests: 3, halfOpenProbes: 1, cooldownMs: 300, autoDisableAfterMs: 2_000 },
       operations: { publish: async (event) => void operatorEvents.push(event) },
     });
   });

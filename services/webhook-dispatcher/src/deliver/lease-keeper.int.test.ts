@@ -13,8 +13,10 @@ import {
   openTestDatabase,
   secrets,
   startTestDeliveryLoop,
+  TEST_BREAKER,
 } from "../../test/harness.ts";
 import { waitForCondition } from "../../test/wait-for-condition.ts";
+import { outcomeWindowOf } from "./circuit-breaker.ts";
 import { classify } from "./classify.ts";
 import { createDeliveredRecorder } from "./delivered-recorder.ts";
 import { attemptInputs, recordAttempts } from "./record.ts";
@@ -262,8 +264,11 @@ describe("delivery leases", () => {
         WHERE destination_id = $1`,
       [destinationId],
     );
-    const breaker = { failureThreshold: 1, cooldownMs: 60_000, autoDisableAfterMs: 3_600_000 };
-    const recordDelivered = createDeliveredRecorder(db);
+    const breaker = { ...TEST_BREAKER, minRequests: 1, failureRate: 0.01, cooldownMs: 60_000 };
+    const delivered = createDeliveredRecorder(db, {
+      window: outcomeWindowOf(breaker),
+      onBreakerClosed: () => {},
+    });
     const now = new Date();
     const results = [
       { kind: "response", status: 500, headers: {}, body: "down", durationMs: 3 },
@@ -279,12 +284,7 @@ describe("delivery leases", () => {
         verdict,
         nextAttemptAt: () => new Date(Date.now() + 60_000),
       });
-      const outcome = await recordAttempts(
-        db,
-        { destinationId, attempts, verdict },
-        breaker,
-        recordDelivered,
-      );
+      const outcome = await recordAttempts(db, { destinationId, attempts, verdict }, breaker, delivered);
       expect([outcome.written.size, outcome.moved.size]).toStrictEqual([1, 0]); // row written, state not moved
     }
 
@@ -293,7 +293,7 @@ describe("delivery leases", () => {
       { status: "pending", lease_owner: "same-process", last_error: null, attempt_count: 1 },
     ]);
     expect(await attemptsOf(destinationId)).toBe(2);
-    // A late worker's failure does not count against the destination (breaker threshold 1).
+    // A late worker's outcomes do not count against the destination (one failure would open it).
     const health = await db.query(`SELECT 1 FROM destination_health WHERE destination_id = $1`, [
       destinationId,
     ]);

@@ -7,14 +7,20 @@ import {
   writeAttempts,
   type AttemptInput,
   type AttemptWritten,
+  type BreakerTransition,
   type ClaimedDelivery,
   type DeliveryClaim,
   type DeliveryStatus,
 } from "@event-hub/shared";
 import type { Pool } from "pg";
-import { decideAfterFailure, type BreakerPolicy } from "./circuit-breaker.ts";
+import {
+  decideAfterFailure,
+  outcomeWindowOf,
+  type BreakerPolicy,
+  type FailureDecision,
+} from "./circuit-breaker.ts";
 import type { Verdict } from "./classify.ts";
-import type { RecordDelivered } from "./delivered-recorder.ts";
+import type { DeliveredRecorder } from "./delivered-recorder.ts";
 import type { SendResult } from "./send-result.ts";
 
 /** One attempt of a claim: a single delivery, or the N deliveries a batch POST carried. */
@@ -34,6 +40,8 @@ export type RecordOutcome = {
   /** The deliveries whose lease still held, so their state moved; the others are left to their new claim. */
   moved: Set<string>;
   breakerOpenUntil?: Date;
+  /** Set when this attempt opened the breaker (closed → open, or a failed probe: half-open → open). */
+  breakerTransition?: BreakerTransition;
   /** Set when this attempt disabled the destination (410 or failing for too long). */
   disabledReason?: string;
 };
@@ -44,7 +52,7 @@ export type RecordOutcome = {
  */
 export function attemptInputs(attempt: ClaimAttempt): AttemptInput[] {
   const { result, verdict } = attempt;
-  return attempt.claim.deliveries.map((delivery) => {
+  return attempt.claim.deliveries.map((delivery, index) => {
     const next = attempt.nextAttemptAt(delivery);
     return {
       id: newId("att"),
@@ -60,45 +68,56 @@ export function attemptInputs(attempt: ClaimAttempt): AttemptInput[] {
       status: statusAfter(verdict, next),
       lastError: verdict.kind === "delivered" ? null : describe(result, verdict),
       nextAttemptAt: next ?? null,
+      countsForBreaker: index === 0, // one POST, one outcome for the breaker's window
     };
   });
 }
 
 /**
  * Writes the claim's attempt rows (always: see `writeAttempts` for the fencing rule), moves on the
- * deliveries whose lease still holds, and updates the destination's health — in one transaction.
- * One claim is one success or one failure for the breaker (a batch POST counts once), and only if a
- * lease held: a late worker's view of the receiver is out of date, its successor's attempt counts
- * instead. Successes (the common case) go to `recordDelivered`, which writes many claims' rows in one
- * statement.
+ * deliveries whose lease still holds, and updates the destination's health and breaker window — in
+ * one transaction. One claim is one success or one failure for the breaker (a batch POST counts
+ * once), and only if a lease held: a late worker's view of the receiver is out of date, its
+ * successor's attempt counts instead. Successes (the common case) go to the delivered recorder,
+ * which writes many claims' rows in one statement; a failure first waits until the successes this
+ * process saw before it are written, so the window it decides on holds them (see `drain`). That wait
+ * is one batch statement at most, and only failures pay it.
  */
 export async function recordAttempts(
   db: Pool,
   record: { destinationId: string; attempts: AttemptInput[]; verdict: Verdict },
   policy: BreakerPolicy,
-  recordDelivered: RecordDelivered,
+  delivered: DeliveredRecorder,
 ): Promise<RecordOutcome> {
   const { destinationId, attempts, verdict } = record;
   if (verdict.kind === "delivered") {
-    const written = await recordDelivered(attempts);
+    const written = await delivered.record(attempts);
     return { written, moved: movedOf(written) };
   }
+  await delivered.drain();
   return withTransaction(db, async (client) => {
-    const written = await writeAttempts(client, attempts, { endFailingStreak: false });
+    const written = await writeAttempts(client, attempts, {});
     const moved = movedOf(written);
     if (moved.size === 0) return { written, moved };
-    const health = await countDestinationFailure(client, destinationId);
-    const decision =
+    const health = await countDestinationFailure(client, destinationId, outcomeWindowOf(policy));
+    const decision: FailureDecision =
       verdict.kind === "gone"
-        ? { disableReason: "receiver answered 410 Gone" }
-        : decideAfterFailure(health, new Date(), policy);
-    if (decision.disableReason) {
-      const changed = await disableDestination(client, destinationId, decision.disableReason);
-      return changed ? { written, moved, disabledReason: decision.disableReason } : { written, moved };
+        ? { kind: "disable", reason: "receiver answered 410 Gone" }
+        : decideAfterFailure(health, policy);
+    if (decision.kind === "disable") {
+      const changed = await disableDestination(client, destinationId, decision.reason);
+      return changed ? { written, moved, disabledReason: decision.reason } : { written, moved };
     }
-    if (!decision.breakerOpenUntil) return { written, moved };
-    await openBreaker(client, destinationId, decision.breakerOpenUntil);
-    return { written, moved, breakerOpenUntil: decision.breakerOpenUntil };
+    if (decision.kind === "stay") return { written, moved };
+    await openBreaker(client, destinationId, decision.until, policy.halfOpenProbes);
+    const breakerTransition: BreakerTransition = {
+      destinationId,
+      from: decision.from,
+      to: "open",
+      window: health.window,
+      openUntil: decision.until,
+    };
+    return { written, moved, breakerOpenUntil: decision.until, breakerTransition };
   });
 }
 

@@ -65,4 +65,32 @@ describe("retention cleanup", () => {
     expect(await count(`SELECT count(*)::int AS n FROM deliveries`)).toBe(5);
     expect(await count(`SELECT count(*)::int AS n FROM delivery_attempts`)).toBe(3);
   });
+
+  it("deletes the breaker's outcome buckets that left the window, and keeps those inside it", async () => {
+    const destinationId = await insertDestination(db, { config: { url: "http://127.0.0.1:9/" } });
+    await db.query(
+      `INSERT INTO destination_outcomes (destination_id, bucket_start, successes, failures)
+       VALUES ($1, now() - interval '1 hour', 5, 1), ($1, now() - interval '31 seconds', 3, 0),
+              ($1, now() - interval '3 seconds', 7, 2)`,
+      [destinationId],
+    );
+    const buckets = async () =>
+      (
+        await db.query<{ successes: number }>(
+          "SELECT successes FROM destination_outcomes WHERE destination_id = $1 ORDER BY bucket_start",
+          [destinationId],
+        )
+      ).rows.map((row) => row.successes);
+    const retention = startRetention(db, logger, {
+      retentionSeconds: 86_400,
+      intervalMs: 3_600_000,
+      breakerWindowSeconds: 30,
+    });
+    try {
+      await waitForCondition(async () => (await buckets()).length === 1);
+    } finally {
+      await retention.stop();
+    }
+    expect(await buckets()).toStrictEqual([7]);
+  });
 });

@@ -1,10 +1,15 @@
-import { createPeriodicTask, deleteExpiredEvents } from "@event-hub/shared";
+import { createPeriodicTask, deleteExpiredEvents, deleteExpiredOutcomes } from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 
 const BATCH = 1000;
 
-export type RetentionOptions = { retentionSeconds: number; intervalMs: number };
+export type RetentionOptions = {
+  retentionSeconds: number;
+  intervalMs: number;
+  /** The breaker's window: outcome buckets older than it count nowhere and are deleted. */
+  breakerWindowSeconds?: number;
+};
 
 export type Retention = {
   /** No further batch; resolves once the batch being deleted, if any, is done. */
@@ -23,7 +28,13 @@ export function startRetention(db: Pool, logger: Logger, options: RetentionOptio
     for (let deleted = BATCH; deleted === BATCH && !isStopping; total += deleted) {
       deleted = await deleteExpiredEvents(db, options.retentionSeconds, BATCH);
     }
-    if (total > 0) logger.info({ deletedEvents: total }, "retention cleanup");
+    // A destination that never fails leaves a bucket row behind every tenth of a window.
+    const outcomes =
+      options.breakerWindowSeconds === undefined || isStopping
+        ? 0
+        : await deleteExpiredOutcomes(db, options.breakerWindowSeconds);
+    if (total > 0 || outcomes > 0)
+      logger.info({ deletedEvents: total, deletedOutcomeBuckets: outcomes }, "retention cleanup");
   };
   const task = createPeriodicTask({
     name: "retention cleanup",

@@ -1,9 +1,10 @@
 import type { Scenario } from "../scenario.ts";
 
 /**
- * After an emulator restart the services are restarted, sync-worker first: it recreates the topic
- * and relays its outbox before the dispatcher has recreated its subscription (issue 13: 705 events
- * relayed into a topic with no subscription, lost without a word).
+ * After an emulator restart the services are restarted, sync-worker first, before provisioning and
+ * before the dispatcher: sync-worker must not relay its outbox or publish into the topic until the
+ * dispatcher's subscription exists (issue 13: 705 events relayed into a topic with no subscription,
+ * lost without a word). Provisioning is left to the services here (PUBSUB_PROVISION, the default).
  */
 export const syncWorkerBeforeDispatcher: Scenario = {
   name: "sync-worker-before-dispatcher",
