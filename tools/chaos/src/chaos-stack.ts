@@ -1,5 +1,5 @@
 import { findFreePort } from "@event-hub/local-stack/free-port";
-import { startPubSub, type PubSubEmulator } from "@event-hub/local-stack/pubsub-emulator";
+import { describeUnpatched, startPubSub, type PubSubEmulator } from "@event-hub/local-stack/pubsub-emulator";
 import { startOwnPostgres, type OwnPostgres } from "./own-postgres.ts";
 import { startOwnRabbitMq, type OwnRabbitMq } from "./own-rabbitmq.ts";
 
@@ -15,6 +15,8 @@ export type ChaosStack = {
   /** `host:port` of the emulator; the same after a restart. */
   emulatorHost: string;
   projectId: string;
+  /** What makes this stack's results less telling (an emulator without its stream-leak patch). */
+  warnings: string[];
   /** Stops the emulator (every topic and subscription goes with it) and starts it on the same port. */
   restartEmulator(): Promise<void>;
   /** The emulator answers (a scenario that failed mid-restart is repaired before the next one). */
@@ -48,6 +50,7 @@ export async function startChaosStack(env: NodeJS.ProcessEnv = process.env): Pro
     postgres,
     emulatorHost: first.host,
     projectId: PROJECT_ID,
+    warnings: first.unpatchedReason ? [describeUnpatched(first.unpatchedReason)] : [],
     restartEmulator: async () => {
       await emulator?.stop();
       await ensureEmulator();

@@ -13,6 +13,8 @@ export type ChaosRun = {
   /** os.loadavg() at the start and at the end: CPU contention makes times noisy. */
   loadAverage: { atStart: number[]; atEnd: number[] };
   results: ScenarioResult[];
+  /** The stack's warnings, e.g. an unpatched emulator (ordering keys may stall after a SIGKILL). */
+  warnings: string[];
   isPassed: boolean;
   /** The JSON file holding all of this; the services' logs are beside it. */
   resultsFile: string;
@@ -33,6 +35,7 @@ export async function runScenarios(scenarios: readonly Scenario[], options: RunO
   const progress = options.progress ?? (() => undefined);
   const stack = await startChaosStack();
   const results: ScenarioResult[] = [];
+  for (const warning of stack.warnings) progress(`WARNING: ${warning}`);
   try {
     for (const scenario of scenarios) {
       progress(`${scenario.name}: running`);
@@ -48,6 +51,7 @@ export async function runScenarios(scenarios: readonly Scenario[], options: RunO
     durationMs: Date.now() - startedAt.getTime(),
     loadAverage: { atStart: atStart.map(round), atEnd: loadavg().map(round) },
     results,
+    warnings: stack.warnings,
     isPassed: results.every(isScenarioPassed),
     resultsFile: join(runDir, "results.json"),
   };
