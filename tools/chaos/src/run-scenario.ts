@@ -42,93 +42,115 @@ export async function runScenario(
     void notes.push(`${((Date.now() - startedAtMs) / 1000).toFixed(1)} s ${line}`);
   let manualSteps = 0;
   let hub: ScenarioHub | undefined;
-  let receipts: ReceiptSource | undefined;
+  let target: Target | undefined;
   let sent: SentEvent[] = [];
-  let reconciliation: Reconciliation | undefined;
-  let drainMs: number | undefined;
+  let outcome: { reconciliation: Reconciliation; drainMs: number | undefined } | undefined;
   let error: string | undefined;
   try {
     await stack.ensureEmulator();
     if (!stack.postgres.isRunning()) await stack.postgres.startServer();
     hub = await startScenarioHub(stack, scenario.name, logDir, scenario.serviceEnv);
     const connectorId = uniqueName(scenario.name);
-    const ingest = (
-      await expectStatus(
-        hub.api("POST", "/v1/connectors", {
-          id: connectorId,
-          name: scenario.title,
-          baseUrl: CONNECTOR_BASE_URL,
-        }),
-        201,
-        "registering the Connector",
-      )
-    ).ingest as IngestTarget;
+    const ingest = await registerConnector(hub.api, connectorId, scenario.title);
     const plan = { ...DEFAULT_LOAD, ...scenario.load };
-    const target = await createTarget(stack, hub.api, scenario, connectorId, plan.trigger);
-    receipts = target.receipts;
+    target = await createTarget(stack, hub.api, scenario, connectorId, plan.trigger);
     const load = startIngestLoad(ingest, plan, scenario.name);
-    const context: ScenarioContext = {
-      stack,
-      hub,
-      receiver: target.receiver,
-      destinationId: target.destinationId,
-      load,
-      startedAtMs,
-      note,
-      countManualStep: (what) => {
-        manualSteps += 1;
-        note(`manual step: ${what}`);
-      },
-      untilAnswered: (count) => waitUntil(() => load.answered() >= count, `${count} ingest answers`, 120_000),
-      untilTaken: (count) =>
-        waitUntil(
-          () => target.receipts.receipts().filter((receipt) => receipt.isAccepted).length >= count,
-          `${count} receipts`,
-          120_000,
-        ),
+    const countManualStep = (what: string): void => {
+      manualSteps += 1;
+      note(`manual step: ${what}`);
     };
-    const injected = scenario.inject(context).then(
-      () => undefined,
-      (failure: unknown) => failure as Error,
-    );
-    const loaded = await load.finished;
-    sent = loaded.sent;
-    note(`load done: ${sent.length} posted, ingest answered ${JSON.stringify(countByStatus(sent))}`);
-    const injectFailure = await injected;
-    if (injectFailure) throw injectFailure;
-    note("fault over");
+    const context = contextOf({ stack, hub, target, load, startedAtMs, note, countManualStep });
+    const loaded = await injectUnderLoad(scenario, context, (answered) => (sent = answered));
     await scenario.recover?.(context);
-    const current = (): Reconciliation => reconcile(sent, target.receipts.receipts());
-    await waitUntil(
-      () => isLossFree(current()),
-      "every accepted event at the receiver",
-      scenario.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
-      250,
-    ).catch(() => note("drain timeout: events are missing"));
-    await settle(hub.api, target.destinationId, target.receipts);
-    if (target.receiver) note(`receiver answered ${JSON.stringify(target.receiver.answeredByStatus())}`);
-    reconciliation = current();
-    const lastAt = reconciliation.lastFirstReceiptAtMs;
-    drainMs = lastAt === undefined ? undefined : Math.max(0, lastAt - loaded.endedAtMs);
+    outcome = await drain(scenario, hub.api, target, sent, loaded.endedAtMs, note);
   } catch (failure) {
     error = (failure as Error).message;
     note(`error: ${error}`);
-    if (receipts && sent.length > 0) reconciliation = reconcile(sent, receipts.receipts());
   } finally {
     await hub?.stop().catch((failure: unknown) => note(`stopping the hub: ${(failure as Error).message}`));
-    await receipts?.close().catch(() => undefined);
+    await target?.receipts.close().catch(() => undefined);
   }
+  const partial = target && sent.length > 0 ? reconcile(sent, target.receipts.receipts()) : undefined;
   return {
     name: scenario.name,
     title: scenario.title,
-    reconciliation,
-    drainMs,
+    reconciliation: outcome?.reconciliation ?? partial,
+    drainMs: outcome?.drainMs,
     manualSteps,
     serviceRestarts: hub?.restarts() ?? 0,
     notes: [...notes, ...(hub?.supervisorLines() ?? []).map((line) => `supervisor: ${line}`)],
     ...(error === undefined ? {} : { error }),
     durationMs: Date.now() - startedAtMs,
   };
+}
+
+async function registerConnector(api: HubApi, id: string, name: string): Promise<IngestTarget> {
+  const body = { id, name, baseUrl: CONNECTOR_BASE_URL };
+  const result = await expectStatus(api("POST", "/v1/connectors", body), 201, "registering the Connector");
+  return result.ingest as IngestTarget;
+}
+
+type ContextParts = Pick<
+  ScenarioContext,
+  "stack" | "hub" | "load" | "startedAtMs" | "note" | "countManualStep"
+> & {
+  target: Target;
+};
+
+function contextOf({ target, load, ...parts }: ContextParts): ScenarioContext {
+  const taken = (): number => target.receipts.receipts().filter((receipt) => receipt.isAccepted).length;
+  return {
+    ...parts,
+    load,
+    receiver: target.receiver,
+    destinationId: target.destinationId,
+    untilAnswered: (count) => waitUntil(() => load.answered() >= count, `${count} ingest answers`, 120_000),
+    untilTaken: (count) => waitUntil(() => taken() >= count, `${count} receipts`, 120_000),
+  };
+}
+
+/** The fault while the load runs; resolves with the load's end once both are over (the fault's error first). */
+async function injectUnderLoad(
+  scenario: Scenario,
+  context: ScenarioContext,
+  onAnswered: (sent: SentEvent[]) => void,
+): Promise<{ endedAtMs: number }> {
+  const injected = scenario.inject(context).then(
+    () => undefined,
+    (failure: unknown) => failure as Error,
+  );
+  const loaded = await context.load.finished;
+  onAnswered(loaded.sent);
+  context.note(
+    `load done: ${loaded.sent.length} posted, ingest answered ${JSON.stringify(countByStatus(loaded.sent))}`,
+  );
+  const injectFailure = await injected;
+  if (injectFailure) throw injectFailure;
+  context.note("fault over");
+  return loaded;
+}
+
+/** Waits for every accepted event (or the drain timeout), watches on for late duplicates, reconciles. */
+async function drain(
+  scenario: Scenario,
+  api: HubApi,
+  target: Target,
+  sent: readonly SentEvent[],
+  loadEndedAtMs: number,
+  note: (line: string) => void,
+): Promise<{ reconciliation: Reconciliation; drainMs: number | undefined }> {
+  const current = (): Reconciliation => reconcile(sent, target.receipts.receipts());
+  await waitUntil(
+    () => isLossFree(current()),
+    "every accepted event at the receiver",
+    scenario.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+    250,
+  ).catch(() => note("drain timeout: events are missing"));
+  await settle(api, target.destinationId, target.receipts);
+  if (target.receiver) note(`receiver answered ${JSON.stringify(target.receiver.answeredByStatus())}`);
+  const reconciliation = current();
+  const lastAt = reconciliation.lastFirstReceiptAtMs;
+  return { reconciliation, drainMs: lastAt === undefined ? undefined : Math.max(0, lastAt - loadEndedAtMs) };
 }
 
 type Target = { destinationId: string; receipts: ReceiptSource; receiver: FaultReceiver | undefined };
