@@ -4,6 +4,7 @@ import { REPO_ROOT } from "@event-hub/local-stack/services";
 import { renderResultsTable } from "./results-table.ts";
 import { runScenarios } from "./run-scenarios.ts";
 import { SCENARIOS, selectScenarios } from "./scenario-catalog.ts";
+import type { Scenario } from "./scenario.ts";
 
 /**
  * `make chaos [SCENARIOS="name …"]`: runs the scenarios (all by default; `--quick` for those `make
@@ -19,9 +20,15 @@ if (args.includes("--help")) {
   process.exit(0);
 }
 const names = args.filter((arg) => !arg.startsWith("--"));
-const scenarios = args.includes("--quick")
-  ? SCENARIOS.filter((scenario) => scenario.isQuick)
-  : selectScenarios(names);
+let scenarios: Scenario[];
+try {
+  scenarios = args.includes("--quick")
+    ? SCENARIOS.filter((scenario) => scenario.isQuick)
+    : selectScenarios(names);
+} catch (error) {
+  console.error(`chaos: ${(error as Error).message}`);
+  process.exit(2);
+}
 
 const run = await runScenarios(scenarios, {
   outputDir: join(REPO_ROOT, ".local", "chaos"),
