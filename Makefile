@@ -91,5 +91,11 @@ bench-ingest: $(INSTALL_STAMP) ## ingest events/s and latency vs the raw emulato
 bench-dispatch: $(INSTALL_STAMP) ## deliveries/s and event-to-delivery latency vs raw emulator and raw HTTP
 	node services/webhook-dispatcher/bench/dispatch.bench.ts
 
+# SCENARIOS="postgres-restarted receiver-gone" runs only those (names: node tools/chaos/src/main.ts --help).
+SCENARIOS ?=
+.PHONY: chaos
+chaos: $(INSTALL_STAMP) ## every fault scenario on a stack of its own; prints the table, exits 1 on any lost event
+	node tools/chaos/src/main.ts $(SCENARIOS)
+
 clean: ## remove installed dependencies and tools
 	rm -rf node_modules */node_modules services/*/node_modules tools/*/node_modules $(TOOLS_DIR)

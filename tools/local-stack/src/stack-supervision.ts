@@ -13,6 +13,8 @@ import { describeExit } from "./wait-for-http.ts";
  */
 
 export type ServiceSupervision = {
+  /** Restarts one service on purpose (its old process's exit is no crash); resolves once it is ready. */
+  restart(name: ServiceName): Promise<void>;
   /** No more restarts; waits for one under way. */
   stop(): Promise<void>;
 };
@@ -60,6 +62,7 @@ export function superviseServices(
     ),
   );
   return {
+    restart,
     stop: async () => {
       await Promise.all(supervisors.map((supervisor) => supervisor.stop()));
       await Promise.all([...planned.values()].map((plan) => plan.catch(() => undefined)));
