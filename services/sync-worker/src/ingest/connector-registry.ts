@@ -7,12 +7,15 @@ import { listIngestCredentials } from "../store/connectors.ts";
 export type IngestCredential = { keyHash: string; enabled: boolean };
 
 /**
- * The last known ingest credentials of every Connector, refreshed from Postgres. Ingest asks
- * Postgres first (rotation, new and disabled Connectors take effect at once) and falls back to this
- * copy only when Postgres does not answer, so events keep flowing to Pub/Sub while the database is away.
+ * The last known ingest credentials of every Connector, refreshed from Postgres and kept current by
+ * every lookup ingest makes. Ingest asks Postgres first (rotation, new and disabled Connectors take
+ * effect at once) and falls back to this copy only when Postgres does not answer, so events keep
+ * flowing to Pub/Sub while the database is away — also for a Connector registered just before.
  */
 export type ConnectorRegistry = {
   ingestCredential(connectorId: string): IngestCredential | undefined;
+  /** What Postgres just answered for one Connector (undefined: no such Connector). */
+  remember(connectorId: string, credential: IngestCredential | undefined): void;
   refresh(): Promise<void>;
   start(intervalMs: number): void;
   stop(): Promise<void>;
@@ -29,6 +32,10 @@ export function createConnectorRegistry(db: Pool, logger: Logger): ConnectorRegi
   };
   return {
     ingestCredential: (connectorId) => credentials.get(connectorId),
+    remember(connectorId, credential) {
+      if (credential) credentials.set(connectorId, credential);
+      else credentials.delete(connectorId);
+    },
     refresh,
     start(intervalMs) {
       // unref: a cache refresh must not keep the process alive.

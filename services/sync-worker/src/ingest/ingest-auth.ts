@@ -80,7 +80,9 @@ async function lookUpIngestCredential(
 ): Promise<IngestCredential | undefined> {
   try {
     const row = await findIngestCredential(deps.db, connectorId);
-    return row && { keyHash: row.ingest_key_hash, enabled: row.enabled };
+    const credential = row && { keyHash: row.ingest_key_hash, enabled: row.enabled };
+    deps.registry.remember(connectorId, credential);
+    return credential;
   } catch (error) {
     const known = deps.registry.ingestCredential(connectorId);
     if (known !== undefined) return known;

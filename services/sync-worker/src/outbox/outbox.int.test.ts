@@ -110,6 +110,29 @@ describe("ingest outbox", () => {
     expect(received.numbers).toStrictEqual(Array.from({ length: 12 }, (_, i) => i + 1));
   });
 
+  it("keeps accepting, with Postgres away, a Connector registered after the last registry refresh", async () => {
+    const closedPort = await findFreePort();
+    const deadDb = createTestPool(`postgres://postgres@127.0.0.1:${closedPort}/nowhere`, 1);
+    const fresh = newTestConnector();
+    await insertConnector(db, fresh); // no registry refresh after this: only its own lookup is known
+    const deadApp = await buildApp({ ...deps, db: deadDb });
+    const post = (target: FastifyInstance, key = fresh.ingestKey) =>
+      target.inject({
+        method: "POST",
+        url: `/v1/ingest/${fresh.id}`,
+        headers: { "content-type": "application/json", "x-api-key": key },
+        payload: { trigger: "transport.messageReceived", data: {} },
+      });
+    try {
+      expect((await post(app)).statusCode).toBe(202); // Postgres answered; the registry keeps it
+      expect((await post(deadApp)).statusCode).toBe(202);
+      expect((await post(deadApp, "wrong")).statusCode).toBe(401);
+    } finally {
+      await deadApp.close();
+      await deadDb.end();
+    }
+  });
+
   it("accepts with Postgres away while Pub/Sub works, and answers 503 when neither takes the event", async () => {
     const closedPort = await findFreePort();
     const deadDb = createTestPool(`postgres://postgres@127.0.0.1:${closedPort}/nowhere`, 1);
