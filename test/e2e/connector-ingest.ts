@@ -31,3 +31,22 @@ export async function postIngestEvent(
   expect(response.status).toBe(202);
   return ((await response.json()) as { result: { id: string } }).result.id;
 }
+
+/**
+ * Registers a Connector and one webhook that takes its `transport.messageReceived` events to
+ * `{receiverUrl}/hooks`: the set-up of every fault test that counts events at a receiver.
+ */
+export async function registerConnectorWithWebhook(
+  api: AdminApi,
+  connector: { id: string; name: string },
+  receiverUrl: string,
+): Promise<IngestEndpoint> {
+  const ingest = await registerConnector(api, { ...connector, baseUrl: "http://127.0.0.1:9" });
+  const created = await api("POST", "/v1/webhooks", {
+    url: `${receiverUrl}/hooks`,
+    triggers: ["transport.messageReceived"],
+    connectorIds: [connector.id],
+  });
+  expect(created.status).toBe(201);
+  return ingest;
+}

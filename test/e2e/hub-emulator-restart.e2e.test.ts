@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findFreePort } from "@event-hub/local-stack/free-port";
 import { startPubSub, type PubSubEmulator } from "@event-hub/local-stack/pubsub-emulator";
 import { uniqueName } from "@event-hub/local-stack/test-names";
-import { registerConnector, type IngestEndpoint } from "./connector-ingest.ts";
+import { registerConnectorWithWebhook, type IngestEndpoint } from "./connector-ingest.ts";
 import { startHub, type TestHub } from "./hub.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
 
@@ -36,17 +36,7 @@ describe("the hub when the Pub/Sub emulator restarts and loses its state", () =>
         DELIVERY_POLL_INTERVAL_MS: "100",
       },
     });
-    ingest = await registerConnector(hub.api, {
-      id: connectorId,
-      name: "Restart",
-      baseUrl: "http://127.0.0.1:9",
-    });
-    const created = await hub.api("POST", "/v1/webhooks", {
-      url: `${receiver.url}/hooks`,
-      triggers: ["transport.messageReceived"],
-      connectorIds: [connectorId],
-    });
-    expect(created.status).toBe(201);
+    ingest = await registerConnectorWithWebhook(hub.api, { id: connectorId, name: "Restart" }, receiver.url);
   });
 
   afterAll(async () => {
@@ -121,18 +111,8 @@ describe("the hub when Pub/Sub comes back with the topic but not yet the subscri
         DELIVERY_POLL_INTERVAL_MS: "100",
       },
     });
-    const ingest = await registerConnector(hub.api, {
-      id: connectorId,
-      name: "TF",
-      baseUrl: "http://127.0.0.1:9",
-    });
+    const ingest = await registerConnectorWithWebhook(hub.api, { id: connectorId, name: "TF" }, receiver.url);
     post = (from, count) => postEvents(ingest, from, count);
-    const created = await hub.api("POST", "/v1/webhooks", {
-      url: `${receiver.url}/hooks`,
-      triggers: ["transport.messageReceived"],
-      connectorIds: [connectorId],
-    });
-    expect(created.status).toBe(201);
   });
 
   afterAll(async () => {

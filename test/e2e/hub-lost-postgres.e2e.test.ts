@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "@event-hub/local-stack/test-names";
-import { registerConnector, type IngestEndpoint } from "./connector-ingest.ts";
+import { registerConnectorWithWebhook, type IngestEndpoint } from "./connector-ingest.ts";
 import { startHub, type TestHub } from "./hub.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
 
@@ -23,17 +23,7 @@ describe("the hub when Postgres terminates its backends", () => {
   beforeAll(async () => {
     receiver = await startReceiver();
     hub = await startHub({ extraEnv: { DELIVERY_POLL_INTERVAL_MS: "100" } });
-    ingest = await registerConnector(hub.api, {
-      id: connectorId,
-      name: "Lost PG",
-      baseUrl: "http://127.0.0.1:9",
-    });
-    const created = await hub.api("POST", "/v1/webhooks", {
-      url: `${receiver.url}/hooks`,
-      triggers: ["transport.messageReceived"],
-      connectorIds: [connectorId],
-    });
-    expect(created.status).toBe(201);
+    ingest = await registerConnectorWithWebhook(hub.api, { id: connectorId, name: "Lost PG" }, receiver.url);
   });
 
   afterAll(async () => {
