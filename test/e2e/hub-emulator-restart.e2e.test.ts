@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findFreePort } from "@event-hub/local-stack/free-port";
 import { startPubSub, type PubSubEmulator } from "@event-hub/local-stack/pubsub-emulator";
 import { uniqueName } from "@event-hub/local-stack/test-names";
-import { registerConnectorWithWebhook, type IngestEndpoint } from "./connector-ingest.ts";
+import { postIngestEvent, registerConnectorWithWebhook, type IngestEndpoint } from "./connector-ingest.ts";
 import { startHub, type TestHub } from "./hub.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
 
@@ -166,16 +166,7 @@ describe("the hub when Pub/Sub comes back with the topic but not yet the subscri
 async function postEvents(ingest: IngestEndpoint, from: number, count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let n = from; n < from + count; n++) {
-    const response = await fetch(ingest.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        [ingest.authentication.headerName]: ingest.authentication.apiKey,
-      },
-      body: JSON.stringify({ trigger: "transport.messageReceived", data: { n } }),
-    });
-    expect(response.status).toBe(202);
-    ids.push(((await response.json()) as { result: { id: string } }).result.id);
+    ids.push(await postIngestEvent(ingest, { trigger: "transport.messageReceived", data: { n } }));
   }
   return ids;
 }

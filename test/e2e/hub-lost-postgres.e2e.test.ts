@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "@event-hub/local-stack/test-names";
-import { registerConnectorWithWebhook, type IngestEndpoint } from "./connector-ingest.ts";
+import { registerConnectorWithWebhook, tryPostIngestEvent, type IngestEndpoint } from "./connector-ingest.ts";
 import { startHub, type TestHub } from "./hub.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
 
@@ -43,18 +43,8 @@ describe("the hub when Postgres terminates its backends", () => {
   };
 
   /** Posts one event as a Connector's webhooks module does; the id when accepted, else the status. */
-  const post = async (n: number): Promise<string | number> => {
-    const response = await fetch(ingest.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        [ingest.authentication.headerName]: ingest.authentication.apiKey,
-      },
-      body: JSON.stringify({ trigger: "transport.messageReceived", data: { n } }),
-    });
-    if (response.status !== 202) return response.status;
-    return ((await response.json()) as { result: { id: string } }).result.id;
-  };
+  const post = (n: number): Promise<string | number> =>
+    tryPostIngestEvent(ingest, { trigger: "transport.messageReceived", data: { n } });
 
   const running = () => {
     const children = hub.services.children();
