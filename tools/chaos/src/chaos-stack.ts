@@ -17,12 +17,29 @@ export type ChaosStack = {
   projectId: string;
   /** What makes this stack's results less telling (an emulator without its stream-leak patch). */
   warnings: string[];
-  /** Stops the emulator (every topic and subscription goes with it) and starts it on the same port. */
-  restartEmulator(): Promise<void>;
+  /** The running emulator's process id: which instance holds the topics and subscriptions now. */
+  emulatorPid(): number | undefined;
+  /**
+   * Crashes the emulator (every topic, subscription and message goes with it) and starts it on the
+   * same port: frozen (SIGSTOP) first, so that it acks nothing after a known instant, then SIGKILL.
+   */
+  restartEmulator(): Promise<EmulatorRestart>;
   /** The emulator answers (a scenario that failed mid-restart is repaired before the next one). */
   ensureEmulator(): Promise<void>;
   rabbitMq(): Promise<OwnRabbitMq>;
   stop(): Promise<void>;
+};
+
+/**
+ * One emulator crash, its instants as Date.now(). An ack a publisher read before `killedAtMs` came
+ * from the old instance (`oldPid`): the new one is spawned only after. (Not the freeze: an ack the
+ * old one sent just before it may still be read after it.)
+ */
+export type EmulatorRestart = {
+  oldPid: number | undefined;
+  frozenAtMs: number;
+  killedAtMs: number;
+  readyAtMs: number;
 };
 
 const PROJECT_ID = "hub-chaos";
@@ -51,9 +68,16 @@ export async function startChaosStack(env: NodeJS.ProcessEnv = process.env): Pro
     emulatorHost: first.host,
     projectId: PROJECT_ID,
     warnings: first.unpatchedReason ? [describeUnpatched(first.unpatchedReason)] : [],
+    emulatorPid: () => (emulator?.child?.isRunning() ? emulator.child.pid : undefined),
     restartEmulator: async () => {
-      await emulator?.stop();
+      const child = emulator?.child;
+      child?.kill("SIGSTOP");
+      const frozenAtMs = Date.now();
+      child?.kill("SIGKILL");
+      await child?.exited;
+      const killedAtMs = Date.now();
       await ensureEmulator();
+      return { oldPid: child?.pid, frozenAtMs, killedAtMs, readyAtMs: Date.now() };
     },
     ensureEmulator,
     rabbitMq: () => (rabbitMq ??= startOwnRabbitMq(env)),

@@ -30,7 +30,10 @@ describe("reconcile", () => {
   it("does not count requests the receiver refused (5xx, 410) as delivered or as duplicates", () => {
     const result = reconcile([accepted(1), accepted(2)], [took(1, 5, { isAccepted: false }), took(2, 6)]);
     expect(result).toMatchObject({ delivered: 1, lost: 1, duplicates: 0, lostDataIds: ["d1"] });
+    expect(result.lostEvents).toStrictEqual([{ eventId: "evt_1", dataId: "d1" }]);
+    expect(result.missingDataIds).toStrictEqual(["d1"]);
     expect(result.lastFirstReceiptAtMs).toBeUndefined();
+    expect(result.lastDeliveredFirstReceiptAtMs).toBe(6);
     expect(isLossFree(result)).toBe(false);
   });
 

@@ -29,8 +29,14 @@ export type Reconciliation = {
   invalidSignatures: number;
   /** Up to 20 lost data ids, to look them up. */
   lostDataIds: string[];
+  /** Every lost event (by event id), for loss-evidence.ts. */
+  lostEvents: Array<{ eventId: string; dataId: string }>;
+  /** Every accepted data id never taken under any event id. */
+  missingDataIds: string[];
   /** When the last accepted event was first taken (Date.now()); undefined while any is lost. */
   lastFirstReceiptAtMs: number | undefined;
+  /** When the last delivered accepted event was first taken, lost ones or not; undefined when none was. */
+  lastDeliveredFirstReceiptAtMs: number | undefined;
 };
 
 export function reconcile(sent: readonly SentEvent[], receipts: readonly Receipt[]): Reconciliation {
@@ -49,6 +55,7 @@ export function reconcile(sent: readonly SentEvent[], receipts: readonly Receipt
   const lostEvents = [...dataIdByEventId].filter(([eventId]) => !firstAtByEventId.has(eventId));
   const lostByDataId = [...dataIdByEventId.values()].filter((dataId) => !takenDataIds.has(dataId));
   const firstTimes = [...dataIdByEventId.keys()].map((eventId) => firstAtByEventId.get(eventId) ?? 0);
+  const deliveredTimes = firstTimes.filter((atMs) => atMs > 0);
   return {
     sent: sent.length,
     ingestRefused: sent.length - dataIdByEventId.size,
@@ -61,8 +68,11 @@ export function reconcile(sent: readonly SentEvent[], receipts: readonly Receipt
     deliveredNotAccepted: [...firstAtByEventId.keys()].filter((id) => !dataIdByEventId.has(id)).length,
     invalidSignatures: receipts.filter((receipt) => receipt.isSignatureValid === false).length,
     lostDataIds: lostEvents.slice(0, 20).map(([, dataId]) => dataId),
+    lostEvents: lostEvents.map(([eventId, dataId]) => ({ eventId, dataId })),
+    missingDataIds: lostByDataId,
     lastFirstReceiptAtMs:
       lostEvents.length === 0 && firstTimes.length > 0 ? Math.max(...firstTimes) : undefined,
+    lastDeliveredFirstReceiptAtMs: deliveredTimes.length > 0 ? Math.max(...deliveredTimes) : undefined,
   };
 }
 

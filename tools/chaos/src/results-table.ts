@@ -1,4 +1,4 @@
-import { isScenarioPassed, type ScenarioResult } from "./scenario-result.ts";
+import { droppedByEmulator, isScenarioPassed, type ScenarioResult } from "./scenario-result.ts";
 
 /**
  * The table `make chaos` prints and the README shows: one row per scenario, Markdown so that it
@@ -10,7 +10,8 @@ const HEADER = [
   "sent",
   "ingest non-2xx",
   "delivered",
-  "lost",
+  "lost (hub)",
+  "dropped by emulator",
   "duplicates",
   "time to drain",
   "manual steps",
@@ -36,7 +37,8 @@ function rowOf(result: ScenarioResult): string[] {
     count(r?.sent),
     count(r?.ingestRefused),
     count(r?.delivered),
-    count(r?.lost),
+    count(r === undefined ? undefined : (result.lossEvidence?.hubLost ?? r.lost)),
+    r === undefined ? "—" : String(droppedByEmulator(result)),
     count(r?.duplicates),
     result.drainMs === undefined ? "not drained" : `${(result.drainMs / 1000).toFixed(1)} s`,
     String(result.manualSteps),
@@ -47,8 +49,17 @@ function rowOf(result: ScenarioResult): string[] {
 
 function verdictOf(result: ScenarioResult): string {
   if (result.error) return `error: ${result.error.split("\n")[0]?.slice(0, 80) ?? ""}`;
-  if (isScenarioPassed(result)) return "ok";
+  const dropped = droppedByEmulator(result);
+  // Loud: the run passes, but events were lost, only not by the hub.
+  const drops = dropped > 0 ? `EMULATOR DROPPED ${dropped}` : "";
+  if (isScenarioPassed(result)) return drops ? `ok, ${drops}` : "ok";
+  if (result.manualSteps > 0 && !isHubLoss(result)) return "manual steps";
+  return drops ? `LOSS, ${drops}` : "LOSS";
+}
+
+function isHubLoss(result: ScenarioResult): boolean {
   const r = result.reconciliation;
-  if (r && (r.lost > 0 || r.lostByDataId > 0)) return "LOSS";
-  return "manual steps";
+  if (!r) return false;
+  const evidence = result.lossEvidence;
+  return (evidence?.hubLost ?? r.lost) > 0 || (evidence?.hubLostByDataId ?? r.lostByDataId) > 0;
 }

@@ -1,14 +1,17 @@
 import { uniqueName } from "@event-hub/local-stack/test-names";
 import { startAmqpObserver } from "./amqp-observer.ts";
-import type { ChaosStack } from "./chaos-stack.ts";
+import type { ChaosStack, EmulatorRestart } from "./chaos-stack.ts";
 import { startFaultReceiver, type FaultReceiver } from "./fault-receiver.ts";
 import { expectStatus, type HubApi } from "./hub-api.ts";
 import { startIngestLoad, type IngestTarget, type LoadPlan, type SentEvent } from "./ingest-load.ts";
+import { explainLosses, type LossEvidence } from "./loss-evidence.ts";
+import { readPublishTrace } from "./publish-trace.ts";
 import type { ReceiptSource } from "./receipt.ts";
 import { isLossFree, reconcile, type Reconciliation } from "./reconcile.ts";
 import type { Scenario, ScenarioContext } from "./scenario.ts";
 import { startScenarioHub, type ScenarioHub } from "./scenario-hub.ts";
 import type { ScenarioResult } from "./scenario-result.ts";
+import { readStoredEvents } from "./stored-events.ts";
 import { waitUntil } from "./wait-until.ts";
 
 /**
@@ -17,7 +20,8 @@ import { waitUntil } from "./wait-until.ts";
  * injected, the operator's recovery if the scenario has one, then waiting until every accepted event
  * has reached the receiver (or the drain timeout), and watching on until the hub has nothing pending
  * so that late duplicates are counted too. The verdict is reconcile(): ingest's answers against the
- * receiver's receipts, nothing the hub says about itself.
+ * receiver's receipts, nothing the hub says about itself. Only then, for the events lost, the hub's
+ * own traces say whose loss each was (loss-evidence.ts): the hub's unless shown to be the emulator's.
  */
 
 const DEFAULT_LOAD: LoadPlan = { count: 500, ratePerSecond: 100, trigger: "transport.messageReceived" };
@@ -44,8 +48,9 @@ export async function runScenario(
   let hub: ScenarioHub | undefined;
   let target: Target | undefined;
   let sent: SentEvent[] = [];
-  let outcome: { reconciliation: Reconciliation; drainMs: number | undefined } | undefined;
+  let outcome: { reconciliation: Reconciliation; loadEndedAtMs: number } | undefined;
   let error: string | undefined;
+  const restarts: EmulatorRestart[] = [];
   try {
     await stack.ensureEmulator();
     if (!stack.postgres.isRunning()) await stack.postgres.startServer();
@@ -59,10 +64,19 @@ export async function runScenario(
       manualSteps += 1;
       note(`manual step: ${what}`);
     };
-    const context = contextOf({ stack, hub, target, load, startedAtMs, note, countManualStep });
+    const restartEmulator = async (): Promise<void> => {
+      const restart = await stack.restartEmulator();
+      restarts.push(restart);
+      note(
+        `emulator frozen, killed after ${restart.killedAtMs - restart.frozenAtMs} ms, answering again after ${restart.readyAtMs - restart.killedAtMs} ms`,
+      );
+    };
+    const parts = { stack, hub, target, load, startedAtMs, note, countManualStep, restartEmulator };
+    const context = contextOf(parts);
     const loaded = await injectUnderLoad(scenario, context, (answered) => (sent = answered));
     await scenario.recover?.(context);
-    outcome = await drain(scenario, hub.api, target, sent, loaded.endedAtMs, note);
+    const reconciliation = await drain(scenario, hub.api, target, sent, note);
+    outcome = { reconciliation, loadEndedAtMs: loaded.endedAtMs };
   } catch (failure) {
     error = (failure as Error).message;
     note(`error: ${error}`);
@@ -71,11 +85,15 @@ export async function runScenario(
     await target?.receipts.close().catch(() => undefined);
   }
   const partial = target && sent.length > 0 ? reconcile(sent, target.receipts.receipts()) : undefined;
+  const reconciliation = outcome?.reconciliation ?? partial;
+  const lossEvidence =
+    hub && reconciliation ? await explain(hub, sent, reconciliation, restarts, note) : undefined;
   return {
     name: scenario.name,
     title: scenario.title,
-    reconciliation: outcome?.reconciliation ?? partial,
-    drainMs: outcome?.drainMs,
+    reconciliation,
+    lossEvidence,
+    drainMs: outcome && lossEvidence ? drainMsOf(outcome, lossEvidence) : undefined,
     manualSteps,
     serviceRestarts: hub?.restarts() ?? 0,
     notes: [...notes, ...(hub?.supervisorLines() ?? []).map((line) => `supervisor: ${line}`)],
@@ -92,7 +110,7 @@ async function registerConnector(api: HubApi, id: string, name: string): Promise
 
 type ContextParts = Pick<
   ScenarioContext,
-  "stack" | "hub" | "load" | "startedAtMs" | "note" | "countManualStep"
+  "stack" | "hub" | "load" | "startedAtMs" | "note" | "countManualStep" | "restartEmulator"
 > & {
   target: Target;
 };
@@ -136,9 +154,8 @@ async function drain(
   api: HubApi,
   target: Target,
   sent: readonly SentEvent[],
-  loadEndedAtMs: number,
   note: (line: string) => void,
-): Promise<{ reconciliation: Reconciliation; drainMs: number | undefined }> {
+): Promise<Reconciliation> {
   const current = (): Reconciliation => reconcile(sent, target.receipts.receipts());
   await waitUntil(
     () => isLossFree(current()),
@@ -148,9 +165,43 @@ async function drain(
   ).catch(() => note("drain timeout: events are missing"));
   await settle(api, target.destinationId, target.receipts);
   if (target.receiver) note(`receiver answered ${JSON.stringify(target.receiver.answeredByStatus())}`);
-  const reconciliation = current();
-  const lastAt = reconciliation.lastFirstReceiptAtMs;
-  return { reconciliation, drainMs: lastAt === undefined ? undefined : Math.max(0, lastAt - loadEndedAtMs) };
+  return current();
+}
+
+/** Whose loss each lost event was, from sync-worker's trace and the dispatcher's table (after the hub stopped). */
+async function explain(
+  hub: ScenarioHub,
+  sent: readonly SentEvent[],
+  reconciliation: Reconciliation,
+  restarts: readonly EmulatorRestart[],
+  note: (line: string) => void,
+): Promise<LossEvidence> {
+  const storedAtMsByEventId = await readStoredEvents(hub.databaseUrl).catch((failure: unknown) => {
+    note(`reading the dispatcher's events: ${(failure as Error).message}`);
+    return undefined;
+  });
+  return explainLosses({
+    lostEvents: reconciliation.lostEvents,
+    missingDataIds: reconciliation.missingDataIds,
+    acceptedEventIds: sent.flatMap((event) => (event.eventId ? [event.eventId] : [])),
+    trace: readPublishTrace(hub.syncWorkerLogFile),
+    storedAtMsByEventId,
+    restarts,
+    provisionedOnPid: hub.provisionedOnPid,
+  });
+}
+
+/**
+ * From the last ingest answer to the first receipt of the last accepted event, leaving out those the
+ * emulator dropped (they never come); undefined ("not drained") when the hub lost any.
+ */
+function drainMsOf(
+  outcome: { reconciliation: Reconciliation; loadEndedAtMs: number },
+  evidence: LossEvidence,
+): number | undefined {
+  const lastAt = outcome.reconciliation.lastDeliveredFirstReceiptAtMs;
+  if (evidence.hubLost > 0 || evidence.hubLostByDataId > 0 || lastAt === undefined) return undefined;
+  return Math.max(0, lastAt - outcome.loadEndedAtMs);
 }
 
 type Target = { destinationId: string; receipts: ReceiptSource; receiver: FaultReceiver | undefined };

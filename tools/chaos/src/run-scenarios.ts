@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { startChaosStack } from "./chaos-stack.ts";
 import { runScenario } from "./run-scenario.ts";
 import type { Scenario } from "./scenario.ts";
-import { isScenarioPassed, type ScenarioResult } from "./scenario-result.ts";
+import { droppedByEmulator, isScenarioPassed, type ScenarioResult } from "./scenario-result.ts";
 
 /** A run: the scenarios one after the other on one stack, their results and where they were written. */
 export type ChaosRun = {
@@ -16,6 +16,8 @@ export type ChaosRun = {
   /** The stack's warnings, e.g. an unpatched emulator (ordering keys may stall after a SIGKILL). */
   warnings: string[];
   isPassed: boolean;
+  /** Accepted events the emulator dropped, over all scenarios: they do not fail the run, but are told. */
+  droppedByEmulator: number;
   /** The JSON file holding all of this; the services' logs are beside it. */
   resultsFile: string;
 };
@@ -53,6 +55,7 @@ export async function runScenarios(scenarios: readonly Scenario[], options: RunO
     results,
     warnings: stack.warnings,
     isPassed: results.every(isScenarioPassed),
+    droppedByEmulator: results.reduce((sum, result) => sum + droppedByEmulator(result), 0),
     resultsFile: join(runDir, "results.json"),
   };
   writeFileSync(run.resultsFile, `${JSON.stringify(run, null, 2)}\n`);
@@ -62,9 +65,12 @@ export async function runScenarios(scenarios: readonly Scenario[], options: RunO
 function describe(result: ScenarioResult): string {
   if (result.error) return `error: ${result.error}`;
   const r = result.reconciliation;
+  const dropped = droppedByEmulator(result);
+  const drops = dropped > 0 ? `, ${dropped} DROPPED BY THE EMULATOR` : "";
+  const hubLost = result.lossEvidence?.hubLost ?? r?.lost ?? "?";
   return isScenarioPassed(result)
-    ? `ok, ${r?.delivered ?? 0} delivered`
-    : `FAILED: ${r?.lost ?? "?"} lost, ${result.manualSteps} manual steps`;
+    ? `ok, ${r?.delivered ?? 0} delivered${drops}`
+    : `FAILED: ${hubLost} lost by the hub, ${result.manualSteps} manual steps${drops}`;
 }
 
 function round(value: number): number {

@@ -16,6 +16,12 @@ import { createHubApi, type HubApi } from "./hub-api.ts";
 export type ScenarioHub = {
   services: RunningServices;
   api: HubApi;
+  /** The scenario's own database (the dispatcher's `events` table tells which events it stored). */
+  databaseUrl: string;
+  /** sync-worker's log, at debug: which events Pub/Sub acked and when (publish-trace.ts). */
+  syncWorkerLogFile: string;
+  /** The emulator (process id) the scenario's topic and subscriptions were created on, before any service started. */
+  provisionedOnPid: number | undefined;
   /** Creates the scenario's topics and subscriptions that are missing, as make up does after an emulator restart. */
   provisionPubSub(): Promise<void>;
   /** Restarts one service now (the supervisor's restart, not a crash), waiting until it is healthy. */
@@ -44,6 +50,8 @@ export async function startScenarioHub(
   const emulator = { host: stack.emulatorHost, projectId: stack.projectId };
   const provisionPubSub = async (): Promise<void> => void (await provisionEmulator(emulator, pubsubNames));
   await provisionPubSub(); // before any service starts, as make up does
+  const provisionedOnPid = stack.emulatorPid();
+  const serviceLogDir = join(logDir, scenarioName);
   const services = await startServices({
     env: {
       DATABASE_URL: databaseUrl,
@@ -54,8 +62,10 @@ export async function startScenarioHub(
       LOG_LEVEL: "info",
     },
     extraEnv: { ...pubsubNames, ...extraEnv },
+    // sync-worker at debug logs each event Pub/Sub acked: the evidence of whose loss a loss is.
+    serviceEnv: { "sync-worker": { LOG_LEVEL: "debug" } },
     ports: "free",
-    logDir: join(logDir, scenarioName),
+    logDir: serviceLogDir,
   });
   const lines: string[] = [];
   const supervision: ServiceSupervision = superviseServices(services, {
@@ -65,6 +75,9 @@ export async function startScenarioHub(
   return {
     services,
     api: createHubApi(services.urls.apiGateway, adminKey),
+    databaseUrl,
+    syncWorkerLogFile: join(serviceLogDir, "sync-worker.log"),
+    provisionedOnPid,
     provisionPubSub,
     restart: (name) => supervision.restart(name),
     restarts: () => lines.filter((line) => / restarting it in /.test(line)).length,

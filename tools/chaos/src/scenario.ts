@@ -43,6 +43,11 @@ export type ScenarioContext = {
   note(line: string): void;
   /** An API call or action an operator needed beyond the documented recovery. */
   countManualStep(what: string): void;
+  /**
+   * Crashes the emulator (frozen, killed, started again on its port, state lost) and keeps the
+   * instants for loss-evidence.ts: use this, not `stack.restartEmulator()`.
+   */
+  restartEmulator(): Promise<void>;
   /** Resolves once ingest has answered `count` events of the load. */
   untilAnswered(count: number): Promise<void>;
   /** Resolves once the receiver has taken (2xx) `count` requests. */

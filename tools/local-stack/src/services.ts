@@ -35,6 +35,8 @@ export type StartServicesOptions = {
   quiet?: boolean;
   /** More variables for every service (they win over `env`). */
   extraEnv?: Record<string, string>;
+  /** More variables for one service (they win over `extraEnv`), e.g. one service's LOG_LEVEL. */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   readyTimeoutMs?: number;
   /** Where `services/` is; this repository by default (tests use a stand-in). */
   rootDir?: string;
@@ -75,6 +77,7 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
     PORT: String(ports[name]),
     ...serviceSpecificEnv(name, url("sync-worker")),
     ...options.extraEnv,
+    ...options.serviceEnv?.[name],
   });
   const children = {} as Record<ServiceName, Child>;
   const start = async (name: ServiceName): Promise<void> => {

@@ -31,8 +31,10 @@ export async function acceptEvent(deps: EventAcceptorDeps, event: AcceptableEven
   if (!deps.backlog.has(event.connectorId) && deps.publisher.holdReason() === undefined) {
     const startedAt = performance.now();
     try {
-      await deps.publisher.publish(event.message, deps.publishTimeoutMs);
+      const messageId = await deps.publisher.publish(event.message, deps.publishTimeoutMs);
       deps.metrics.publishSeconds.observe({ path: "ingest" }, (performance.now() - startedAt) / 1000);
+      // Per event, so only at debug: which events Pub/Sub acked, and when (make chaos's loss evidence).
+      deps.logger.debug({ eventId: event.id, messageId, publishedVia: "ingest" }, "event acked by Pub/Sub");
       count(deps, event, "pubsub");
       return "pubsub";
     } catch (error) {
@@ -59,6 +61,8 @@ export async function acceptEvent(deps: EventAcceptorDeps, event: AcceptableEven
       { err: publishError, eventId: event.id, connectorId: event.connectorId },
       "Pub/Sub did not take the event; stored in the outbox",
     );
+  } else {
+    deps.logger.debug({ eventId: event.id, connectorId: event.connectorId }, "event stored in the outbox");
   }
   count(deps, event, "outbox");
   return "outbox";

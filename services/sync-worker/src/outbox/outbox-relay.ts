@@ -62,10 +62,21 @@ async function relayBatch(deps: OutboxRelayDeps): Promise<{ acked: number; isFul
     if (!(await tryLockRelay(client))) return { acked: 0, isFull: false };
     const rows = await readOutboxBatch(client, deps.batchSize);
     const acked = await publishInOrder(deps, rows);
+    if (acked.length > 0) logAcked(deps, rows, acked);
     await deleteOutboxEvents(client, acked);
-    if (acked.length > 0) deps.logger.info({ relayed: acked.length }, "outbox events published");
     return { acked: acked.length, isFull: rows.length === deps.batchSize };
   });
+}
+
+/**
+ * The count at info; the event ids only at debug, logged once Pub/Sub acked and before the rows are
+ * deleted: which events left the outbox, and when (make chaos's loss evidence).
+ */
+function logAcked(deps: OutboxRelayDeps, rows: readonly OutboxRow[], ackedSeqs: readonly string[]): void {
+  deps.logger.info({ relayed: ackedSeqs.length }, "outbox events published");
+  const acked = new Set(ackedSeqs);
+  const eventIds = rows.filter((row) => acked.has(row.seq)).map((row) => row.event_id);
+  deps.logger.debug({ eventIds, publishedVia: "relay" }, "outbox events acked by Pub/Sub");
 }
 
 /** Publishes every row (the client keeps per-key call order); returns the seqs of each key's acked prefix. */

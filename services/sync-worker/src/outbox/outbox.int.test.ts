@@ -1,4 +1,11 @@
-import { createPubSub, decodeEvent, ensureSubscription, ensureTopic, runMigrations } from "@event-hub/shared";
+import {
+  createLogger,
+  createPubSub,
+  decodeEvent,
+  ensureSubscription,
+  ensureTopic,
+  runMigrations,
+} from "@event-hub/shared";
 import type { PubSub } from "@google-cloud/pubsub";
 import type { FastifyInstance } from "fastify";
 import type { Pool } from "pg";
@@ -6,13 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findFreePort } from "@event-hub/local-stack/free-port";
 import { startPubSub, type PubSubEmulator } from "@event-hub/local-stack/pubsub-emulator";
 import { uniqueName } from "@event-hub/local-stack/test-names";
-import {
-  buildDeps,
-  createTestPool,
-  insertConnector,
-  newTestConnector,
-  silentLogger,
-} from "../../test/harness.ts";
+import { buildDeps, createTestPool, insertConnector, newTestConnector } from "../../test/harness.ts";
 import { buildApp, type SyncWorkerDeps } from "../app.ts";
 import { createEventPublisher } from "../ingest/event-publisher.ts";
 import { createOutboxRelay, type OutboxRelay } from "./outbox-relay.ts";
@@ -30,6 +31,12 @@ describe("ingest outbox", () => {
   let deps: SyncWorkerDeps;
   let app: FastifyInstance;
   let relay: OutboxRelay;
+  // At debug, which events Pub/Sub acked and how: make chaos reads these lines (tools/chaos/src/publish-trace.ts).
+  const trace: Array<{ eventId?: string; eventIds?: string[]; publishedVia?: string }> = [];
+  const traceLogger = createLogger(
+    { service: "outbox-test", level: "debug" },
+    { write: (line: string) => void trace.push(JSON.parse(line)) },
+  );
 
   const provision = async () => {
     await ensureTopic(pubsub, topicName);
@@ -46,9 +53,9 @@ describe("ingest outbox", () => {
     await runMigrations(db);
     await insertConnector(db, connector);
     const publisher = createEventPublisher(pubsub, topicName, { rpcTimeoutMs: publishTimeoutMs });
-    deps = buildDeps({ db, publisher, publishTimeoutMs });
+    deps = buildDeps({ db, publisher, publishTimeoutMs, logger: traceLogger });
     app = await buildApp(deps);
-    relay = createOutboxRelay({ ...deps, intervalMs: 100, batchSize: 4, logger: silentLogger() });
+    relay = createOutboxRelay({ ...deps, intervalMs: 100, batchSize: 4 });
   });
 
   afterAll(async () => {
@@ -108,6 +115,11 @@ describe("ingest outbox", () => {
     const received = await receiveDistinct(pubsub, subscriptionName, accepted.length - 1);
     expect(received.ids).toStrictEqual(accepted.slice(1)); // event 0 went down with the first emulator
     expect(received.numbers).toStrictEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    // The trace tells each event's way: acked at ingest (0 and 12), or acked when relayed (1–11).
+    const viaIngest = trace.filter((line) => line.publishedVia === "ingest").map((line) => line.eventId);
+    const viaRelay = trace.filter((line) => line.publishedVia === "relay").flatMap((line) => line.eventIds);
+    expect(viaIngest).toStrictEqual([accepted[0], accepted[12]]);
+    expect(viaRelay).toStrictEqual(accepted.slice(1, 12));
   });
 
   it("keeps accepting, with Postgres away, a Connector registered after the last registry refresh", async () => {

@@ -9,9 +9,9 @@ export const emulatorRestarted: Scenario = {
   name: "emulator-restarted",
   title: "Pub/Sub emulator restarted",
   load: { count: 1000 },
-  inject: async ({ stack, hub, untilAnswered, note }) => {
+  inject: async ({ hub, restartEmulator, untilAnswered, note }) => {
     await untilAnswered(150);
-    await stack.restartEmulator();
+    await restartEmulator();
     note("emulator restarted, state lost");
     await hub.provisionPubSub();
     note("provisioned again");

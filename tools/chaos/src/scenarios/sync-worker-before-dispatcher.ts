@@ -11,9 +11,9 @@ export const syncWorkerBeforeDispatcher: Scenario = {
   title: "emulator restarted, then sync-worker before dispatcher",
   // 20 s: stopping sync-worker while its Pub/Sub is gone takes its whole shutdown budget (8 s).
   load: { count: 2000 },
-  inject: async ({ stack, hub, untilAnswered, note }) => {
+  inject: async ({ hub, restartEmulator, untilAnswered, note }) => {
     await untilAnswered(150);
-    await stack.restartEmulator();
+    await restartEmulator();
     note("emulator restarted, state lost");
     await hub.restart("sync-worker");
     note("sync-worker restarted");
