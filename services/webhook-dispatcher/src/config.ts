@@ -6,8 +6,15 @@ export const dispatcherConfigSchema = Type.Object({
   ...serviceSettings(8082),
   CONSUMER_MAX_MESSAGES: Type.Integer({
     minimum: 1,
-    default: 100,
-    description: "Flow control: Pub/Sub messages being stored at once.",
+    default: 1000,
+    description:
+      "Flow control: Pub/Sub messages in hand (being stored or waiting for their ack to be sent) at once; also the largest batch stored in one transaction.",
+  }),
+  CONSUMER_MAX_BYTES: Type.Integer({
+    minimum: 1024,
+    default: 16 * 1024 * 1024,
+    description:
+      "Flow control: bytes of Pub/Sub messages in hand at once, so large events cannot fill the memory.",
   }),
   DELIVERY_CONCURRENCY: Type.Integer({
     minimum: 1,

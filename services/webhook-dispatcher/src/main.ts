@@ -66,6 +66,7 @@ await runService(SERVICE, async () => {
     {
       subscriptionName: config.PUBSUB_SUBSCRIPTION,
       maxMessages: config.CONSUMER_MAX_MESSAGES,
+      maxBytes: config.CONSUMER_MAX_BYTES,
       provision: foundation.provisionPubSub,
       watchdogMs: config.SUBSCRIPTION_WATCHDOG_SECONDS * 1000,
     },

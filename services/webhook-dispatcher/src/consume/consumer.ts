@@ -24,6 +24,8 @@ export type ConsumerOptions = {
   subscriptionName: string;
   /** Flow control (messages not yet acked) and the largest batch stored in one transaction. */
   maxMessages: number;
+  /** Flow control by size: bytes of messages not yet acked (default: the client's, 100 MiB). */
+  maxBytes?: number;
   /** How long a message waits for others to share its transaction (default 5 ms). */
   batchWaitMs?: number;
   /** Re-creates the subscription when it is gone (PUBSUB_PROVISION); absent: wait for an operator. */
@@ -55,7 +57,13 @@ export function startConsumer(
     pubsub,
     {
       name: options.subscriptionName,
-      streamOptions: { flowControl: { maxMessages: options.maxMessages, allowExcessMessages: false } },
+      streamOptions: {
+        flowControl: {
+          maxMessages: options.maxMessages,
+          ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+          allowExcessMessages: false,
+        },
+      },
       onMessage: (message: Message) => {
         const event = decodeOrDrop(message, deps.logger);
         if (event) collector.add({ message, event });
