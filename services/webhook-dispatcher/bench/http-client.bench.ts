@@ -3,7 +3,9 @@
  * process) and POSTs/s at concurrency 50 and 200 against a local keep-alive receiver, for
  *   - node-fetch over the SSRF-guarded keep-alive agents (`createGuardedFetch`, what send.ts used),
  *   - undici `request` through an `Agent` whose connector does the guarded lookup (raw),
- * Each POST carries a webhook-sized body and headers and reads the response body, as a send does.
+ *   - the guarded undici client (`createGuardedHttpClient`, what send.ts uses now).
+ * Each POST carries a webhook-sized body and headers and reads the response body, as a send does;
+ * the two guarded clients also carry a timeout signal, as a send does.
  * Clients alternate within each round so a change in machine load hits all of them alike.
  * Options: --posts <n> per run (default 10000), --rounds <n> (default 3).
  * Run: node services/webhook-dispatcher/bench/http-client.bench.ts
@@ -14,7 +16,13 @@ import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { Agent, request } from "undici";
-import { createGuardedFetch, createSsrfPolicy, guardedLookup } from "@event-hub/shared";
+import {
+  createGuardedFetch,
+  createGuardedHttpClient,
+  createSsrfPolicy,
+  guardedLookup,
+  readBodyPrefix,
+} from "@event-hub/shared";
 
 if (process.argv.includes("--receiver")) await serveReceiver();
 else await runBench();
@@ -53,7 +61,7 @@ async function runBench(): Promise<void> {
   );
   for (let round = 1; round <= rounds; round++) {
     for (const concurrency of [50, 200]) {
-      for (const makeClient of [nodeFetchClient, undiciRawClient]) {
+      for (const makeClient of [nodeFetchClient, undiciRawClient, guardedUndiciClient]) {
         const client = makeClient(policy);
         await drive(client.post, url, headers, body, concurrency, 500); // warm: connections, JIT
         const cpuBefore = process.cpuUsage();
@@ -124,7 +132,12 @@ function nodeFetchClient(policy: ReturnType<typeof createSsrfPolicy>): Client {
   return {
     name: "node-fetch (guarded agents)",
     async post(url, headers, body) {
-      const response = await outbound.fetch(url, { method: "POST", headers, body });
+      const response = await outbound.fetch(url, {
+        method: "POST",
+        headers,
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
       await response.text();
       return response.status;
     },
@@ -142,6 +155,24 @@ function undiciRawClient(policy: ReturnType<typeof createSsrfPolicy>): Client {
       return response.statusCode;
     },
     close: () => dispatcher.close(),
+  };
+}
+
+function guardedUndiciClient(policy: ReturnType<typeof createSsrfPolicy>): Client {
+  const outbound = createGuardedHttpClient(policy);
+  return {
+    name: "createGuardedHttpClient (undici)",
+    async post(url, headers, body) {
+      const response = await outbound.request(url, {
+        method: "POST",
+        headers,
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      await readBodyPrefix(response.body, 16 * 1024);
+      return response.statusCode;
+    },
+    close: () => outbound.close(),
   };
 }
 
