@@ -130,6 +130,12 @@ export {
 export type { SsrfPolicy } from "./outbound/ssrf-guard.ts";
 export { createGuardedFetch } from "./outbound/guarded-fetch.ts";
 export type { GuardedFetch, GuardedRequestInit, GuardedResponse } from "./outbound/guarded-fetch.ts";
+export { createGuardedHttpClient, readBodyPrefix } from "./outbound/guarded-http-client.ts";
+export type {
+  GuardedHttpClient,
+  GuardedHttpRequest,
+  GuardedHttpResponse,
+} from "./outbound/guarded-http-client.ts";
 export { openServiceFoundation } from "./service-foundation.ts";
 export type { FoundationConfig, ServiceFoundation } from "./service-foundation.ts";
 export { tokenLevel } from "./rate-tokens.ts";

@@ -49,7 +49,15 @@ const CONNECTORS_PER_SCENARIO = 8;
 const HTTP_CONCURRENCY = 50; // the dispatcher's DELIVERY_CONCURRENCY default
 const PHASE_DEADLINE_MS = 180_000;
 
-type Measured = { label: string; count: number; expected: number; seconds: number; latenciesMs: number[] };
+type Measured = {
+  label: string;
+  count: number;
+  expected: number;
+  seconds: number;
+  latenciesMs: number[];
+  /** webhook-dispatcher's CPU time over the scenario (user + system), where /proc tells it. */
+  dispatcherCpuMs?: number;
+};
 
 const emulator = await startPubSub({ projectId: "bench-dispatch" });
 const postgres = await startPostgres();
@@ -95,9 +103,12 @@ try {
   cleanups.unshift(() => services.stop());
   const topic = pubsub.topic(topicName, { messageOrdering: true, batching: { maxMilliseconds: 5 } });
   await runScenario(topic, "warm-up", 1, 50, 0);
-  const single = await runScenario(topic, "1 destination, full speed", 1, events, 0);
-  const paced = await runScenario(topic, `1 destination, paced ${pacedRate}/s`, 1, pacedEvents, pacedRate);
-  const fanout = await runScenario(topic, "10 destinations (fan-out)", 10, fanoutEvents, 0);
+  const withCpu = dispatcherCpu(services);
+  const single = await withCpu(() => runScenario(topic, "1 destination, full speed", 1, events, 0));
+  const paced = await withCpu(() =>
+    runScenario(topic, `1 destination, paced ${pacedRate}/s`, 1, pacedEvents, pacedRate),
+  );
+  const fanout = await withCpu(() => runScenario(topic, "10 destinations (fan-out)", 10, fanoutEvents, 0));
   print([rawPubSub, rawPaced, rawHttp, single, paced, fanout], peakRss(services));
 } finally {
   for (const cleanup of cleanups) await cleanup().catch(() => undefined);
@@ -261,6 +272,30 @@ function encoded(id: string, connectorId: string) {
 }
 
 /** VmHWM of each service process (Linux /proc), in MiB. */
+/**
+ * Runs a scenario and adds webhook-dispatcher's CPU time over it: a cost per delivery that a loaded
+ * shared machine disturbs far less than the rate. Linux only (/proc), ticks of 10 ms (CLK_TCK 100).
+ */
+function dispatcherCpu(services: RunningServices) {
+  const pid = services.children()["webhook-dispatcher"].pid;
+  const cpuMs = (): number | undefined => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14 and 15)
+    } catch {
+      return undefined;
+    }
+  };
+  return async (scenario: () => Promise<Measured>): Promise<Measured> => {
+    const before = cpuMs();
+    const measured = await scenario();
+    const after = cpuMs();
+    return before === undefined || after === undefined
+      ? measured
+      : { ...measured, dispatcherCpuMs: after - before };
+  };
+}
+
 function peakRss(services: RunningServices): Array<[string, string]> {
   const children = services.children();
   return SERVICE_NAMES.map((name) => {
@@ -303,8 +338,12 @@ function print(results: Measured[], rss: Array<[string, string]>): void {
   );
   for (const m of results) {
     const missing = m.count < m.expected ? `   MISSING ${m.expected - m.count} of ${m.expected}` : "";
+    const cpu =
+      m.dispatcherCpuMs === undefined || m.count === 0
+        ? ""
+        : `   dispatcher CPU ${((m.dispatcherCpuMs * 1000) / m.count).toFixed(0).padStart(5)} µs/delivery`;
     say(
-      `${m.label.padEnd(30)} ${String(m.count).padStart(6)} in ${m.seconds.toFixed(2).padStart(6)} s  ${(m.count / m.seconds).toFixed(0).padStart(6)}/s   p50 ${percentile(m.latenciesMs, 50).toFixed(1).padStart(7)} ms   p99 ${percentile(m.latenciesMs, 99).toFixed(1).padStart(7)} ms${missing}`,
+      `${m.label.padEnd(30)} ${String(m.count).padStart(6)} in ${m.seconds.toFixed(2).padStart(6)} s  ${(m.count / m.seconds).toFixed(0).padStart(6)}/s   p50 ${percentile(m.latenciesMs, 50).toFixed(1).padStart(7)} ms   p99 ${percentile(m.latenciesMs, 99).toFixed(1).padStart(7)} ms${cpu}${missing}`,
     );
   }
   say(`peak RSS: ${rss.map(([name, value]) => `${name} ${value}`).join(", ")}`);

@@ -18,7 +18,7 @@ function tokenEndpoint(expiresInSeconds = 3600) {
       const body = JSON.stringify({ access_token: `tok-${requests.length}`, expires_in: expiresInSeconds });
       return { kind: "response", status: 200, headers: {}, body, durationMs: 1 };
     },
-    close: () => undefined,
+    close: async () => undefined,
   };
   return { sender, requests };
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { findExecutable } from "@event-hub/local-stack/find-executable";
 import { classify } from "../../deliver/classify.ts";
+import { abortedByLease } from "../../deliver/lease-keeper.ts";
 import { createSender, type HttpRequest, type Sender } from "./send.ts";
 import { MAX_RESPONSE_BODY_BYTES } from "../../deliver/send-result.ts";
 import { createSsrfPolicy } from "@event-hub/shared";
@@ -125,6 +126,56 @@ describe("send", () => {
     for (let i = 0; i < 5; i++) expect(await sender.send(post(steady.url))).toMatchObject({ status: 204 });
     expect(steady.requests).toBe(5);
     expect(steady.connections).toBe(1);
+  });
+
+  it("reads a 1 MiB body only to 16 KiB, closes that connection, and the next POST gets a new one", async () => {
+    const huge = await receiver((_, response) => response.writeHead(200).end("y".repeat(1024 * 1024)));
+    for (let i = 0; i < 2; i++) {
+      const result = await sender.send(post(huge.url));
+      expect(result.kind === "response" && result.body.length).toBe(MAX_RESPONSE_BODY_BYTES);
+    }
+    expect(huge.requests).toBe(2);
+    expect(huge.connections).toBe(2);
+  });
+
+  it("fails a refused connection as connect, retried", async () => {
+    const closed = await receiver(() => {});
+    const url = closed.url;
+    await closed.close();
+    const result = await sender.send(post(url));
+    expect(result).toMatchObject({ kind: "failure", failure: "connect" });
+    expect(classify(result, new Date())).toStrictEqual({ kind: "retry", outcome: "connect" });
+  });
+
+  it("fails a name that does not resolve as dns, retried", async () => {
+    const result = await sender.send(post("http://hook.invalid/hook"));
+    expect(result).toMatchObject({ kind: "failure", failure: "dns" });
+    expect(classify(result, new Date())).toStrictEqual({ kind: "retry", outcome: "dns" });
+  });
+
+  it("refuses localhost and IP literals outside SSRF_ALLOW before connecting: ssrf_blocked, final", async () => {
+    const strict = createSender(createSsrfPolicy([]));
+    const steady = await receiver((_, response) => response.writeHead(204).end());
+    const port = new URL(steady.url).port;
+    for (const url of [steady.url, `http://localhost:${port}/hook`, `http://2130706433:${port}/hook`]) {
+      const result = await strict.send(post(url));
+      expect(result).toMatchObject({ kind: "failure", failure: "ssrf_blocked" });
+      expect(classify(result, new Date())).toMatchObject({ kind: "failed" });
+    }
+    await strict.close();
+    expect(steady.connections).toBe(0);
+  });
+
+  it("stops a POST in flight when the lease is lost: lease_lost, the receiver got it", async () => {
+    const silent = await receiver(() => {});
+    const controller = new AbortController();
+    const lease = { signal: controller.signal, isHeld: () => !controller.signal.aborted };
+    const sending = sender.send(post(silent.url, { signal: controller.signal }));
+    while (silent.requests === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort(new Error("lease lost to another claim"));
+    const result = abortedByLease(await sending, lease);
+    expect(result).toMatchObject({ kind: "failure", failure: "lease_lost" });
+    expect(result.kind === "failure" && result.message).toMatch(/lease lost to another claim/);
   });
 
   describe("https with a self-signed certificate", () => {

@@ -1,5 +1,5 @@
 import { StringDecoder } from "node:string_decoder";
-import { createGuardedFetch, type SsrfPolicy } from "@event-hub/shared";
+import { createGuardedHttpClient, readBodyPrefix, type SsrfPolicy } from "@event-hub/shared";
 import { failureClassOf } from "./send-failure-class.ts";
 import { MAX_RESPONSE_BODY_BYTES, type SendResult } from "../../deliver/send-result.ts";
 
@@ -17,20 +17,20 @@ export type HttpRequest = {
 
 const KEPT_RESPONSE_HEADERS = ["content-type", "retry-after", "content-length", "location", "date"];
 
-export type Sender = { send(request: HttpRequest): Promise<SendResult>; close(): void };
+export type Sender = { send(request: HttpRequest): Promise<SendResult>; close(): Promise<void> };
 
 /**
- * POSTs through the shared SSRF-guarded fetch (keep-alive agents, connect-time check, IP literals
+ * POSTs through the shared SSRF-guarded undici client (keep-alive, connect-time check, IP literals
  * checked first, no redirects); a refusal is the failure `ssrf_blocked`.
  */
 export function createSender(policy: SsrfPolicy): Sender {
-  const outbound = createGuardedFetch(policy);
+  const outbound = createGuardedHttpClient(policy);
   return {
     async send(request) {
       const started = performance.now();
       const elapsed = () => Math.round(performance.now() - started);
       try {
-        const response = await outbound.fetch(request.url, {
+        const response = await outbound.request(request.url, {
           method: "POST",
           headers: request.headers,
           body: request.body,
@@ -40,14 +40,18 @@ export function createSender(policy: SsrfPolicy): Sender {
             ...(request.signal ? [request.signal] : []),
           ]),
         });
-        const body = await readLimited(response.body, MAX_RESPONSE_BODY_BYTES);
+        const body = textWithin(
+          await readBodyPrefix(response.body, MAX_RESPONSE_BODY_BYTES),
+          MAX_RESPONSE_BODY_BYTES,
+        );
         const headers = Object.fromEntries(
           KEPT_RESPONSE_HEADERS.flatMap((name) => {
-            const value = response.headers.get(name);
-            return value === null ? [] : [[name, value]];
+            const value = response.headers[name];
+            if (value === undefined) return [];
+            return [[name, Array.isArray(value) ? value.join(", ") : value]];
           }),
         );
-        return { kind: "response", status: response.status, headers, body, durationMs: elapsed() };
+        return { kind: "response", status: response.statusCode, headers, body, durationMs: elapsed() };
       } catch (error) {
         return {
           kind: "failure",
@@ -62,23 +66,13 @@ export function createSender(policy: SsrfPolicy): Sender {
 }
 
 /**
- * At most `limit` bytes of the body, as text (the attempt log keeps 16 KiB). A character cut at the
- * limit is left out, and bytes that are not UTF-8 (each read as a 3-byte U+FFFD) cannot take the
- * text past the limit either.
+ * The body's first bytes as text of at most `limit` bytes (the attempt log keeps 16 KiB). A character
+ * cut at the limit is left out, and bytes that are not UTF-8 (each read as a 3-byte U+FFFD) cannot
+ * take the text past the limit either.
  */
-async function readLimited(body: NodeJS.ReadableStream | null, limit: number): Promise<string> {
-  if (!body) return "";
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-    chunks.push(buffer.subarray(0, Math.max(0, limit - size)));
-    size += buffer.length;
-    if (size >= limit) break;
-  }
-  const text = completeCharacters(Buffer.concat(chunks));
-  const bytes = Buffer.byteLength(text);
-  return bytes <= limit ? text : completeCharacters(Buffer.from(text).subarray(0, limit));
+function textWithin(prefix: Buffer, limit: number): string {
+  const text = completeCharacters(prefix);
+  return Buffer.byteLength(text) <= limit ? text : completeCharacters(Buffer.from(text).subarray(0, limit));
 }
 
 /**
