@@ -46,6 +46,34 @@ describe("/v1/deliveries and /v1/events", () => {
     ]);
   });
 
+  it("shows nextAttemptAt only while a delivery is pending, not the lease end a finished one keeps", async () => {
+    const ownConnector = uniqueName("con");
+    const leaseEnd = new Date(Date.now() + 60_000);
+    const event = newId("evt");
+    await harness.db.query(
+      `INSERT INTO events (id, connector_id, trigger, data, occurred_at) VALUES ($1, $2, 'transport.x', '{}', now())`,
+      [event, ownConnector],
+    );
+    for (const status of ["pending", "delivered", "failed", "parked"]) {
+      const id = newId("dlv");
+      const destination = await harness.webhookFor("transport.*");
+      await harness.db.query(
+        `INSERT INTO deliveries (id, event_id, destination_id, connector_id, status, next_attempt_at, finished_at)
+         VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $5 = 'pending' THEN NULL ELSE now() END)`,
+        [id, event, destination, ownConnector, status, leaseEnd],
+      );
+      const expected = status === "pending" ? leaseEnd.toISOString() : null;
+      expect((await harness.call({ url: `/v1/deliveries/${id}` })).json().result.nextAttemptAt, status).toBe(
+        expected,
+      );
+      const listed = (await harness.call({ url: `/v1/deliveries?eventId=${event}&status=${status}` })).json();
+      expect(
+        listed.result.map((d: { nextAttemptAt: unknown }) => d.nextAttemptAt),
+        status,
+      ).toEqual([expected]);
+    }
+  });
+
   it("lists events by trigger pattern, Connector, correlation id and time, and reads one with its deliveries", async () => {
     const query = (q: string) => harness.call({ url: `/v1/events?connectorId=${connectorId}&${q}` });
     expect((await query("trigger=transport.*")).json().result.map((e: { id: string }) => e.id)).toEqual([
