@@ -157,6 +157,20 @@ export async function findSyncState(db: Pool, connectorId: string): Promise<Sync
   return result.rows[0];
 }
 
+/** findSyncState for a page of Connectors, by Connector id (absent before a Connector's first sync). */
+export async function listSyncStates(
+  db: Pool,
+  connectorIds: readonly string[],
+): Promise<Map<string, SyncStateRow>> {
+  const result = await db.query<SyncStateRow & { connector_id: string }>(
+    `SELECT connector_id, next_sync_at, sync_requested_at, last_started_at, last_succeeded_at, last_failed_at,
+            last_error, consecutive_failures, last_correlation_id
+       FROM connector_sync_state WHERE connector_id = ANY ($1::text[])`,
+    [connectorIds],
+  );
+  return new Map(result.rows.map((row) => [row.connector_id, row]));
+}
+
 /**
  * Asks sync-worker for a sync now: the request is recorded, then NOTIFY wakes its scheduler.
  * Called after findConnector with the caller's access, in the same transaction.
