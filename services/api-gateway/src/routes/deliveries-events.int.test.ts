@@ -108,6 +108,41 @@ describe("/v1/deliveries and /v1/events", () => {
     expect(response.json().result.deliveryIds).toContain(deliveryId);
   });
 
+  it("redeliver names the pending deliveries it left alone, and answers 409 when every one is pending", async () => {
+    const ownConnector = uniqueName("con");
+    const event = newId("evt");
+    await harness.db.query(
+      `INSERT INTO events (id, connector_id, trigger, data, occurred_at) VALUES ($1, $2, 'a.b', '{}', now())`,
+      [event, ownConnector],
+    );
+    const [pendingTo, deliveredTo] = [await harness.webhookFor("a.b"), await harness.webhookFor("a.b")];
+    const [pending, delivered] = [newId("dlv"), newId("dlv")];
+    await harness.db.query(
+      `INSERT INTO deliveries (id, event_id, destination_id, connector_id, status, finished_at)
+       VALUES ($1, $3, $4, $6, 'pending', NULL), ($2, $3, $5, $6, 'delivered', now())`,
+      [pending, delivered, event, pendingTo, deliveredTo, ownConnector],
+    );
+    const redeliver = () =>
+      harness.call({
+        method: "POST",
+        url: `/v1/events/${event}/redeliver`,
+        payload: { destinationIds: [pendingTo, deliveredTo] },
+      });
+
+    const first = await redeliver();
+    expect(first.statusCode).toBe(202);
+    expect(first.json().result).toEqual({
+      deliveryIds: [delivered],
+      skipped: [{ deliveryId: pending, destinationId: pendingTo, reason: "still_pending" }],
+    });
+
+    const second = await redeliver(); // both pending now
+    expect(second.statusCode).toBe(409);
+    expect(second.json().error.code).toBe("error.hub.deliveriesStillPending");
+    expect(second.json().error.message).toContain(pending);
+    expect(second.json().error.message).toContain(delivered);
+  });
+
   it("says why a pending delivery waits: a scheduled retry, an open breaker, its lane, or nothing", async () => {
     const ordered = (
       await harness.call({
