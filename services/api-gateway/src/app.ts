@@ -76,7 +76,7 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
         version: "0.1.0",
         description:
           "Envelopes as the enmeshed Connector's: `{result}` and `{error: {id, code, message, time}}`. " +
-          "Lists page with `limit` and `cursor`; creating POSTs honour `Idempotency-Key` (the answer kept " +
+          "Lists page with `limit`, `order` (`asc` or `desc`) and `cursor`; creating POSTs honour `Idempotency-Key` (the answer kept " +
           "for a repeat is sealed at rest, since several hold a secret shown once); " +
           "`x-correlation-id` is accepted or generated and returned. " +
           "An API key may be limited to Connectors (`connectorIds`): it then sees and touches only those " +

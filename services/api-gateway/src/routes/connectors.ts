@@ -63,13 +63,13 @@ export const connectorRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps
       schema: {
         tags,
         summary: "List Connectors with their sync status (a key limited to Connectors sees only those)",
-        querystring: pageQuery({}, ConnectorId),
+        querystring: pageQuery("asc", {}, ConnectorId),
         response: { 200: pageOf(ConnectorWithStatus), ...errorResponses(400) },
       },
     },
     async (request) => {
-      const { limit, cursor } = request.query;
-      const rows = await listConnectors(deps.db, { limit, after: cursor }, request.principal.connectorIds);
+      const { limit, cursor, order } = request.query;
+      const rows = await listConnectors(deps.db, { limit, cursor, order }, request.principal.connectorIds);
       const states = await listSyncStates(
         deps.db,
         rows.map((row) => row.id),

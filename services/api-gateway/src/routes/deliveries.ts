@@ -111,8 +111,9 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (ap
       config: { scope: "deliveries:read" },
       schema: {
         tags,
-        summary: "List deliveries, newest first (a key limited to Connectors sees only theirs)",
-        querystring: pageQuery({
+        summary:
+          "List deliveries, newest first or (`order=asc`) oldest first (a key limited to Connectors sees only theirs)",
+        querystring: pageQuery("desc", {
           destinationId: Type.Optional(Type.String({ maxLength: 40 })),
           connectorId: Type.Optional(Type.String({ maxLength: 63 })),
           eventId: Type.Optional(Type.String({ maxLength: 40 })),
@@ -124,10 +125,10 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (ap
       },
     },
     async (request) => {
-      const { limit, cursor, since, until, ...filter } = request.query;
+      const { limit, cursor, order, since, until, ...filter } = request.query;
       const rows = await listDeliveries(
         db,
-        { limit, before: cursor },
+        { limit, cursor, order },
         {
           ...filter,
           since: parseOptionalDateTime(since, "querystring/since"),

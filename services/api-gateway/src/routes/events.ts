@@ -50,8 +50,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, 
       config: { scope: "events:read" },
       schema: {
         tags,
-        summary: "List stored events, newest first (a key limited to Connectors sees only theirs)",
-        querystring: pageQuery({
+        summary:
+          "List stored events, newest first or (`order=asc`) oldest first (a key limited to Connectors sees only theirs)",
+        querystring: pageQuery("desc", {
           trigger: Type.Optional(
             Type.String({
               maxLength: 256,
@@ -68,7 +69,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, 
       },
     },
     async (request) => {
-      const { limit, cursor, trigger, since, until, ...filter } = request.query;
+      const { limit, cursor, order, trigger, since, until, ...filter } = request.query;
       if (trigger !== undefined && !isValidTriggerPattern(trigger)) {
         throw new AppError(
           "error.hub.validation",
@@ -78,7 +79,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, 
       }
       const rows = await listEvents(
         db,
-        { limit, before: cursor },
+        { limit, cursor, order },
         {
           ...filter,
           triggerRegex: trigger === undefined ? undefined : triggerPatternRegex(trigger),
