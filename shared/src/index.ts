@@ -48,6 +48,8 @@ export type { Backoff } from "./backoff.ts";
 export { createPeriodicTask } from "./periodic-task.ts";
 export type { PeriodicTask, PeriodicTaskOptions } from "./periodic-task.ts";
 export { listenForNotifications } from "./db/notification-listener.ts";
+export { idPageSql } from "./db/id-page.ts";
+export type { IdPage, PageOrder } from "./db/id-page.ts";
 export type { NotificationListener, NotificationListenerOptions } from "./db/notification-listener.ts";
 export { SYNC_REQUESTED_CHANNEL } from "./sync-requested-channel.ts";
 export type { IdPrefix } from "./ids.ts";

@@ -84,13 +84,17 @@ describe("api-gateway with the real dispatcher", () => {
         return page.json.result.length;
       })
       .toBe(1);
+    expect((await deliveryStatus(deliveryId)).nextAttemptAt).toBeNull(); // failed: no next attempt
 
     flaky.respondWith(200);
     expect((await api("POST", `/v1/deliveries/${deliveryId}/resend`)).status).toBe(202);
     const [, resent] = await flaky.waitFor(2);
     expect(JSON.parse(resent?.body ?? "")).toEqual({ trigger: "transport.messageSent", data: { n: 1 } });
     await expect.poll(async () => (await deliveryStatus(deliveryId)).status).toBe("delivered");
-    expect((await deliveryStatus(deliveryId)).attempts.map((a: Json) => a.statusCode)).toEqual([400, 200]);
+    const delivered = await deliveryStatus(deliveryId);
+    expect(delivered.attempts.map((a: Json) => a.statusCode)).toEqual([400, 200]);
+    // Finished: nothing is due any more, and the first attempt's error is not its error now.
+    expect(delivered).toMatchObject({ nextAttemptAt: null, lastError: null, waiting: null });
   });
 
   it("recovers the failed deliveries of a destination in a window; the receiver gets them", async () => {

@@ -62,4 +62,36 @@ describe("simulated Connectors wired to the hub", () => {
       expect(JSON.parse(request.body)).toMatchObject({ trigger: "transport.relationshipChanged" });
     }
   });
+
+  it("shows a failing sync's error in the Connector list, and clears it at the next successful sync", async () => {
+    const simA = sims.endpoints[0]?.url.split(" ")[0]?.replace("/api/v2", "") ?? "";
+    const setSyncFault = async (sync: "error" | "ok") => {
+      const response = await fetch(`${simA}/sim/faults`, {
+        method: "PUT",
+        headers: { "x-api-key": "sim-connector-1-API_KEY_0000000000", "content-type": "application/json" },
+        body: JSON.stringify({ sync }),
+      });
+      expect(response.status).toBe(200);
+    };
+    const syncOfA = async () => {
+      const listed = await hub.api("GET", "/v1/connectors?limit=200");
+      return listed.json.result.find((connector: { id: string }) => connector.id === "sim-a")?.sync;
+    };
+
+    await setSyncFault("error");
+    try {
+      await expect.poll(async () => (await syncOfA())?.lastError, { timeout: 40_000 }).toContain("HTTP 500");
+    } finally {
+      await setSyncFault("ok");
+    }
+    const failedAt = (await syncOfA()).lastFailedAt as string;
+    await expect
+      .poll(async () => (await syncOfA())?.lastSucceededAt > failedAt, { timeout: 60_000 })
+      .toBe(true);
+    expect(await syncOfA()).toMatchObject({
+      lastError: null,
+      consecutiveFailures: 0,
+      lastFailedAt: failedAt,
+    });
+  });
 });

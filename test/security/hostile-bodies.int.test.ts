@@ -71,7 +71,9 @@ describe("hostile request bodies at the gateway's write routes and at ingest", (
     });
     // The Core API proxy streams bodies to the Connector untouched: its bodies are the Connector's to judge.
     writes = (await fetchOperations(gateway()))
-      .filter((operation) => operation.bodyExample !== undefined && !operation.template.includes("/api/{*}"))
+      .filter(
+        (operation) => operation.bodyExample !== undefined && !operation.template.includes("/api/{path}"),
+      )
       .map((operation) => ({ operation, path: concretePath(operation, {}) }));
   });
 

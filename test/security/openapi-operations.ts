@@ -5,7 +5,7 @@
 
 export type Operation = {
   method: string;
-  /** As documented: `/v1/connectors/{id}/api/{*}` */
+  /** As documented: `/v1/connectors/{id}/api/{path}` */
   template: string;
   pathParams: Array<{ name: string; example: unknown }>;
   /** The documented example of the JSON body, `{}` when the body has none; undefined: no body. */
@@ -64,7 +64,7 @@ export function concretePath(operation: Operation, idsByCollection: Record<strin
   return operation.template.replace(/\{([^}]+)\}/g, (_, name: string) => {
     if (name === "id" && idsByCollection[collection]) return idsByCollection[collection];
     const example = operation.pathParams.find((parameter) => parameter.name === name)?.example;
-    if (name === "*") return typeof example === "string" ? example : "v2/Messages";
+    if (name === "path") return typeof example === "string" ? example : "v2/Messages";
     if (example === undefined) throw new Error(`${operation.template}: no example for {${name}}`);
     return String(example);
   });

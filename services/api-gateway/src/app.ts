@@ -17,6 +17,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { answerFrameworkError } from "./http/framework-errors.ts";
 import { withOpenApi30Examples } from "./http/openapi-examples.ts";
+import { formatSchemaErrors } from "./http/schema-error-message.ts";
 import { refuseV1RoutesOutside, v1Api, type V1ApiDeps } from "./v1/v1-api.ts";
 
 /** What the ops routes need besides the /v1 API's dependencies. */
@@ -50,6 +51,7 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
     // stays at its default, false: `;` is part of the path; fastify's types omit it here.)
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
     frameworkErrors: answerFrameworkError, // the router's own 400/414, in the envelope
+    schemaErrorFormatter: formatSchemaErrors, // a value outside an enum: one sentence naming the allowed values
     ...clientTimeoutOptions(deps.httpTimeouts),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -74,7 +76,7 @@ export async function buildApp(deps: ApiGatewayDeps): Promise<FastifyInstance> {
         version: "0.1.0",
         description:
           "Envelopes as the enmeshed Connector's: `{result}` and `{error: {id, code, message, time}}`. " +
-          "Lists page with `limit` and `cursor`; creating POSTs honour `Idempotency-Key` (the answer kept " +
+          "Lists page with `limit`, `order` (`asc` or `desc`) and `cursor`; creating POSTs honour `Idempotency-Key` (the answer kept " +
           "for a repeat is sealed at rest, since several hold a secret shown once); " +
           "`x-correlation-id` is accepted or generated and returned. " +
           "An API key may be limited to Connectors (`connectorIds`): it then sees and touches only those " +

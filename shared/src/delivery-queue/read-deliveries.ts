@@ -1,3 +1,4 @@
+import { idPageSql, type IdPage } from "../db/id-page.ts";
 import type { DeliveryStatus } from "./delivery-status.ts";
 import type { ConnectorScope, Queryable } from "./queryable.ts";
 import { visibleDelivery } from "./visibility.ts";
@@ -69,26 +70,27 @@ export type DeliveryFilter = {
   until?: Date;
 };
 
-/** Newest first; `before` is the last id of the previous page. */
+/** One page in id (creation) order. */
 export async function listDeliveries(
   db: Queryable,
-  page: { limit: number; before?: string },
+  page: IdPage,
   filter: DeliveryFilter,
   access: ConnectorScope,
 ): Promise<DeliveryRow[]> {
+  const { after, orderBy } = idPageSql(page.order, "$1");
   const result = await db.query<DeliveryRow>(
     `SELECT ${DELIVERY_COLUMNS} FROM deliveries d
       WHERE ${visibleDelivery("d", 9)}
-        AND ($1::text IS NULL OR id < $1)
+        AND ${after}
         AND ($3::text IS NULL OR destination_id = $3)
         AND ($4::text IS NULL OR connector_id = $4)
         AND ($5::text IS NULL OR event_id = $5)
         AND ($6::text IS NULL OR status = $6)
         AND ($7::timestamptz IS NULL OR created_at >= $7)
         AND ($8::timestamptz IS NULL OR created_at < $8)
-      ORDER BY id DESC LIMIT $2`,
+      ${orderBy} LIMIT $2`,
     [
-      page.before ?? null,
+      page.cursor ?? null,
       page.limit,
       filter.destinationId ?? null,
       filter.connectorId ?? null,

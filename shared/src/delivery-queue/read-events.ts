@@ -1,3 +1,4 @@
+import { idPageSql, type IdPage } from "../db/id-page.ts";
 import type { ConnectorScope, Queryable } from "./queryable.ts";
 
 export type EventRow = {
@@ -34,25 +35,26 @@ export type EventFilter = {
   until?: Date;
 };
 
-/** Newest first; `before` is the last id of the previous page. */
+/** One page in id (creation) order. */
 export async function listEvents(
   db: Queryable,
-  page: { limit: number; before?: string },
+  page: IdPage,
   filter: EventFilter,
   access: ConnectorScope,
 ): Promise<EventRow[]> {
+  const { after, orderBy } = idPageSql(page.order, "$1");
   const result = await db.query<EventRow>(
     `SELECT ${COLUMNS} FROM events
-      WHERE ($1::text IS NULL OR id < $1)
+      WHERE ${after}
         AND ($3::text IS NULL OR ('.' || trigger) ~ $3)
         AND ($4::text IS NULL OR connector_id = $4)
         AND ($5::text IS NULL OR correlation_id = $5)
         AND ($6::timestamptz IS NULL OR occurred_at >= $6)
         AND ($7::timestamptz IS NULL OR occurred_at < $7)
         AND ($8::text[] IS NULL OR connector_id = ANY ($8))
-      ORDER BY id DESC LIMIT $2`,
+      ${orderBy} LIMIT $2`,
     [
-      page.before ?? null,
+      page.cursor ?? null,
       page.limit,
       filter.triggerRegex ?? null,
       filter.connectorId ?? null,

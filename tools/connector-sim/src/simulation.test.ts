@@ -62,6 +62,28 @@ describe("scenarios", () => {
     });
     expect((await admin(0, "POST", "/sim/scenarios/nope")).body.error.code).toBe("error.sim.unknownScenario");
   });
+
+  it("says why onboarding cannot run after consent: A and B already share a relationship", async () => {
+    // consent (above) onboarded A and B; onboarding again would get no Request from the template.
+    const again = await admin(0, "POST", "/sim/scenarios/onboarding");
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe("error.sim.scenarioPrecondition");
+    expect(again.body.error.message).toMatch(
+      /already share Active relationship REL\w+.*run consent or message-exchange/,
+    );
+  });
+
+  it("answers a scenario's failure with what failed, not a bare 500", async () => {
+    sim.connectors[3]!.setFaults({ sync: "error" });
+    try {
+      const failed = await admin(2, "POST", "/sim/scenarios/onboarding"); // A = 2, B = 3: B's sync fails
+      expect(failed.status).toBe(500);
+      expect(failed.body.error.code).toBe("error.sim.scenarioFailed");
+      expect(failed.body.error.message).toContain("scenario 'onboarding': POST /Account/Sync → 500");
+    } finally {
+      sim.connectors[3]!.setFaults({ sync: "ok" });
+    }
+  });
 });
 
 describe("scenarios over /api/core/v1 (Connector 7)", () => {

@@ -14,6 +14,7 @@ import { startLoad, type LoadOptions } from "./load.ts";
 import { createLogger, type Logger, type LogLevel } from "./logger.ts";
 import type { AdminControl } from "./routes/admin.ts";
 import { createScenarioClient } from "./scenarios/scenario-client.ts";
+import { ScenarioPreconditionError } from "./scenarios/scenario-precondition.ts";
 import { scenarioNames, scenarios } from "./scenarios/index.ts";
 import type { WebhooksConfig } from "./webhooks/config.ts";
 import { WebhooksModule, type DeliveryRecord } from "./webhooks/webhooks-module.ts";
@@ -264,7 +265,19 @@ async function runScenario(
   }
   const clientA = await createScenarioClient(first.baseUrl, first.apiKey, apiPrefix);
   const clientB = await createScenarioClient(second.baseUrl, second.apiKey, apiPrefix);
-  return await scenario(clientA, clientB);
+  try {
+    return await scenario(clientA, clientB);
+  } catch (error) {
+    throw scenarioError(name, error);
+  }
+}
+
+/** A scenario's failure as the admin endpoint answers it: what went wrong, not a bare 500. */
+function scenarioError(name: string, error: unknown): SimError {
+  const message = `scenario '${name}': ${error instanceof Error ? error.message : String(error)}`;
+  return error instanceof ScenarioPreconditionError
+    ? new SimError("error.sim.scenarioPrecondition", message, 409)
+    : new SimError("error.sim.scenarioFailed", message, 500);
 }
 
 function baseUrlOf(app: FastifyInstance, host: string): string {

@@ -1,4 +1,4 @@
-import { SYNC_REQUESTED_CHANNEL } from "@event-hub/shared";
+import { idPageSql, SYNC_REQUESTED_CHANNEL, type IdPage } from "@event-hub/shared";
 import type { Pool, PoolClient } from "pg";
 import type { ConnectorAccess } from "../auth/connector-access.ts";
 
@@ -79,17 +79,18 @@ export async function findConnector(
   return result.rows[0];
 }
 
-/** One page in id order; `after` is the last id of the previous page. */
+/** One page in id order. */
 export async function listConnectors(
   db: Pool,
-  page: { limit: number; after?: string },
+  page: IdPage,
   access: ConnectorAccess,
 ): Promise<ConnectorRow[]> {
+  const { after, orderBy } = idPageSql(page.order, "$1");
   const result = await db.query<ConnectorRow>(
     `SELECT ${COLUMNS} FROM connectors
-      WHERE ($1::text IS NULL OR id > $1) AND ($3::text[] IS NULL OR id = ANY ($3))
-      ORDER BY id LIMIT $2`,
-    [page.after ?? null, page.limit, access],
+      WHERE ${after} AND ($3::text[] IS NULL OR id = ANY ($3))
+      ${orderBy} LIMIT $2`,
+    [page.cursor ?? null, page.limit, access],
   );
   return result.rows;
 }
@@ -155,6 +156,20 @@ export async function findSyncState(db: Pool, connectorId: string): Promise<Sync
     [connectorId],
   );
   return result.rows[0];
+}
+
+/** findSyncState for a page of Connectors, by Connector id (absent before a Connector's first sync). */
+export async function listSyncStates(
+  db: Pool,
+  connectorIds: readonly string[],
+): Promise<Map<string, SyncStateRow>> {
+  const result = await db.query<SyncStateRow & { connector_id: string }>(
+    `SELECT connector_id, next_sync_at, sync_requested_at, last_started_at, last_succeeded_at, last_failed_at,
+            last_error, consecutive_failures, last_correlation_id
+       FROM connector_sync_state WHERE connector_id = ANY ($1::text[])`,
+    [connectorIds],
+  );
+  return new Map(result.rows.map((row) => [row.connector_id, row]));
 }
 
 /**

@@ -1,19 +1,33 @@
-import { AppError, compileTriggerPattern, findEvent, newId, requeueEventDeliveries } from "@event-hub/shared";
+import {
+  AppError,
+  compileTriggerPattern,
+  findEvent,
+  listDeliveriesOfEvent,
+  newId,
+  requeueEventDeliveries,
+} from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { ConnectorAccess } from "../auth/connector-access.ts";
 import { findDestination, listEnabledDestinationsFor } from "../webhooks/destinations-store.ts";
 
+/** A delivery a redeliver left alone, and why. */
+export type SkippedDelivery = { deliveryId: string; destinationId: string; reason: "still_pending" };
+
+export type Redelivery = { deliveryIds: string[]; skipped: SkippedDelivery[] };
+
 /**
  * Delivers a stored event again: to the named destinations, or to every enabled destination whose
- * triggers and Connector scope match it now. Beyond the caller's ConnectorAccess nothing is found or
- * re-queued.
+ * triggers and Connector scope match it now. A delivery still pending is not re-queued (it is
+ * attempted on its own schedule) and is named in `skipped`; when that leaves nothing re-queued the
+ * answer is a 409 naming them, as a resend of a pending delivery is. Beyond the caller's
+ * ConnectorAccess nothing is found or re-queued.
  */
 export async function redeliverEvent(
   db: Pool,
   eventId: string,
   destinationIds: string[] | undefined,
   access: ConnectorAccess,
-): Promise<{ deliveryIds: string[] }> {
+): Promise<Redelivery> {
   const event = await findEvent(db, eventId, access);
   if (!event) throw new AppError("error.hub.eventNotFound", `no event "${eventId}"`, 404);
   const targets =
@@ -33,7 +47,31 @@ export async function redeliverEvent(
     })),
     access,
   );
-  return { deliveryIds };
+  const skipped = await notRequeued(db, eventId, targets, deliveryIds, access);
+  if (deliveryIds.length === 0 && skipped.length > 0) {
+    throw new AppError(
+      "error.hub.deliveriesStillPending",
+      `every delivery of event "${eventId}" to these destinations is still pending (${skipped
+        .map((s) => s.deliveryId)
+        .join(", ")}): each is attempted on its own schedule; redeliver once it has finished`,
+      409,
+    );
+  }
+  return { deliveryIds, skipped };
+}
+
+/** The targets' deliveries the requeue left alone: it re-queues every one but a pending one. */
+async function notRequeued(
+  db: Pool,
+  eventId: string,
+  targets: readonly string[],
+  requeued: readonly string[],
+  access: ConnectorAccess,
+): Promise<SkippedDelivery[]> {
+  const deliveries = await listDeliveriesOfEvent(db, eventId, access);
+  return deliveries
+    .filter((row) => targets.includes(row.destination_id) && !requeued.includes(row.id))
+    .map((row) => ({ deliveryId: row.id, destinationId: row.destination_id, reason: "still_pending" }));
 }
 
 async function matchingDestinations(

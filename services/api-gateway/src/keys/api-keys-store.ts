@@ -1,3 +1,4 @@
+import { idPageSql, type IdPage } from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { ConnectorAccess } from "../auth/connector-access.ts";
 
@@ -61,15 +62,12 @@ export async function findApiKey(
   return result.rows[0];
 }
 
-/** One page in id order; `after` is the last id of the previous page. */
-export async function listApiKeys(
-  db: Pool,
-  page: { limit: number; after?: string },
-  access: ConnectorAccess,
-): Promise<ApiKeyRow[]> {
+/** One page in id order. */
+export async function listApiKeys(db: Pool, page: IdPage, access: ConnectorAccess): Promise<ApiKeyRow[]> {
+  const { after, orderBy } = idPageSql(page.order, "$1");
   const result = await db.query<ApiKeyRow>(
-    `SELECT ${COLUMNS} FROM api_keys WHERE ($1::text IS NULL OR id > $1) AND ${VISIBLE(3)} ORDER BY id LIMIT $2`,
-    [page.after ?? null, page.limit, access],
+    `SELECT ${COLUMNS} FROM api_keys WHERE ${after} AND ${VISIBLE(3)} ${orderBy} LIMIT $2`,
+    [page.cursor ?? null, page.limit, access],
   );
   return result.rows;
 }

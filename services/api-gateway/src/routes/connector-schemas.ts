@@ -95,7 +95,10 @@ const SyncStatus = Type.Object(
     lastStartedAt: Timestamp,
     lastSucceededAt: Timestamp,
     lastFailedAt: Timestamp,
-    lastError: Type.Union([Type.String(), Type.Null()]),
+    lastError: Type.Union([Type.String(), Type.Null()], {
+      description:
+        "Why the last sync failed; null once a later sync succeeded (`lastFailedAt` still says when)",
+    }),
     consecutiveFailures: Type.Integer(),
     lagSeconds: Type.Union([Type.Number(), Type.Null()], {
       description: "Seconds since the last successful sync; null before the first",

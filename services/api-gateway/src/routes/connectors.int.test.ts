@@ -69,6 +69,36 @@ describe("/v1/connectors", () => {
     expect((await request("POST", "/v1/connectors/nobody/ingest-credential")).statusCode).toBe(404);
   });
 
+  it("lists Connectors in the same shape as it reads one, sync status included", async () => {
+    const synced = uniqueName("synced");
+    const never = uniqueName("never");
+    for (const id of [synced, never]) {
+      expect(
+        (await request("POST", "/v1/connectors", { id, name: id, baseUrl: "http://127.0.0.1:9" })).statusCode,
+      ).toBe(201);
+    }
+    // What sync-worker records after a failed sync.
+    await harness.db.query(
+      `INSERT INTO connector_sync_state (connector_id, last_started_at, last_failed_at, last_error, consecutive_failures)
+       VALUES ($1, now(), now(), 'HTTP 500', 1)`,
+      [synced],
+    );
+    const listed = (await request("GET", "/v1/connectors?limit=200")).json().result as { id: string }[];
+    for (const id of [synced, never]) {
+      const read = (await request("GET", `/v1/connectors/${id}`)).json().result;
+      expect(listed.find((connector) => connector.id === id)).toEqual({
+        ...read,
+        sync: { ...read.sync, lagSeconds: null },
+      });
+    }
+    expect(listed.find((connector) => connector.id === synced)).toMatchObject({
+      sync: { lastError: "HTTP 500", consecutiveFailures: 1 },
+    });
+    expect(listed.find((connector) => connector.id === never)).toMatchObject({
+      sync: { lastStartedAt: null, lastError: null, consecutiveFailures: 0 },
+    });
+  });
+
   it.each([
     [{ name: "x" }, "baseUrl"],
     [{ name: "x", baseUrl: "mailto:a@b.c" }, "baseUrl"],

@@ -8,6 +8,7 @@ import {
   findConnector,
   findSyncState,
   listConnectors,
+  listSyncStates,
   type ConnectorRow,
   type SyncStateRow,
 } from "../connectors/connectors-store.ts";
@@ -61,18 +62,19 @@ export const connectorRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps
       config: { scope: "connectors:read" },
       schema: {
         tags,
-        summary: "List Connectors (a key limited to Connectors sees only those)",
-        querystring: pageQuery({}, ConnectorId),
-        response: { 200: pageOf(Connector), ...errorResponses(400) },
+        summary: "List Connectors with their sync status (a key limited to Connectors sees only those)",
+        querystring: pageQuery("asc", {}, ConnectorId),
+        response: { 200: pageOf(ConnectorWithStatus), ...errorResponses(400) },
       },
     },
     async (request) => {
-      const { limit, cursor } = request.query;
-      return toPage(
-        await listConnectors(deps.db, { limit, after: cursor }, request.principal.connectorIds),
-        limit,
-        toConnector,
+      const { limit, cursor, order } = request.query;
+      const rows = await listConnectors(deps.db, { limit, cursor, order }, request.principal.connectorIds);
+      const states = await listSyncStates(
+        deps.db,
+        rows.map((row) => row.id),
       );
+      return toPage(rows, limit, (row) => ({ ...toConnector(row), sync: toSyncStatus(states.get(row.id)) }));
     },
   );
 

@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import { AppError } from "@event-hub/shared";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest, FastifySchema } from "fastify";
 import { Type } from "typebox";
 import { coreApiRoute } from "../core-api/core-api-scope.ts";
 import { forwardedPath, type ForwardedPath } from "../core-api/forwarded-path.ts";
@@ -16,6 +16,22 @@ const UNKNOWN_PATH_SCOPE = "core:unknownPath";
 
 /** `/v1/connectors/{id}/api/` before the forwarded path. */
 const FIXED_SEGMENTS = 4;
+
+const ForwardedPathParam = Type.String({
+  description: "The Core API path after `/api/`, slashes included",
+  examples: ["v2/Messages"],
+});
+
+/**
+ * The router's wildcard parameter is named `*`, which the OpenAPI document would show as `{*}` and
+ * a client generator cannot name; the document calls it `path`. The route itself is unchanged.
+ */
+function documentWildcardAsPath({ schema, url }: { schema: FastifySchema; url: string }) {
+  return {
+    url: url.replace(/\*$/, ":path"),
+    schema: { ...schema, params: Type.Object({ id: ConnectorId, path: ForwardedPathParam }) },
+  };
+}
 
 /**
  * The request's forwarded path (400 `error.hub.proxy.invalidPath` when it is not plain), read from
@@ -41,6 +57,7 @@ export async function coreApiProxyRoutes(app: FastifyInstance, deps: ProxyDeps):
     method: [...METHODS],
     url: "/v1/connectors/:id/api/*",
     config: {
+      swaggerTransform: documentWildcardAsPath,
       // Runs once the key is known (401 first), so an invalid path is a 400 for any valid key.
       scope: (request: FastifyRequest) =>
         coreApiRoute(pathOf(request).segments)?.scopes ?? UNKNOWN_PATH_SCOPE,
@@ -58,7 +75,7 @@ export async function coreApiProxyRoutes(app: FastifyInstance, deps: ProxyDeps):
         "A Connector whose address the hub's SSRF policy refuses answers 502 `error.hub.connectorAddressNotAllowed`.",
       params: Type.Object({
         id: ConnectorId,
-        "*": Type.String({ description: "The Core API path after `/api/`", examples: ["v2/Messages"] }),
+        "*": ForwardedPathParam,
       }),
       response: {
         200: Type.Unknown({

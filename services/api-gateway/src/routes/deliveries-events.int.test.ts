@@ -46,6 +46,34 @@ describe("/v1/deliveries and /v1/events", () => {
     ]);
   });
 
+  it("shows nextAttemptAt only while a delivery is pending, not the lease end a finished one keeps", async () => {
+    const ownConnector = uniqueName("con");
+    const leaseEnd = new Date(Date.now() + 60_000);
+    const event = newId("evt");
+    await harness.db.query(
+      `INSERT INTO events (id, connector_id, trigger, data, occurred_at) VALUES ($1, $2, 'transport.x', '{}', now())`,
+      [event, ownConnector],
+    );
+    for (const status of ["pending", "delivered", "failed", "parked"]) {
+      const id = newId("dlv");
+      const destination = await harness.webhookFor("transport.*");
+      await harness.db.query(
+        `INSERT INTO deliveries (id, event_id, destination_id, connector_id, status, next_attempt_at, finished_at)
+         VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $5 = 'pending' THEN NULL ELSE now() END)`,
+        [id, event, destination, ownConnector, status, leaseEnd],
+      );
+      const expected = status === "pending" ? leaseEnd.toISOString() : null;
+      expect((await harness.call({ url: `/v1/deliveries/${id}` })).json().result.nextAttemptAt, status).toBe(
+        expected,
+      );
+      const listed = (await harness.call({ url: `/v1/deliveries?eventId=${event}&status=${status}` })).json();
+      expect(
+        listed.result.map((d: { nextAttemptAt: unknown }) => d.nextAttemptAt),
+        status,
+      ).toEqual([expected]);
+    }
+  });
+
   it("lists events by trigger pattern, Connector, correlation id and time, and reads one with its deliveries", async () => {
     const query = (q: string) => harness.call({ url: `/v1/events?connectorId=${connectorId}&${q}` });
     expect((await query("trigger=transport.*")).json().result.map((e: { id: string }) => e.id)).toEqual([
@@ -78,6 +106,41 @@ describe("/v1/deliveries and /v1/events", () => {
     const response = await harness.call({ method: "POST", url: `/v1/events/${eventId}/redeliver` });
     expect(response.statusCode).toBe(202);
     expect(response.json().result.deliveryIds).toContain(deliveryId);
+  });
+
+  it("redeliver names the pending deliveries it left alone, and answers 409 when every one is pending", async () => {
+    const ownConnector = uniqueName("con");
+    const event = newId("evt");
+    await harness.db.query(
+      `INSERT INTO events (id, connector_id, trigger, data, occurred_at) VALUES ($1, $2, 'a.b', '{}', now())`,
+      [event, ownConnector],
+    );
+    const [pendingTo, deliveredTo] = [await harness.webhookFor("a.b"), await harness.webhookFor("a.b")];
+    const [pending, delivered] = [newId("dlv"), newId("dlv")];
+    await harness.db.query(
+      `INSERT INTO deliveries (id, event_id, destination_id, connector_id, status, finished_at)
+       VALUES ($1, $3, $4, $6, 'pending', NULL), ($2, $3, $5, $6, 'delivered', now())`,
+      [pending, delivered, event, pendingTo, deliveredTo, ownConnector],
+    );
+    const redeliver = () =>
+      harness.call({
+        method: "POST",
+        url: `/v1/events/${event}/redeliver`,
+        payload: { destinationIds: [pendingTo, deliveredTo] },
+      });
+
+    const first = await redeliver();
+    expect(first.statusCode).toBe(202);
+    expect(first.json().result).toEqual({
+      deliveryIds: [delivered],
+      skipped: [{ deliveryId: pending, destinationId: pendingTo, reason: "still_pending" }],
+    });
+
+    const second = await redeliver(); // both pending now
+    expect(second.statusCode).toBe(409);
+    expect(second.json().error.code).toBe("error.hub.deliveriesStillPending");
+    expect(second.json().error.message).toContain(pending);
+    expect(second.json().error.message).toContain(delivered);
   });
 
   it("says why a pending delivery waits: a scheduled retry, an open breaker, its lane, or nothing", async () => {

@@ -38,7 +38,7 @@ export const deliveryExample = {
   connectorId: "acme",
   status: "failed",
   attemptCount: 1,
-  nextAttemptAt: "2025-01-01T00:00:00.000Z",
+  nextAttemptAt: null,
   lastError: "HTTP 500",
   createdAt: "2025-01-01T00:00:00.000Z",
   finishedAt: "2025-01-01T00:00:00.120Z",
@@ -52,7 +52,10 @@ export const Delivery = Type.Object(
     connectorId: Type.String(),
     status: Type.String(),
     attemptCount: Type.Integer(),
-    nextAttemptAt: Time,
+    nextAttemptAt: Type.Union([Time, Type.Null()], {
+      description:
+        "When a pending delivery is next due (it may be in flight until then); null once it is delivered, failed or parked.",
+    }),
     lastError: Type.Union([Type.String(), Type.Null()]),
     createdAt: Time,
     finishedAt: NullableTime,
@@ -108,8 +111,9 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (ap
       config: { scope: "deliveries:read" },
       schema: {
         tags,
-        summary: "List deliveries, newest first (a key limited to Connectors sees only theirs)",
-        querystring: pageQuery({
+        summary:
+          "List deliveries, newest first or (`order=asc`) oldest first (a key limited to Connectors sees only theirs)",
+        querystring: pageQuery("desc", {
           destinationId: Type.Optional(Type.String({ maxLength: 40 })),
           connectorId: Type.Optional(Type.String({ maxLength: 63 })),
           eventId: Type.Optional(Type.String({ maxLength: 40 })),
@@ -121,10 +125,10 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (ap
       },
     },
     async (request) => {
-      const { limit, cursor, since, until, ...filter } = request.query;
+      const { limit, cursor, order, since, until, ...filter } = request.query;
       const rows = await listDeliveries(
         db,
-        { limit, before: cursor },
+        { limit, cursor, order },
         {
           ...filter,
           since: parseOptionalDateTime(since, "querystring/since"),
@@ -194,7 +198,8 @@ export function toDelivery(row: DeliveryRow) {
     connectorId: row.connector_id,
     status: row.status,
     attemptCount: row.attempt_count,
-    nextAttemptAt: row.next_attempt_at.toISOString(),
+    // A finished delivery's column still holds its last lease end or retry time: nothing is due then.
+    nextAttemptAt: row.status === "pending" ? row.next_attempt_at.toISOString() : null,
     lastError: row.last_error,
     createdAt: row.created_at.toISOString(),
     finishedAt: row.finished_at?.toISOString() ?? null,

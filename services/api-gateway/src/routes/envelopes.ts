@@ -40,7 +40,7 @@ export const ErrorResponse = Type.Object(
 );
 
 const ERROR_DESCRIPTIONS = {
-  400: "Validation failed; the message names the field",
+  400: "Validation failed; the message names the field (and, for a fixed set of values, the allowed ones)",
   401: "No valid API key in the API key header",
   403: "The API key lacks the route's scope, or is limited to Connectors and asks for more than them",
   404: "No such resource (one beyond the API key's Connectors answers the same)",

@@ -50,8 +50,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, 
       config: { scope: "events:read" },
       schema: {
         tags,
-        summary: "List stored events, newest first (a key limited to Connectors sees only theirs)",
-        querystring: pageQuery({
+        summary:
+          "List stored events, newest first or (`order=asc`) oldest first (a key limited to Connectors sees only theirs)",
+        querystring: pageQuery("desc", {
           trigger: Type.Optional(
             Type.String({
               maxLength: 256,
@@ -68,7 +69,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, 
       },
     },
     async (request) => {
-      const { limit, cursor, trigger, since, until, ...filter } = request.query;
+      const { limit, cursor, order, trigger, since, until, ...filter } = request.query;
       if (trigger !== undefined && !isValidTriggerPattern(trigger)) {
         throw new AppError(
           "error.hub.validation",
@@ -78,7 +79,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, 
       }
       const rows = await listEvents(
         db,
-        { limit, before: cursor },
+        { limit, cursor, order },
         {
           ...filter,
           triggerRegex: trigger === undefined ? undefined : triggerPatternRegex(trigger),
@@ -125,6 +126,10 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, 
       schema: {
         tags,
         summary: "Deliver the event again: to the named destinations, or to every one that matches it now",
+        description:
+          "A delivery of the event that is still pending is not re-queued (it is attempted on its own schedule): " +
+          "it is named in `skipped` with its reason. When that leaves nothing to re-queue, the answer is 409 " +
+          "`error.hub.deliveriesStillPending` naming the pending deliveries.",
         params: Type.Object({ id: EventId }),
         body: Type.Object(
           { destinationIds: Type.Optional(Type.Array(WebhookId, { minItems: 1, maxItems: 100 })) },
@@ -133,11 +138,40 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, 
         response: {
           202: resultOf(
             Type.Object(
-              { deliveryIds: Type.Array(Type.String()) },
-              { examples: [{ deliveryIds: ["dlv_01J9ZQ3V4K6X8B2N5M7P9R1T3W"] }] },
+              {
+                deliveryIds: Type.Array(Type.String(), { description: "The deliveries now due" }),
+                skipped: Type.Array(
+                  Type.Object({
+                    deliveryId: Type.String(),
+                    destinationId: Type.String(),
+                    reason: Type.Literal("still_pending", {
+                      description:
+                        "`still_pending`: the delivery has not finished; it is attempted on its own schedule",
+                    }),
+                  }),
+                  {
+                    description:
+                      "Deliveries of the event to the destinations that were not re-queued, and why",
+                  },
+                ),
+              },
+              {
+                examples: [
+                  {
+                    deliveryIds: ["dlv_01J9ZQ3V4K6X8B2N5M7P9R1T3W"],
+                    skipped: [
+                      {
+                        deliveryId: "dlv_01J9ZQ3V4K6X8B2N5M7P9R1T3X",
+                        destinationId: "whk_01J9ZQ3V4K6X8B2N5M7P9R1T3X",
+                        reason: "still_pending",
+                      },
+                    ],
+                  },
+                ],
+              },
             ),
           ),
-          ...errorResponses(400, 404),
+          ...errorResponses(400, 404, 409),
         },
       },
     },

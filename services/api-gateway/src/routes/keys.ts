@@ -36,14 +36,14 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ db: Pool }> = async (app, { 
         tags,
         summary:
           "List API keys (never the keys themselves); a limited key sees the keys within its Connectors",
-        querystring: pageQuery({}),
+        querystring: pageQuery("asc", {}),
         response: { 200: pageOf(ApiKey), ...errorResponses(400) },
       },
     },
     async (request) => {
-      const { limit, cursor } = request.query;
+      const { limit, cursor, order } = request.query;
       return toPage(
-        await listApiKeys(db, { limit, after: cursor }, request.principal.connectorIds),
+        await listApiKeys(db, { limit, cursor, order }, request.principal.connectorIds),
         limit,
         toApiKey,
       );

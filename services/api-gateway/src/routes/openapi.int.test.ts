@@ -35,12 +35,24 @@ describe("OpenAPI document and the route contract", () => {
     const yaml = await harness.app.inject({ url: "/docs/yaml" });
     expect(parseYaml(yaml.body)).toEqual(document);
     for (const route of v1Routes) {
-      const path = route.url.replace(/:([A-Za-z]+)/g, "{$1}").replace(/\*$/, "{*}");
+      const path = route.url.replace(/:([A-Za-z]+)/g, "{$1}").replace(/\*$/, "{path}");
       const operation = document.paths[path]?.[route.method.toLowerCase()];
       expect(operation, `${route.method} ${path} in the document`).toBeDefined();
       expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(["401", "403"]));
     }
     expect((await harness.app.inject({ url: "/docs" })).statusCode).toBeLessThan(400);
+  });
+
+  it("names every path parameter as a client generator can: the Core API proxy's wildcard is `path`", async () => {
+    const document = (await harness.app.inject({ url: "/docs/json" })).json();
+    const names = Object.entries(document.paths).flatMap(([template, item]) =>
+      Object.values(item as Record<string, { parameters?: { in: string; name: string }[] }>).flatMap(
+        (operation) =>
+          (operation.parameters ?? []).filter((p) => p.in === "path").map((p) => `${template} ${p.name}`),
+      ),
+    );
+    expect(names.filter((name) => !/ [A-Za-z]+$/.test(name))).toEqual([]);
+    expect(names).toContain("/v1/connectors/{id}/api/{path} path");
   });
 
   it("documents x-correlation-id (request and response), Idempotency-Key and Retry-After", async () => {
@@ -52,7 +64,7 @@ describe("OpenAPI document and the route contract", () => {
     const headerNames = (operation: Operation) =>
       (operation.parameters ?? []).filter((p) => p.in === "header").map((p) => p.name);
     for (const route of v1Routes) {
-      const path = route.url.replace(/:([A-Za-z]+)/g, "{$1}").replace(/\*$/, "{*}");
+      const path = route.url.replace(/:([A-Za-z]+)/g, "{$1}").replace(/\*$/, "{path}");
       const operation: Operation = document.paths[path][route.method.toLowerCase()];
       const name = `${route.method} ${path}`;
       expect(headerNames(operation), name).toContain("x-correlation-id");

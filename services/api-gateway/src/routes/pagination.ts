@@ -1,9 +1,12 @@
+import type { PageOrder } from "@event-hub/shared";
 import { Type, type TProperties, type TSchema } from "typebox";
 import { exampleOf } from "./envelopes.ts";
 
 /**
- * Cursor pagination for every list: `limit` (1–200, default 50) and `cursor` (the previous page's
- * `nextCursor`, which is the last item's id: ids sort by creation time, so a page is a range scan).
+ * Cursor pagination for every list: `limit` (1–200, default 50), `order` (`asc`: oldest first,
+ * `desc`: newest first; each list keeps the default it always had) and `cursor` (the previous page's
+ * `nextCursor`, which is the last item's id: ids sort by creation time, so a page is a range scan
+ * in either direction; pass the same `order` with it).
  */
 const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50, description: "Page size" });
 export const Cursor = Type.String({
@@ -12,13 +15,21 @@ export const Cursor = Type.String({
   examples: ["whk_01J9ZQ3V4K6X8B2N5M7P9R1T3W"],
 });
 
-/** A list's querystring: paging plus its filters; unknown parameters are a 400 naming them. */
+function orderOf(defaultOrder: PageOrder) {
+  return Type.Union([Type.Literal("asc"), Type.Literal("desc")], {
+    default: defaultOrder,
+    description: `\`asc\`: oldest first, \`desc\`: newest first (by creation). Default \`${defaultOrder}\`; a \`cursor\` continues in the order it was made with, so pass the same \`order\``,
+  });
+}
+
+/** A list's querystring: paging in its default order plus its filters; unknown parameters are a 400 naming them. */
 export function pageQuery<T extends TProperties, C extends TSchema = typeof Cursor>(
+  defaultOrder: PageOrder,
   filters: T,
   cursor: C = Cursor as unknown as C,
 ) {
   return Type.Object(
-    { limit: Limit, cursor: Type.Optional(cursor), ...filters },
+    { limit: Limit, order: orderOf(defaultOrder), cursor: Type.Optional(cursor), ...filters },
     { additionalProperties: false },
   );
 }

@@ -48,23 +48,15 @@ describe("cursor paging of every list", () => {
   });
   afterAll(() => harness.close());
 
-  it.each([
-    "/v1/webhooks",
-    "/v1/deliveries",
-    "/v1/events",
-    "/v1/subscriptions",
-    "/v1/keys",
-    "/v1/connectors",
-  ])("%s: following nextCursor yields every item once", async (url) => {
-    const ids = (page: { result: { id: string }[] }) => page.result.map((item) => item.id);
-    const all = ids((await harness.call({ url: `${url}?limit=200` })).json());
-    expect(all).toHaveLength(COUNT);
+  const ids = (page: { result: { id: string }[] }) => page.result.map((item) => item.id);
 
+  /** Every id, following nextCursor page by page in `order` (and how many pages that took). */
+  const pageThrough = async (url: string, order: "asc" | "desc") => {
     const paged: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const query: string = `limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const query: string = `order=${order}&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
       const response = await harness.call({ url: `${url}?${query}` });
       expect(response.statusCode, response.body).toBe(200);
       const page = response.json();
@@ -73,7 +65,29 @@ describe("cursor paging of every list", () => {
       cursor = page.nextCursor;
       pages += 1;
     } while (cursor !== null && pages <= COUNT);
-    expect(paged).toEqual(all);
-    expect(pages).toBe(Math.ceil(COUNT / PAGE));
-  });
+    return { paged, pages };
+  };
+
+  it.each([
+    ["/v1/webhooks", "asc"],
+    ["/v1/deliveries", "desc"],
+    ["/v1/events", "desc"],
+    ["/v1/subscriptions", "asc"],
+    ["/v1/keys", "asc"],
+    ["/v1/connectors", "asc"],
+  ] as const)(
+    "%s: following nextCursor yields every item once, oldest first and newest first (default %s)",
+    async (url, defaultOrder) => {
+      const all = ids((await harness.call({ url: `${url}?limit=200` })).json());
+      expect(all).toHaveLength(COUNT);
+      const ascending = [...all].sort();
+      expect(all).toEqual(defaultOrder === "asc" ? ascending : [...ascending].reverse());
+
+      for (const order of ["asc", "desc"] as const) {
+        const { paged, pages } = await pageThrough(url, order);
+        expect(paged, order).toEqual(order === "asc" ? ascending : [...ascending].reverse());
+        expect(pages, order).toBe(Math.ceil(COUNT / PAGE));
+      }
+    },
+  );
 });

@@ -2,7 +2,13 @@ import type { RouteOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestHarness } from "../../test/build-test-app.ts";
 
-type Schema = { examples?: unknown[]; properties?: Record<string, Schema> };
+type Schema = {
+  examples?: unknown[];
+  properties?: Record<string, Schema>;
+  enum?: unknown[];
+  anyOf?: Schema[];
+  const?: unknown;
+};
 type Route = {
   method: string;
   url: string;
@@ -114,11 +120,43 @@ describe("every /v1 route answers bad input with 400 naming the field, unknown i
     }
   });
 
+  it("a value outside a fixed set (enum, union of literals) is a 400 with one sentence naming the allowed values", async () => {
+    const cases = routes.flatMap((route) =>
+      (["querystring", "body"] as const).flatMap((part) =>
+        Object.entries(route[part]?.properties ?? {}).flatMap(([name, schema]) => {
+          const allowed = allowedValuesOf(schema);
+          return allowed ? [{ route, part, name, allowed }] : [];
+        }),
+      ),
+    );
+    expect(cases.map(({ route, part, name }) => `${route.method} ${route.url} ${part}/${name}`)).toEqual(
+      expect.arrayContaining(["GET /v1/deliveries querystring/status", "POST /v1/connectors body/apiPrefix"]),
+    );
+    for (const { route, part, name, allowed } of cases) {
+      const id = route.params?.properties?.id?.examples?.[0] as string | undefined;
+      const url = urlOf(route, id ?? "");
+      const response =
+        part === "querystring"
+          ? await send(route, `${url}?${name}=bogus`, bodyOf(route))
+          : await send(route, url, { ...(bodyOf(route) as object), [name]: "bogus" });
+      expect(expectError(response, route, 400, "error.hub.validation"), `${route.url} ${name}`).toBe(
+        `${part}/${name} must be one of: ${allowed.join(", ")}`,
+      );
+    }
+  });
+
   it("names the routes that take no input at all, so cannot answer 400 (none today)", () => {
     const withoutInput = routes.filter((route) => !route.params && !route.querystring && !route.body);
     expect(withoutInput.map((route) => `${route.method} ${route.url}`)).toEqual([]);
   });
 });
+
+/** The values a property's schema allows when it is a fixed set: an enum or a union of literals. */
+function allowedValuesOf(schema: Schema): unknown[] | undefined {
+  if (schema.enum) return schema.enum;
+  const literals = schema.anyOf?.map((branch) => branch.const);
+  return literals && literals.every((value) => value !== undefined) ? literals : undefined;
+}
 
 function toRoute(route: RouteOptions, method: string): Route {
   const schema = (route.schema ?? {}) as Omit<Route, "method" | "url">;

@@ -56,14 +56,14 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, d
       schema: {
         tags,
         summary: "List the subscriptions created through the API",
-        querystring: pageQuery({}),
+        querystring: pageQuery("asc", {}),
         response: { 200: pageOf(Subscription), ...errorResponses(400) },
       },
     },
     async (request) => {
-      const { limit, cursor } = request.query;
+      const { limit, cursor, order } = request.query;
       return toPage(
-        await listSubscriptions(deps.db, { limit, after: cursor }, request.principal.connectorIds),
+        await listSubscriptions(deps.db, { limit, cursor, order }, request.principal.connectorIds),
         limit,
         toSubscription,
       );

@@ -49,7 +49,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps) 
       schema: {
         tags,
         summary: "List destinations (a key limited to Connectors sees those limited to its Connectors)",
-        querystring: pageQuery({
+        querystring: pageQuery("asc", {
           type: Type.Optional(
             Type.Union([Type.Literal("webhook"), Type.Literal("amqp"), Type.Literal("batch")]),
           ),
@@ -62,9 +62,9 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Deps> = async (app, deps) 
       },
     },
     async (request) => {
-      const { limit, cursor, ...filter } = request.query;
+      const { limit, cursor, order, ...filter } = request.query;
       return toPage(
-        await listDestinations(deps.db, { limit, after: cursor }, filter, request.principal.connectorIds),
+        await listDestinations(deps.db, { limit, cursor, order }, filter, request.principal.connectorIds),
         limit,
         toDestination,
       );

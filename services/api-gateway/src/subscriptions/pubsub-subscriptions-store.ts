@@ -1,3 +1,4 @@
+import { idPageSql, type IdPage } from "@event-hub/shared";
 import type { Pool } from "pg";
 import type { ConnectorAccess } from "../auth/connector-access.ts";
 
@@ -51,15 +52,16 @@ export async function findSubscription(
   return result.rows[0];
 }
 
+/** One page in id order. */
 export async function listSubscriptions(
   db: Pool,
-  page: { limit: number; after?: string },
+  page: IdPage,
   access: ConnectorAccess,
 ): Promise<SubscriptionRow[]> {
+  const { after, orderBy } = idPageSql(page.order, "$1");
   const result = await db.query<SubscriptionRow>(
-    `SELECT ${COLUMNS} FROM pubsub_subscriptions
-      WHERE ($1::text IS NULL OR id > $1) AND ${VISIBLE(3)} ORDER BY id LIMIT $2`,
-    [page.after ?? null, page.limit, access],
+    `SELECT ${COLUMNS} FROM pubsub_subscriptions WHERE ${after} AND ${VISIBLE(3)} ${orderBy} LIMIT $2`,
+    [page.cursor ?? null, page.limit, access],
   );
   return result.rows;
 }

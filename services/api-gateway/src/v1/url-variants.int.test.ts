@@ -217,5 +217,5 @@ function escape(text: string): string {
 }
 
 function openApiPath(url: string): string {
-  return url.replace(/:([A-Za-z]+)/g, "{$1}").replace(/\*$/, "{*}");
+  return url.replace(/:([A-Za-z]+)/g, "{$1}").replace(/\*$/, "{path}");
 }

@@ -1,3 +1,4 @@
+import { idPageSql, type IdPage } from "@event-hub/shared";
 import type { Pool, PoolClient } from "pg";
 import type { ConnectorAccess } from "../auth/connector-access.ts";
 import type { DestinationFields } from "./destination-input.ts";
@@ -111,23 +112,24 @@ export async function findDestination(
 
 export type DestinationFilter = { type?: string; enabled?: boolean; connectorId?: string };
 
-/** One page in id order (ids sort by creation time); `after` is the last id of the previous page. */
+/** One page in id (creation) order. */
 export async function listDestinations(
   db: Db,
-  page: { limit: number; after?: string },
+  page: IdPage,
   filter: DestinationFilter,
   access: ConnectorAccess,
 ): Promise<DestinationRow[]> {
+  const { after, orderBy } = idPageSql(page.order, "$1");
   const result = await db.query<DestinationRow>(
     `SELECT ${COLUMNS} FROM destinations
-      WHERE ($1::text IS NULL OR id > $1)
+      WHERE ${after}
         AND ($3::text IS NULL OR type = $3)
         AND ($4::boolean IS NULL OR enabled = $4)
         AND ($5::text IS NULL OR connector_ids IS NULL OR $5 = ANY (connector_ids))
         AND ${VISIBLE(6)}
-      ORDER BY id LIMIT $2`,
+      ${orderBy} LIMIT $2`,
     [
-      page.after ?? null,
+      page.cursor ?? null,
       page.limit,
       filter.type ?? null,
       filter.enabled ?? null,

@@ -123,6 +123,17 @@ describe("sync scheduler", () => {
     expect((await state(0)).last_correlation_id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it("clears the last error once a failing Connector syncs again (lastFailedAt still says when it failed)", async () => {
+    await expect.poll(async () => (await state(1)).last_error).not.toBeNull();
+    sim.connectors[1]?.setFaults({ sync: "ok" });
+    await expect
+      .poll(async () => (await state(1)).last_succeeded_at, { timeout: 15_000, interval: 50 })
+      .not.toBeNull();
+    const recovered = await state(1);
+    expect(recovered).toMatchObject({ last_error: null, consecutive_failures: 0 });
+    expect(recovered.last_failed_at).not.toBeNull();
+  });
+
   it("runs a sync at once when api-gateway asks for one", async () => {
     await expect.poll(async () => (await state(4)).last_succeeded_at).not.toBeNull(); // its first, at registration
     const before = await state(4);

@@ -121,7 +121,7 @@ export async function recordSyncOutcome(db: Pool, update: SyncOutcomeUpdate): Pr
     `UPDATE connector_sync_state SET
         last_succeeded_at = CASE WHEN $2 THEN now() ELSE last_succeeded_at END,
         last_failed_at = CASE WHEN $2 THEN last_failed_at ELSE now() END,
-        last_error = CASE WHEN $2 THEN last_error ELSE $3 END,
+        last_error = CASE WHEN $2 THEN NULL ELSE $3 END, -- the error of the failing run, while it fails
         consecutive_failures = $4,
         next_sync_at = now() + make_interval(secs => $5::float8 / 1000),
         sync_requested_at = CASE WHEN sync_requested_at <= last_started_at THEN NULL ELSE sync_requested_at END

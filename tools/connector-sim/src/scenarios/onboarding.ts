@@ -1,4 +1,5 @@
 import type { ScenarioClient } from "./scenario-client.ts";
+import { ScenarioPreconditionError } from "./scenario-precondition.ts";
 
 type Dto = Record<string, unknown> & { id: string };
 
@@ -10,9 +11,12 @@ export type OnboardingResult = { templateId: string; requestId: string; relation
 /**
  * Template-based onboarding (connector-events.md §4.4): A offers a template whose onNewRelationship
  * Request holds a ConsentRequestItem; B loads it, accepts the Request (which creates the Pending
- * relationship); A syncs and accepts; B syncs and sees it Active.
+ * relationship); A syncs and accepts; B syncs and sees it Active. A and B must not share a Pending
+ * or Active relationship yet: B would then get no Request from the template (the runtime answers
+ * `onNewRelationship` only for a new one), so that is refused up front, saying so.
  */
 export async function runOnboarding(a: ScenarioClient, b: ScenarioClient): Promise<OnboardingResult> {
+  await refuseExistingRelationship(a, b);
   const template = await a.call<TemplateDto>("POST", "/RelationshipTemplates/Own", {
     content: {
       "@type": "RelationshipTemplateContent",
@@ -37,6 +41,18 @@ export async function runOnboarding(a: ScenarioClient, b: ScenarioClient): Promi
   await a.call("PUT", `/Relationships/${relationship.id}/Accept`);
   await b.call("POST", "/Account/Sync");
   return { templateId: template.id, requestId: request.id, relationshipId: relationship.id };
+}
+
+async function refuseExistingRelationship(a: ScenarioClient, b: ScenarioClient): Promise<void> {
+  const relationships = await a.call<(Dto & { status: string })[]>("GET", `/Relationships?peer=${b.address}`);
+  const existing = relationships.find((r) => r.status === "Pending" || r.status === "Active");
+  if (existing) {
+    throw new ScenarioPreconditionError(
+      `onboarding creates a relationship, but A and B already share ${existing.status} relationship ` +
+        `${existing.id} (an earlier onboarding, consent or message-exchange made it): run consent or ` +
+        "message-exchange, which use it, or onboard another pair of Connectors",
+    );
+  }
 }
 
 /** Onboards A and B unless they already share an Active relationship. */
