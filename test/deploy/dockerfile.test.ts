@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { SERVICE_NODE_FLAGS } from "@event-hub/local-stack/service-node-flags";
 import { describe, expect, it } from "vitest";
 import { baseImage, lineage, parseDockerfile } from "./dockerfile-stages.ts";
 import { dockerignoreMatcher } from "./dockerignore.ts";
@@ -55,7 +56,15 @@ describe("deploy/Dockerfile", () => {
     const cmd = chain[0]?.instructions.find((i) => i.keyword === "CMD")?.args ?? "";
     const argv = JSON.parse(cmd) as string[]; // exec form: node is PID 1 and receives SIGTERM
     expect(argv[0]).toBe("node");
-    expect(existsSync(join(ROOT, argv[1] ?? "")), `${argv[1]} exists`).toBe(true);
+    const script = argv.at(-1) ?? "";
+    expect(existsSync(join(ROOT, script)), `${script} exists`).toBe(true);
+  });
+
+  // The heap flags are sized in service-node-flags.ts; make up and the tests must run what ships.
+  it.each(SERVICES)("%s runs node with the heap flags the local stack uses", (service) => {
+    const cmd = lineage(dockerfile, service)[0]?.instructions.find((i) => i.keyword === "CMD")?.args ?? "[]";
+    const argv = JSON.parse(cmd) as string[];
+    expect(argv).toEqual(["node", ...SERVICE_NODE_FLAGS, `services/${service}/src/main.ts`]);
   });
 
   it.each(SERVICES)("%s installs only its own workspace", (service) => {

@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { serviceNodeArgs } from "@event-hub/local-stack/service-node-flags";
 import { startChild, type Child } from "@event-hub/local-stack/child-process";
 import { REPO_ROOT } from "@event-hub/local-stack/services";
 import { waitForHttp } from "@event-hub/local-stack/wait-for-http";
@@ -16,7 +16,7 @@ export async function startSyncWorkerProcess(options: {
   const child = await startChild({
     name: options.name,
     command: process.execPath,
-    args: [join("services", "sync-worker", "src", "main.ts")],
+    args: serviceNodeArgs("sync-worker"),
     cwd: REPO_ROOT,
     env: {
       ...process.env,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import type { Pool } from "pg";
+import { serviceNodeArgs } from "@event-hub/local-stack/service-node-flags";
 import { startChild, type Child, type ChildOutput } from "@event-hub/local-stack/child-process";
 import { findFreePort } from "@event-hub/local-stack/free-port";
 import { REPO_ROOT } from "@event-hub/local-stack/services";
@@ -68,7 +68,7 @@ export async function startDispatcherChild(
   const child = await startChild({
     name: "webhook-dispatcher",
     command: process.execPath,
-    args: [join("services", "webhook-dispatcher", "src", "main.ts")],
+    args: serviceNodeArgs("webhook-dispatcher"),
     cwd: REPO_ROOT,
     output,
     env: {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findFreePorts } from "./free-port.ts";
+import { SERVICE_NODE_FLAGS } from "./service-node-flags.ts";
 import { SERVICE_NAMES, startServices, type StackEnv } from "./services.ts";
 import { canConnect } from "./tcp-probe.ts";
 
@@ -11,6 +12,7 @@ const standIn = `
 import { createServer } from "node:http";
 if (process.env.CRASH === process.env.SERVICE_NAME) { console.error("boom: cannot start"); process.exit(1); }
 const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => /^[A-Z_]+$/.test(key)));
+env.EXEC_ARGV = process.execArgv.join(" ");
 createServer((request, response) => {
   response.writeHead(request.url === "/health" ? 200 : 404, { "content-type": "application/json" });
   response.end(JSON.stringify(env));
@@ -59,6 +61,9 @@ describe("startServices", () => {
     expect(worker.PORT).toBe(String(ports["sync-worker"]));
     expect(worker.SSRF_ALLOW).toBe("127.0.0.0/8,::1");
     expect(worker.ADMIN_API_KEY).toBe(env.ADMIN_API_KEY);
+    // As their images start them (deploy/Dockerfile's CMD): the heap flags of service-node-flags.ts.
+    for (const seen of [gateway, worker, dispatcher])
+      expect(seen.EXEC_ARGV).toBe(SERVICE_NODE_FLAGS.join(" "));
   });
 
   it("kills one service and restarts it", async () => {

@@ -2,12 +2,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startChild, type Child, type ChildOutput } from "./child-process.ts";
 import { findFreePorts, isPortFree, LOOPBACK } from "./free-port.ts";
+import { serviceNodeArgs } from "./service-node-flags.ts";
 import { describeExit, waitForHttp } from "./wait-for-http.ts";
 
 /**
- * The three services as child processes (`node services/<name>/src/main.ts` from the repository
- * root), each ready once `GET /health` answers 200. Started together; stopped in reverse order of
- * the data flow (api-gateway, then webhook-dispatcher, then sync-worker).
+ * The three services as child processes (`node <SERVICE_NODE_FLAGS> services/<name>/src/main.ts`
+ * from the repository root, as their images start them), each ready once `GET /health` answers
+ * 200. Started together; stopped in reverse order of the data flow (api-gateway, then
+ * webhook-dispatcher, then sync-worker).
  */
 
 export const SERVICE_NAMES = ["sync-worker", "webhook-dispatcher", "api-gateway"] as const;
@@ -137,7 +139,7 @@ function spawnService(
   return startChild({
     name,
     command: process.execPath,
-    args: [join("services", name, "src", "main.ts")],
+    args: serviceNodeArgs(name),
     cwd: options.rootDir ?? REPO_ROOT,
     env,
     output: outputFor(name, options),

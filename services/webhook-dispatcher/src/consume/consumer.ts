@@ -10,6 +10,7 @@ import type { Message, PubSub } from "@google-cloud/pubsub";
 import type { Pool, PoolClient } from "pg";
 import type { Logger } from "pino";
 import { createBatchCollector } from "../batch-collector.ts";
+import { consumerStreamOptions } from "./consumer-flow-control.ts";
 import { routeEvents } from "./event-routing.ts";
 import { findRoutesForConnectors } from "./destination-routes.ts";
 
@@ -57,13 +58,7 @@ export function startConsumer(
     pubsub,
     {
       name: options.subscriptionName,
-      streamOptions: {
-        flowControl: {
-          maxMessages: options.maxMessages,
-          ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
-          allowExcessMessages: false,
-        },
-      },
+      streamOptions: consumerStreamOptions(options),
       onMessage: (message: Message) => {
         const event = decodeOrDrop(message, deps.logger);
         if (event) collector.add({ message, event });
