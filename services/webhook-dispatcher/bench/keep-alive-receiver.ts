@@ -1,0 +1,12 @@
+/** A keep-alive HTTP receiver answering 200 at once; sends its URL to the parent process (IPC). */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+const server = http.createServer({ keepAliveTimeout: 60_000 }, (request, response) => {
+  request.resume();
+  request.on("end", () => response.writeHead(200).end());
+});
+server.listen(0, "127.0.0.1", () => {
+  process.send?.(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+});
+process.on("disconnect", () => process.exit(0));
