@@ -4,12 +4,11 @@ import { destinationAllowance, shareSlots, type HoldReason } from "./allowance.t
 import type { BreakerTransition } from "./breaker-state.ts";
 import {
   lockDestinationsWithDueWork,
-  pickDueDeliveries,
   pickDueLaneHeads,
   recordHalfOpen,
   storeRateTokens,
 } from "./claim-queries.ts";
-import { leaseDeliveries, type ClaimedDelivery } from "./lease.ts";
+import { leaseDeliveries, leaseDueDeliveries, type ClaimedDelivery } from "./lease.ts";
 
 export type ClaimOptions = {
   owner: string;
@@ -36,29 +35,42 @@ export async function claimDeliveries(db: Pool, options: ClaimOptions): Promise<
     const loads = await lockDestinationsWithDueWork(client);
     const allowances = loads.map(destinationAllowance);
     const shares = shareSlots(allowances, options.free);
-    const ids: string[] = [];
+    const leased: ClaimedDelivery[] = [];
+    const laneHeads: string[] = [];
     const transitions: BreakerTransition[] = [];
+    const { owner, leaseSeconds } = options;
     for (const [index, load] of loads.entries()) {
       const share = shares.get(load.destinationId) ?? 0;
       if (share === 0) continue;
-      const picked = load.ordered
-        ? await pickDueLaneHeads(client, load.destinationId, share)
-        : await pickDueDeliveries(client, load.destinationId, share);
-      ids.push(...picked);
-      if (load.isProbing && !load.isHalfOpenRecorded && picked.length > 0) {
+      // Unordered (the common case): picked and leased in one statement. Lane heads are leased
+      // together at the end.
+      let picked: number;
+      if (load.ordered) {
+        const heads = await pickDueLaneHeads(client, load.destinationId, share);
+        laneHeads.push(...heads);
+        picked = heads.length;
+      } else {
+        const due = await leaseDueDeliveries(client, {
+          destinationId: load.destinationId,
+          limit: share,
+          owner,
+          leaseSeconds,
+        });
+        leased.push(...due);
+        picked = due.length;
+      }
+      if (load.isProbing && !load.isHalfOpenRecorded && picked > 0) {
         const probes = await recordHalfOpen(client, load.destinationId);
         if (probes !== undefined)
           transitions.push({ destinationId: load.destinationId, from: "open", to: "half_open", probes });
       }
       const tokensNow = allowances[index]?.tokensNow;
-      if (tokensNow !== undefined)
-        await storeRateTokens(client, load.destinationId, tokensNow - picked.length);
+      if (tokensNow !== undefined) await storeRateTokens(client, load.destinationId, tokensNow - picked);
     }
-    const deliveries = await leaseDeliveries(client, {
-      ids,
-      owner: options.owner,
-      leaseSeconds: options.leaseSeconds,
-    });
+    const deliveries = [
+      ...leased,
+      ...(await leaseDeliveries(client, { ids: laneHeads, owner, leaseSeconds })),
+    ];
     const holds = allowances.flatMap(({ heldBy }) => (heldBy ? [heldBy] : []));
     return { deliveries, holds, transitions };
   });
