@@ -77,11 +77,14 @@ export async function leaseDueDeliveries(
   const result = await client.query<LeasedRow>({
     name: "lease-due-deliveries",
     // The pick is an array built once: as a plain IN (subquery) the planner may run a LIMIT ... SKIP
-    // LOCKED subquery more than once and lease more than `limit`.
+    // LOCKED subquery more than once and lease more than `limit`. Ordered by destination_id too (one
+    // value here), so only deliveries_destination_due_idx gives the order: ordered by next_attempt_at
+    // alone, Postgres walked deliveries_due_idx and filtered out every other destination's due rows
+    // (100,000 of a breaker-open destination: 15 ms instead of 0.05 ms per pick).
     text: leaseWhere(`d.id = ANY (ARRAY(
          SELECT id FROM deliveries
           WHERE destination_id = $3 AND status = 'pending' AND next_attempt_at <= now()
-          ORDER BY next_attempt_at
+          ORDER BY destination_id, next_attempt_at
           LIMIT $4
             FOR UPDATE SKIP LOCKED))`),
     values: [pick.owner, pick.leaseSeconds, pick.destinationId, pick.limit],
