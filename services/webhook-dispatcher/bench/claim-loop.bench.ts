@@ -4,7 +4,8 @@
  * receiver that answers 200 at once, and prints deliveries/s, the loop's claims (round trips) and
  * CPU per delivery of this process (the loop) and of the Postgres backends serving its database.
  * Options: --deliveries, --destinations (1), --concurrency (DELIVERY_CONCURRENCY, 50),
- * --max-in-flight (the destinations', 50), --runs (1; each on a fresh backlog).
+ * --max-in-flight (the destinations', 50), --receiver-delay-ms (0: the receiver answers at once; a
+ * receiver across a network takes 10–100 ms), --runs (1; each on a fresh backlog).
  */
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     destinations: { type: "string", default: "1" },
     concurrency: { type: "string", default: "50" },
     "max-in-flight": { type: "string", default: "50" },
+    "receiver-delay-ms": { type: "string", default: "0" },
     runs: { type: "string", default: "1" },
   },
 });
@@ -73,7 +75,7 @@ async function measure(run: number): Promise<void> {
   const postgresTicks = ticksSince(postgresBefore, await backendTicks());
   const perDelivery = (us: number) => (us / expected).toFixed(0).padStart(4);
   process.stdout.write(
-    `run ${run}: ${expected} deliveries, ${destinations} destination(s), concurrency ${concurrency}, max_in_flight ${maxInFlight}: ` +
+    `run ${run}: ${expected} deliveries, ${destinations} destination(s), concurrency ${concurrency}, max_in_flight ${maxInFlight}, receiver ${values["receiver-delay-ms"]} ms: ` +
       `${(expected / seconds).toFixed(0)}/s; ${claims.transactions} transactions (${(expected / Math.max(1, claims.transactions)).toFixed(1)} deliveries each), ${claims.statements} statements (${(claims.statements / expected).toFixed(2)} per delivery); ` +
       `CPU µs/delivery: loop process ${perDelivery(cpu.user + cpu.system)}, Postgres ${perDelivery((postgresTicks * 1e6) / CLOCK_TICKS_PER_SECOND)}; ` +
       `load ${loadavg()
@@ -135,9 +137,13 @@ function ticksSince(before: Map<number, number>, after: Map<number, number>): nu
 
 /** The receiver runs in a child process, so its CPU is not counted as the loop's. */
 async function startReceiver() {
-  const child = fork(fileURLToPath(new URL("./keep-alive-receiver.ts", import.meta.url)), [], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const child = fork(
+    fileURLToPath(new URL("./keep-alive-receiver.ts", import.meta.url)),
+    [values["receiver-delay-ms"]],
+    {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
   const url = await new Promise<string>((resolve) =>
     child.once("message", (message) => resolve(String(message))),
   );
