@@ -19,9 +19,16 @@ export type ClaimOptions = {
 
 /**
  * The leased deliveries, one hold per destination with due work that could start nothing, and the
- * breakers that let their first probes go in this claim (open → half-open).
+ * breakers that let their first probes go in this claim (open → half-open). `isDrained`: it took
+ * all the due work it found, none was held and no ordered destination was among it — so a delivery
+ * of this process finishing cannot make more claimable; only new work (NOTIFY) or time can.
  */
-export type Claim = { deliveries: ClaimedDelivery[]; holds: HoldReason[]; transitions: BreakerTransition[] };
+export type Claim = {
+  deliveries: ClaimedDelivery[];
+  holds: HoldReason[];
+  transitions: BreakerTransition[];
+  isDrained: boolean;
+};
 
 /**
  * Claims due work in one transaction: lock the destinations that have due work (skipping those
@@ -39,9 +46,15 @@ export async function claimDeliveries(db: Pool, options: ClaimOptions): Promise<
     const laneHeads: string[] = [];
     const transitions: BreakerTransition[] = [];
     const { owner, leaseSeconds } = options;
+    // Drained until a destination is ordered (a finished lane head lets the next go), held, or out
+    // of slots or got its full share (more may be due).
+    let isDrained = loads.every((load) => !load.ordered);
     for (const [index, load] of loads.entries()) {
       const share = shares.get(load.destinationId) ?? 0;
-      if (share === 0) continue;
+      if (share === 0) {
+        isDrained = false;
+        continue;
+      }
       // Unordered (the common case): picked and leased in one statement. Lane heads are leased
       // together at the end.
       let picked: number;
@@ -59,6 +72,7 @@ export async function claimDeliveries(db: Pool, options: ClaimOptions): Promise<
         leased.push(...due);
         picked = due.length;
       }
+      if (picked === share) isDrained = false;
       if (load.isProbing && !load.isHalfOpenRecorded && picked > 0) {
         const probes = await recordHalfOpen(client, load.destinationId);
         if (probes !== undefined)
@@ -72,6 +86,6 @@ export async function claimDeliveries(db: Pool, options: ClaimOptions): Promise<
       ...(await leaseDeliveries(client, { ids: laneHeads, owner, leaseSeconds })),
     ];
     const holds = allowances.flatMap(({ heldBy }) => (heldBy ? [heldBy] : []));
-    return { deliveries, holds, transitions };
+    return { deliveries, holds, transitions, isDrained };
   });
 }
