@@ -46,7 +46,7 @@ const pacedEvents = Number(values["paced-events"]);
 const pacedRate = Number(values["paced-rate"]);
 const data = { id: "MSG0000000000000000", blob: "x".repeat(Number(values["payload-bytes"])) };
 const CONNECTORS_PER_SCENARIO = 8;
-const HTTP_CONCURRENCY = 50; // the dispatcher's DELIVERY_CONCURRENCY default
+const HTTP_CONCURRENCY = 50; // the max_in_flight the scenarios give their destinations
 const PHASE_DEADLINE_MS = 180_000;
 
 type Measured = {

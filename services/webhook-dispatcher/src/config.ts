@@ -18,8 +18,9 @@ export const dispatcherConfigSchema = Type.Object({
   }),
   DELIVERY_CONCURRENCY: Type.Integer({
     minimum: 1,
-    default: 50,
-    description: "Deliveries in flight at once in this process, over all destinations.",
+    default: 200,
+    description:
+      "Deliveries in flight at once in this process, over all destinations (each destination also keeps to its own max_in_flight, 50 unless set).",
   }),
   DELIVERY_POLL_INTERVAL_MS: Type.Integer({
     minimum: 10,

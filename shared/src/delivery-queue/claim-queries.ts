@@ -19,15 +19,16 @@ export async function lockDestinationsWithDueWork(
     ordered: boolean;
     max_in_flight: number;
     rate_limit_per_second: number | null;
-  }>(
-    `SELECT d.id, d.ordered, d.max_in_flight, d.rate_limit_per_second
+  }>({
+    name: "lock-destinations-with-due-work",
+    text: `SELECT d.id, d.ordered, d.max_in_flight, d.rate_limit_per_second
        FROM destinations d
       WHERE d.enabled AND d.type <> 'batch'
         AND EXISTS (SELECT 1 FROM deliveries w
                      WHERE w.destination_id = d.id AND w.status = 'pending' AND w.next_attempt_at <= now())
       ORDER BY random()
         FOR NO KEY UPDATE OF d SKIP LOCKED`,
-  );
+  });
   if (locked.rows.length === 0) return [];
   // Leases and the token bucket are read in a second statement, whose snapshot is taken after the
   // locks are held: the first statement's snapshot predates them and can miss what another replica
@@ -41,16 +42,17 @@ export async function lockDestinationsWithDueWork(
     leased: number;
     rate_tokens: number | null;
     rate_elapsed_s: number | null;
-  }>(
-    `SELECT d.id,
+  }>({
+    name: "destination-loads",
+    text: `SELECT d.id,
             ${BREAKER_STATE},
             (SELECT count(*) FROM deliveries l
               WHERE l.destination_id = d.id AND ${liveLease("l")})::int AS leased,
             h.rate_tokens, extract(epoch FROM now() - h.rate_updated_at)::float8 AS rate_elapsed_s
        FROM unnest($1::text[]) AS d(id)
        LEFT JOIN destination_health h ON h.destination_id = d.id`,
-    [locked.rows.map((row) => row.id)],
-  );
+    values: [locked.rows.map((row) => row.id)],
+  });
   const loadOf = new Map(loads.rows.map((row) => [row.id, row]));
   return locked.rows.map((row) => {
     const load = loadOf.get(row.id);
@@ -70,23 +72,6 @@ export async function lockDestinationsWithDueWork(
   });
 }
 
-/** Ids of up to `limit` due deliveries of one unordered destination, oldest due first. */
-export async function pickDueDeliveries(
-  client: PoolClient,
-  destinationId: string,
-  limit: number,
-): Promise<string[]> {
-  const result = await client.query<{ id: string }>(
-    `SELECT id FROM deliveries
-      WHERE destination_id = $1 AND status = 'pending' AND next_attempt_at <= now()
-      ORDER BY next_attempt_at
-      LIMIT $2
-        FOR UPDATE SKIP LOCKED`,
-    [destinationId, limit],
-  );
-  return result.rows.map((row) => row.id);
-}
-
 /**
  * Ids of due lane heads of an ordered destination: per Connector only its oldest pending delivery
  * may go, and only when it is due (a head waiting for a retry, or leased, holds its lane). Lanes are
@@ -97,8 +82,9 @@ export async function pickDueLaneHeads(
   destinationId: string,
   limit: number,
 ): Promise<string[]> {
-  const result = await client.query<{ id: string }>(
-    `WITH RECURSIVE lanes (connector_id) AS (
+  const result = await client.query<{ id: string }>({
+    name: "pick-due-lane-heads",
+    text: `WITH RECURSIVE lanes (connector_id) AS (
        (SELECT connector_id FROM deliveries
          WHERE destination_id = $1 AND status = 'pending' ORDER BY connector_id LIMIT 1)
        UNION ALL
@@ -119,8 +105,8 @@ export async function pickDueLaneHeads(
       ORDER BY h.next_attempt_at
       LIMIT $2
         FOR UPDATE OF d SKIP LOCKED`,
-    [destinationId, limit],
-  );
+    values: [destinationId, limit],
+  });
   return result.rows.map((row) => row.id);
 }
 

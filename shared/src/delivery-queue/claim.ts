@@ -4,12 +4,11 @@ import { destinationAllowance, shareSlots, type HoldReason } from "./allowance.t
 import type { BreakerTransition } from "./breaker-state.ts";
 import {
   lockDestinationsWithDueWork,
-  pickDueDeliveries,
   pickDueLaneHeads,
   recordHalfOpen,
   storeRateTokens,
 } from "./claim-queries.ts";
-import { leaseDeliveries, type ClaimedDelivery } from "./lease.ts";
+import { leaseDeliveries, leaseDueDeliveries, type ClaimedDelivery } from "./lease.ts";
 
 export type ClaimOptions = {
   owner: string;
@@ -20,9 +19,16 @@ export type ClaimOptions = {
 
 /**
  * The leased deliveries, one hold per destination with due work that could start nothing, and the
- * breakers that let their first probes go in this claim (open → half-open).
+ * breakers that let their first probes go in this claim (open → half-open). `isDrained`: it took
+ * all the due work it found, none was held and no ordered destination was among it — so a delivery
+ * of this process finishing cannot make more claimable; only new work (NOTIFY) or time can.
  */
-export type Claim = { deliveries: ClaimedDelivery[]; holds: HoldReason[]; transitions: BreakerTransition[] };
+export type Claim = {
+  deliveries: ClaimedDelivery[];
+  holds: HoldReason[];
+  transitions: BreakerTransition[];
+  isDrained: boolean;
+};
 
 /**
  * Claims due work in one transaction: lock the destinations that have due work (skipping those
@@ -36,30 +42,50 @@ export async function claimDeliveries(db: Pool, options: ClaimOptions): Promise<
     const loads = await lockDestinationsWithDueWork(client);
     const allowances = loads.map(destinationAllowance);
     const shares = shareSlots(allowances, options.free);
-    const ids: string[] = [];
+    const leased: ClaimedDelivery[] = [];
+    const laneHeads: string[] = [];
     const transitions: BreakerTransition[] = [];
+    const { owner, leaseSeconds } = options;
+    // Drained until a destination is ordered (a finished lane head lets the next go), held, or out
+    // of slots or got its full share (more may be due).
+    let isDrained = loads.every((load) => !load.ordered);
     for (const [index, load] of loads.entries()) {
       const share = shares.get(load.destinationId) ?? 0;
-      if (share === 0) continue;
-      const picked = load.ordered
-        ? await pickDueLaneHeads(client, load.destinationId, share)
-        : await pickDueDeliveries(client, load.destinationId, share);
-      ids.push(...picked);
-      if (load.isProbing && !load.isHalfOpenRecorded && picked.length > 0) {
+      if (share === 0) {
+        isDrained = false;
+        continue;
+      }
+      // Unordered (the common case): picked and leased in one statement. Lane heads are leased
+      // together at the end.
+      let picked: number;
+      if (load.ordered) {
+        const heads = await pickDueLaneHeads(client, load.destinationId, share);
+        laneHeads.push(...heads);
+        picked = heads.length;
+      } else {
+        const due = await leaseDueDeliveries(client, {
+          destinationId: load.destinationId,
+          limit: share,
+          owner,
+          leaseSeconds,
+        });
+        leased.push(...due);
+        picked = due.length;
+      }
+      if (picked === share) isDrained = false;
+      if (load.isProbing && !load.isHalfOpenRecorded && picked > 0) {
         const probes = await recordHalfOpen(client, load.destinationId);
         if (probes !== undefined)
           transitions.push({ destinationId: load.destinationId, from: "open", to: "half_open", probes });
       }
       const tokensNow = allowances[index]?.tokensNow;
-      if (tokensNow !== undefined)
-        await storeRateTokens(client, load.destinationId, tokensNow - picked.length);
+      if (tokensNow !== undefined) await storeRateTokens(client, load.destinationId, tokensNow - picked);
     }
-    const deliveries = await leaseDeliveries(client, {
-      ids,
-      owner: options.owner,
-      leaseSeconds: options.leaseSeconds,
-    });
+    const deliveries = [
+      ...leased,
+      ...(await leaseDeliveries(client, { ids: laneHeads, owner, leaseSeconds })),
+    ];
     const holds = allowances.flatMap(({ heldBy }) => (heldBy ? [heldBy] : []));
-    return { deliveries, holds, transitions };
+    return { deliveries, holds, transitions, isDrained };
   });
 }

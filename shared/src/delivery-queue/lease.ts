@@ -18,43 +18,82 @@ export type ClaimedDelivery = {
   occurredAt: Date;
 };
 
+type LeasedRow = {
+  id: string;
+  lease_token: string;
+  event_id: string;
+  destination_id: string;
+  connector_id: string;
+  attempt_count: number;
+  schedule_offset: number;
+  trigger: string;
+  data_text: string;
+  correlation_id: string | null;
+  occurred_at: Date;
+};
+
 /**
- * Leases the picked deliveries to `owner` for `leaseSeconds`: next_attempt_at moves to the lease's
- * end, so a dead worker's delivery is simply due again then, and each gets a new fencing token. The
- * lease is short; the worker renews it while it works (`renewLeases`).
+ * Leases the deliveries `which` selects (a WHERE on `d`; $1 owner, $2 lease seconds): next_attempt_at
+ * moves to the lease's end, so a dead worker's delivery is simply due again then, and each gets a
+ * new fencing token; returned with their events, in enqueue order.
+ */
+const leaseWhere = (which: string) => `WITH claimed AS (
+       UPDATE deliveries d
+          SET lease_owner = $1, lease_token = gen_random_uuid(),
+              next_attempt_at = now() + make_interval(secs => $2::float8)
+        WHERE ${which}
+       RETURNING d.id, d.lease_token, d.event_id, d.destination_id, d.connector_id, d.attempt_count,
+                 d.schedule_offset, d.seq
+     )
+     SELECT c.*, e.trigger, e.data::text AS data_text, e.correlation_id, e.occurred_at
+       FROM claimed c JOIN events e ON e.id = c.event_id
+      ORDER BY c.seq`;
+
+/**
+ * Leases the picked deliveries to `owner` for `leaseSeconds`. The lease is short; the worker renews
+ * it while it works (`renewLeases`).
  */
 export async function leaseDeliveries(
   client: PoolClient,
   lease: { ids: string[]; owner: string; leaseSeconds: number },
 ): Promise<ClaimedDelivery[]> {
   if (lease.ids.length === 0) return [];
-  const result = await client.query<{
-    id: string;
-    lease_token: string;
-    event_id: string;
-    destination_id: string;
-    connector_id: string;
-    attempt_count: number;
-    schedule_offset: number;
-    trigger: string;
-    data_text: string;
-    correlation_id: string | null;
-    occurred_at: Date;
-  }>(
-    `WITH claimed AS (
-       UPDATE deliveries d
-          SET lease_owner = $2, lease_token = gen_random_uuid(),
-              next_attempt_at = now() + make_interval(secs => $3::float8)
-        WHERE d.id = ANY ($1::text[])
-       RETURNING d.id, d.lease_token, d.event_id, d.destination_id, d.connector_id, d.attempt_count,
-                 d.schedule_offset, d.seq
-     )
-     SELECT c.*, e.trigger, e.data::text AS data_text, e.correlation_id, e.occurred_at
-       FROM claimed c JOIN events e ON e.id = c.event_id
-      ORDER BY c.seq`,
-    [lease.ids, lease.owner, lease.leaseSeconds],
-  );
-  return result.rows.map((row) => ({
+  const result = await client.query<LeasedRow>({
+    name: "lease-deliveries",
+    text: leaseWhere(`d.id = ANY ($3::text[])`),
+    values: [lease.owner, lease.leaseSeconds, lease.ids],
+  });
+  return result.rows.map(claimedDelivery);
+}
+
+/**
+ * Picks up to `limit` due deliveries of one unordered destination, oldest due first (SKIP LOCKED),
+ * and leases them, in ONE statement: the claim's common case costs one round trip per destination.
+ */
+export async function leaseDueDeliveries(
+  client: PoolClient,
+  pick: { destinationId: string; limit: number; owner: string; leaseSeconds: number },
+): Promise<ClaimedDelivery[]> {
+  const result = await client.query<LeasedRow>({
+    name: "lease-due-deliveries",
+    // The pick is an array built once: as a plain IN (subquery) the planner may run a LIMIT ... SKIP
+    // LOCKED subquery more than once and lease more than `limit`. Ordered by destination_id too (one
+    // value here), so only deliveries_destination_due_idx gives the order: ordered by next_attempt_at
+    // alone, Postgres walked deliveries_due_idx and filtered out every other destination's due rows
+    // (100,000 of a breaker-open destination: 15 ms instead of 0.05 ms per pick).
+    text: leaseWhere(`d.id = ANY (ARRAY(
+         SELECT id FROM deliveries
+          WHERE destination_id = $3 AND status = 'pending' AND next_attempt_at <= now()
+          ORDER BY destination_id, next_attempt_at
+          LIMIT $4
+            FOR UPDATE SKIP LOCKED))`),
+    values: [pick.owner, pick.leaseSeconds, pick.destinationId, pick.limit],
+  });
+  return result.rows.map(claimedDelivery);
+}
+
+function claimedDelivery(row: LeasedRow): ClaimedDelivery {
+  return {
     id: row.id,
     leaseToken: row.lease_token,
     eventId: row.event_id,
@@ -66,7 +105,7 @@ export async function leaseDeliveries(
     dataText: row.data_text,
     correlationId: row.correlation_id,
     occurredAt: row.occurred_at,
-  }));
+  };
 }
 
 /** A lease as its holder knows it: the delivery and the token its claim got. */

@@ -95,6 +95,9 @@ export async function writeAttempts(
        RETURNING h.destination_id, CASE WHEN p.closes THEN 'half_open' END AS closed_from
      )`;
   const isCounting = options.countSuccesses !== undefined;
+  // Not a named (prepared) statement, though planning it costs more than running it: a generic plan
+  // takes the unnest for 10 rows and rescans the input once per delivery (quadratic; EXPLAIN with a
+  // batch of 20: 3.7 ms against 0.4 ms for the custom plan), and Postgres would choose it.
   const result = await db.query<{
     id: string;
     destination_id: string;

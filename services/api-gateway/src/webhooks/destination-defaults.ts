@@ -10,7 +10,7 @@ export const DESTINATION_DEFAULTS = {
   ordered: false,
   retry_schedule_seconds: null,
   retry_client_errors: true,
-  max_in_flight: 10,
+  max_in_flight: 50,
   rate_limit_per_second: null,
   timeout_ms: 15000,
 } as const;

@@ -74,7 +74,7 @@ describe("buildDestination: one row per destination type", () => {
       ordered: false,
       retry_schedule_seconds: null,
       retry_client_errors: true,
-      max_in_flight: 10,
+      max_in_flight: 50,
       rate_limit_per_second: null,
       timeout_ms: 15000,
     });

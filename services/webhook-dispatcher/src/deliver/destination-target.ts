@@ -26,8 +26,9 @@ export async function loadDestination(
     retry_client_errors: boolean;
     timeout_ms: number;
     sealed_secrets: string[] | null;
-  }>(
-    `SELECT d.id, d.type, d.enabled, d.config, d.retry_schedule_seconds, d.retry_client_errors, d.timeout_ms,
+  }>({
+    name: "load-destination",
+    text: `SELECT d.id, d.type, d.enabled, d.config, d.retry_schedule_seconds, d.retry_client_errors, d.timeout_ms,
             array_agg(s.secret_sealed ORDER BY s.created_at DESC)
               FILTER (WHERE s.secret_sealed IS NOT NULL) AS sealed_secrets
        FROM destinations d
@@ -35,8 +36,8 @@ export async function loadDestination(
          ON s.destination_id = d.id AND (s.expires_at IS NULL OR s.expires_at > now())
       WHERE d.id = $1
       GROUP BY d.id`,
-    [destinationId],
-  );
+    values: [destinationId],
+  });
   const row = result.rows[0];
   return (
     row && {
