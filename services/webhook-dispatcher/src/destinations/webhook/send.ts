@@ -29,16 +29,14 @@ export function createSender(policy: SsrfPolicy): Sender {
     async send(request) {
       const started = performance.now();
       const elapsed = () => Math.round(performance.now() - started);
+      const deadline = abortAfter(request.timeoutMs);
       try {
         const response = await outbound.request(request.url, {
           method: "POST",
           headers: request.headers,
           body: request.body,
           skipTlsCheck: request.skipTlsCheck ?? false,
-          signal: AbortSignal.any([
-            AbortSignal.timeout(request.timeoutMs),
-            ...(request.signal ? [request.signal] : []),
-          ]),
+          signal: request.signal ? AbortSignal.any([deadline.signal, request.signal]) : deadline.signal,
         });
         const body = textWithin(
           await readBodyPrefix(response.body, MAX_RESPONSE_BODY_BYTES),
@@ -59,10 +57,26 @@ export function createSender(policy: SsrfPolicy): Sender {
           message: (error as Error).message,
           durationMs: elapsed(),
         };
+      } finally {
+        deadline.clear();
       }
     },
     close: () => outbound.close(),
   };
+}
+
+/**
+ * A timeout signal whose timer ends with the request. `AbortSignal.timeout` keeps its timer and
+ * signal alive for the whole timeout after the response came: a heap snapshot at ~500 deliveries/s
+ * held ~1,800 of each. The abort reason is the same `TimeoutError`, so it classifies as a timeout.
+ */
+function abortAfter(timeoutMs: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")),
+    timeoutMs,
+  );
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
 /**
