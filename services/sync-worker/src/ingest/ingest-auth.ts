@@ -15,6 +15,8 @@ export type IngestAuthDeps = {
   registry: ConnectorRegistry;
   limiter: FailedCredentialLimiter;
   logger: Logger;
+  /** How old a credential read from Postgres may be and still accept an event (0: ask every time). */
+  credentialMaxAgeMs: number;
 };
 
 // An unknown Connector is compared against this, so it costs what a wrong credential costs.
@@ -57,10 +59,13 @@ function presentedCredential(request: FastifyRequest): string {
 }
 
 async function authenticateConnector(deps: IngestAuthDeps, connectorId: string, credential: string) {
-  const known = await lookUpIngestCredential(deps, connectorId);
-  const stored = Buffer.from(known?.keyHash ?? DUMMY_KEY_HASH, "hex");
   const presented = createHash("sha256").update(credential).digest();
-  const matches = stored.length === presented.length && timingSafeEqual(presented, stored);
+  // Only an acceptance may come from the copy: a refusal is always Postgres's word, so a rotated
+  // credential works at once, while a revoked or disabled one is refused within the max age.
+  const recent = recentlyAskedCredential(deps, connectorId);
+  if (recent?.enabled && credential && matchesHash(presented, recent.keyHash)) return;
+  const known = await lookUpIngestCredential(deps, connectorId);
+  const matches = matchesHash(presented, known?.keyHash ?? DUMMY_KEY_HASH);
   if (!known || !credential || !matches) {
     throw new AppError("error.hub.unauthorized", "the ingest credential is missing or wrong", 401);
   }
@@ -73,15 +78,26 @@ async function authenticateConnector(deps: IngestAuthDeps, connectorId: string, 
   }
 }
 
+function matchesHash(presented: Buffer, storedHex: string): boolean {
+  const stored = Buffer.from(storedHex, "hex");
+  return stored.length === presented.length && timingSafeEqual(presented, stored);
+}
+
+function recentlyAskedCredential(deps: IngestAuthDeps, connectorId: string): IngestCredential | undefined {
+  if (deps.credentialMaxAgeMs <= 0) return undefined;
+  return deps.registry.ingestCredentialAskedSince(connectorId, Date.now() - deps.credentialMaxAgeMs);
+}
+
 /** Postgres first; its last known copy only when Postgres does not answer. */
 async function lookUpIngestCredential(
   deps: IngestAuthDeps,
   connectorId: string,
 ): Promise<IngestCredential | undefined> {
   try {
+    const askedAt = Date.now();
     const row = await findIngestCredential(deps.db, connectorId);
     const credential = row && { keyHash: row.ingest_key_hash, enabled: row.enabled };
-    deps.registry.remember(connectorId, credential);
+    deps.registry.remember(connectorId, credential, askedAt);
     return credential;
   } catch (error) {
     const known = deps.registry.ingestCredential(connectorId);
