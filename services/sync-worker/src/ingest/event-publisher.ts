@@ -1,5 +1,5 @@
 import type { EncodedEvent } from "@event-hub/shared";
-import type { PubSub } from "@google-cloud/pubsub";
+import type { PubSub, v1 } from "@google-cloud/pubsub";
 import { createPublishBatcher, type PublishBatchingOptions, type PublishRpc } from "./publish-batcher.ts";
 import type { PublishGuard } from "./publish-guard.ts";
 
@@ -59,17 +59,31 @@ export function createEventPublisher(
   };
 }
 
-/** One Publish RPC through the client's PublisherClient (the call its own batches make). */
+/**
+ * One Publish RPC on the client's own PublisherClient (its channel, emulator settings and retries),
+ * called directly: `pubsub.request`, which the client's batches go through, deep-copies and walks
+ * every message for a `{{projectId}}` placeholder (6 % of sync-worker's CPU at 1,500 events/s).
+ */
 function publishRpc(pubsub: PubSub, topicName: string, rpcTimeoutMs: number | undefined): PublishRpc {
-  const topic = pubsub.topic(topicName).name;
   const gaxOpts = rpcTimeoutMs ? { timeout: rpcTimeoutMs } : undefined;
-  return (messages) =>
-    new Promise((resolve, reject) => {
-      pubsub.request<{ messageIds?: string[] | null }>(
-        { client: "PublisherClient", method: "publish", reqOpts: { topic, messages }, gaxOpts },
-        (error, response) => (error ? reject(error) : resolve(response?.messageIds ?? [])),
-      );
+  let client: Promise<{ publish: v1.PublisherClient["publish"]; topic: string }> | undefined;
+  const connect = async () => {
+    const stub = (await pubsub.getClientAsync_({
+      client: "PublisherClient",
+    })) as unknown as v1.PublisherClient;
+    // Named once the client config resolved the project id.
+    return { publish: stub.publish.bind(stub), topic: pubsub.topic(topicName).name };
+  };
+  return async (messages) => {
+    if (!pubsub.isOpen) throw new Error("Cannot use a closed PubSub object.");
+    client ??= connect().catch((error: unknown) => {
+      client = undefined;
+      throw error;
     });
+    const { publish, topic } = await client;
+    const [response] = await publish({ topic, messages }, gaxOpts);
+    return response.messageIds ?? [];
+  };
 }
 
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
