@@ -28,6 +28,8 @@ export type ServerLimits = HttpTimeouts & {
 export type SyncWorkerDeps = IngestDeps & {
   registry: ConnectorRegistry;
   limiter: FailedCredentialLimiter;
+  /** INGEST_CREDENTIAL_MAX_AGE_MS (ingest-auth.ts). */
+  credentialMaxAgeMs: number;
   server: ServerLimits;
   metricsRegistry: Registry;
   readiness: Record<string, ReadinessCheck>;

@@ -73,6 +73,7 @@ await runService(SERVICE, async () => {
     backlog,
     metrics,
     registry,
+    credentialMaxAgeMs: config.INGEST_CREDENTIAL_MAX_AGE_MS,
     limiter: createFailedCredentialLimiter({
       maxFailures: config.INGEST_AUTH_FAILURES_MAX,
       windowMs: config.INGEST_AUTH_FAILURE_WINDOW_SECONDS * 1000,

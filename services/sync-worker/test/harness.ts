@@ -114,6 +114,7 @@ export function buildDeps(options: {
   publishTimeoutMs?: number;
   logger?: Logger;
   failureLimits?: FailedCredentialLimits;
+  credentialMaxAgeMs?: number;
   server?: Partial<ServerLimits>;
 }): SyncWorkerDeps {
   const logger = options.logger ?? silentLogger();
@@ -126,6 +127,7 @@ export function buildDeps(options: {
     backlog: createOutboxBacklog(),
     metrics: createSyncWorkerMetrics(metricsRegistry),
     registry: createConnectorRegistry(options.db, logger),
+    credentialMaxAgeMs: options.credentialMaxAgeMs ?? 1000,
     limiter: createFailedCredentialLimiter(options.failureLimits ?? { maxFailures: 1000, windowMs: 60_000 }),
     server: {
       requestTimeoutMs: 30_000,

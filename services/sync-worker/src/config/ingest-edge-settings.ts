@@ -16,6 +16,12 @@ export const ingestEdgeSettings = {
     default: 60,
     description: "The window INGEST_AUTH_FAILURES_MAX counts in; an address over the limit waits for its end",
   }),
+  INGEST_CREDENTIAL_MAX_AGE_MS: Type.Integer({
+    minimum: 0,
+    default: 1000,
+    description:
+      "How long a Connector's ingest credential, once read from Postgres, accepts events without asking Postgres again; a revoked or rotated-away credential or a disabled Connector is refused at most this long after the change (refusals always ask Postgres). 0 = ask Postgres for every event",
+  }),
   TRUSTED_PROXIES: Type.Array(Type.String({ minLength: 1 }), {
     default: [],
     description:

@@ -5,6 +5,7 @@ import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { ConnectorRegistry, IngestCredential } from "./connector-registry.ts";
 import type { FailedCredentialLimiter } from "./failed-credential-limiter.ts";
+import { createRecentLookups, type RecentLookups } from "./recent-lookups.ts";
 import { findIngestCredential } from "../store/connectors.ts";
 
 /** The header the Connector's webhooks module sends with `authentication: {type: "ApiKey"}`. */
@@ -15,6 +16,8 @@ export type IngestAuthDeps = {
   registry: ConnectorRegistry;
   limiter: FailedCredentialLimiter;
   logger: Logger;
+  /** How old a credential read from Postgres may be and still accept an event (0: ask every time). */
+  credentialMaxAgeMs: number;
 };
 
 // An unknown Connector is compared against this, so it costs what a wrong credential costs.
@@ -28,6 +31,7 @@ const DUMMY_KEY_HASH = createHash("sha256").update(randomBytes(32)).digest("hex"
  * anything is looked up. Every refusal closes the connection, so an unread body is not drained.
  */
 export function ingestAuthHook(deps: IngestAuthDeps) {
+  const lookups = createRecentLookups<IngestCredential | undefined>();
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const retryAfter = deps.limiter.retryAfterSeconds(request.ip, Date.now());
     if (retryAfter > 0) {
@@ -40,7 +44,7 @@ export function ingestAuthHook(deps: IngestAuthDeps) {
     }
     const { connectorId } = request.params as { connectorId: string };
     try {
-      await authenticateConnector(deps, connectorId, presentedCredential(request));
+      await authenticateConnector(deps, lookups, connectorId, presentedCredential(request));
     } catch (error) {
       if (error instanceof AppError && error.statusCode === 401) {
         deps.limiter.recordFailure(request.ip, Date.now());
@@ -56,11 +60,43 @@ function presentedCredential(request: FastifyRequest): string {
   return (Array.isArray(value) ? value[0] : value) ?? "";
 }
 
-async function authenticateConnector(deps: IngestAuthDeps, connectorId: string, credential: string) {
-  const known = await lookUpIngestCredential(deps, connectorId);
-  const stored = Buffer.from(known?.keyHash ?? DUMMY_KEY_HASH, "hex");
+async function authenticateConnector(
+  deps: IngestAuthDeps,
+  lookups: RecentLookups<IngestCredential | undefined>,
+  connectorId: string,
+  credential: string,
+) {
   const presented = createHash("sha256").update(credential).digest();
-  const matches = stored.length === presented.length && timingSafeEqual(presented, stored);
+  const accepts = (known: IngestCredential | undefined) =>
+    known?.enabled === true && credential !== "" && matchesHash(presented, known.keyHash);
+  // Only an acceptance may come from an answer asked before this request (the copy, or a lookup
+  // another request started): a refusal is always Postgres's word asked for this request, so a rotated
+  // credential works at once, while a revoked or disabled one is refused within the max age.
+  if (deps.credentialMaxAgeMs > 0) {
+    const since = Date.now() - deps.credentialMaxAgeMs;
+    if (accepts(deps.registry.ingestCredentialAskedSince(connectorId, since))) return;
+    const shared = lookups.lookUp(connectorId, since, () => lookUpIngestCredential(deps, connectorId));
+    const answer = await shared.answer.catch(() => undefined);
+    if (accepts(answer)) return;
+    if (!shared.isJoined)
+      return refuseUnlessAccepted(connectorId, presented, credential, await shared.answer);
+  }
+  return refuseUnlessAccepted(
+    connectorId,
+    presented,
+    credential,
+    await lookUpIngestCredential(deps, connectorId),
+  );
+}
+
+/** Throws the refusal that Postgres's answer `known` calls for; returns when it accepts. */
+function refuseUnlessAccepted(
+  connectorId: string,
+  presented: Buffer,
+  credential: string,
+  known: IngestCredential | undefined,
+): void {
+  const matches = matchesHash(presented, known?.keyHash ?? DUMMY_KEY_HASH);
   if (!known || !credential || !matches) {
     throw new AppError("error.hub.unauthorized", "the ingest credential is missing or wrong", 401);
   }
@@ -73,15 +109,21 @@ async function authenticateConnector(deps: IngestAuthDeps, connectorId: string, 
   }
 }
 
+function matchesHash(presented: Buffer, storedHex: string): boolean {
+  const stored = Buffer.from(storedHex, "hex");
+  return stored.length === presented.length && timingSafeEqual(presented, stored);
+}
+
 /** Postgres first; its last known copy only when Postgres does not answer. */
 async function lookUpIngestCredential(
   deps: IngestAuthDeps,
   connectorId: string,
 ): Promise<IngestCredential | undefined> {
   try {
+    const askedAt = Date.now();
     const row = await findIngestCredential(deps.db, connectorId);
     const credential = row && { keyHash: row.ingest_key_hash, enabled: row.enabled };
-    deps.registry.remember(connectorId, credential);
+    deps.registry.remember(connectorId, credential, askedAt);
     return credential;
   } catch (error) {
     const known = deps.registry.ingestCredential(connectorId);

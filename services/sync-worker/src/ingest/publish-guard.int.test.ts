@@ -54,7 +54,10 @@ describe("publish guard", () => {
   });
 
   /** A topic and the dispatcher's subscription of their own; ingest, relay and guard on them. */
-  async function startWorker(options: { provision: boolean }) {
+  async function startWorker(options: {
+    provision: boolean;
+    betweenTopicAndSubscription?: () => Promise<void>;
+  }) {
     const topic = uniqueName("events");
     const subscription = uniqueName("dispatcher");
     const create = async () => {
@@ -66,7 +69,13 @@ describe("publish guard", () => {
       pubsub,
       eventsTopic: topic,
       requiredSubscriptions: [subscription],
-      provision: options.provision ? create : undefined,
+      provision: options.provision
+        ? async () => {
+            await ensureTopic(pubsub, topic);
+            await options.betweenTopicAndSubscription?.();
+            await ensureSubscription(pubsub, topic, subscription, { enableMessageOrdering: true });
+          }
+        : undefined,
       checkIntervalMs: 200,
       heldRecheckMs: 100,
       logger: silentLogger(),
@@ -134,6 +143,28 @@ describe("publish guard", () => {
     await expect.poll(outboxCount, { timeout: 15_000 }).toBe(0);
     expect(await worker.held()).toBe("");
     expect(await receiveIds(pubsub, worker.subscription, accepted.length)).toStrictEqual(accepted);
+  });
+
+  it("holds while it re-creates the layout, so nothing is published into the topic before its subscription", async () => {
+    let reachedPause = () => undefined as void;
+    const paused = new Promise<void>((resolve) => (reachedPause = resolve));
+    let resume = () => undefined as void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    const worker = await startWorker({
+      provision: true,
+      betweenTopicAndSubscription: async () => {
+        reachedPause();
+        await resumed;
+      },
+    });
+    await worker.loseEverything();
+    await paused; // the guard's check re-created the topic; its subscription is not there yet
+    const id = await worker.ingest(0);
+    expect(await outboxCount()).toBe(1);
+    resume();
+    await expect.poll(worker.held).toBe("");
+    await expect.poll(async () => (await worker.relay.runOnce(), await outboxCount())).toBe(0);
+    expect(await receiveIds(pubsub, worker.subscription, 1)).toStrictEqual([id]);
   });
 
   it("notices a subscription deleted under an existing topic at the next check, before publishing into it", async () => {
