@@ -19,7 +19,7 @@ class PublishHeldError extends Error {}
  * client library's per-key batches carried ~1 event per RPC. These let one RPC carry a few hundred
  * events under load, and send at once what waits when an RPC answers (group commit).
  */
-export const DEFAULT_PUBLISH_BATCHING: PublishBatchingOptions = {
+const DEFAULT_PUBLISH_BATCHING: PublishBatchingOptions = {
   maxMessages: 500,
   maxBytes: 4 * 1024 * 1024,
   maxMilliseconds: 2,
