@@ -25,7 +25,7 @@ const STORE_BATCH = 1000;
 const SILENT = { error: () => undefined };
 
 export async function runDeadBacklog(
-  parts: { api: HubApi; receiver: BenchReceiver; databaseUrl: string },
+  parts: { api: HubApi; receiver: BenchReceiver; syncWorkerUrl: string; databaseUrl: string },
   options: WholePathOptions & { parked: number },
 ): Promise<DeadBacklogResult> {
   const connectorId = uniqueName("bench-dead");

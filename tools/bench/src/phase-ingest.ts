@@ -3,6 +3,7 @@ import type { HubApi } from "./hub-api.ts";
 import { prepareIngestLoad } from "./ingest-load.ts";
 import type { LatencySummary } from "./latencies.ts";
 import { runOpenLoop } from "./open-loop.ts";
+import { readOutboxAccepted } from "./outbox-fallbacks.ts";
 
 /**
  * (a) Ingest alone, open-loop: Connector-style POSTs at each fixed arrival rate in turn, each for
@@ -15,6 +16,8 @@ export type IngestStep = {
   sent: number;
   accepted: number;
   errors: number;
+  /** Accepted into sync-worker's outbox rather than published at once. */
+  viaOutbox: number;
   achievedPerSecond: number;
   /** From each request's scheduled send to its answer. */
   latency: LatencySummary;
@@ -25,16 +28,18 @@ const KEEPING_UP_SHARE = 0.9;
 const ERROR_SHARE = 0.01;
 
 export async function runIngestLadder(
-  api: HubApi,
+  parts: { api: HubApi; syncWorkerUrl: string },
   options: { rates: readonly number[]; seconds: number; connectors: number },
 ): Promise<IngestStep[]> {
-  const load = await prepareIngestLoad(api, uniqueName("bench-a"), options.connectors, false);
+  const load = await prepareIngestLoad(parts.api, uniqueName("bench-a"), options.connectors, false);
   const steps: IngestStep[] = [];
   try {
     await runOpenLoop(load.pool, load.request, { ratePerSecond: 100, count: 100 }); // connections warmed up
     for (const rate of options.rates) {
       const count = Math.round(rate * options.seconds);
+      const outboxBefore = await readOutboxAccepted(parts.syncWorkerUrl);
       const run = await runOpenLoop(load.pool, load.request, { ratePerSecond: rate, count });
+      const viaOutbox = (await readOutboxAccepted(parts.syncWorkerUrl)) - outboxBefore;
       const seconds = Math.max(options.seconds, (run.lastAnswerAt - run.startedAt) / 1000);
       const achievedPerSecond = Math.round(run.accepted / seconds);
       const isKeepingUp = achievedPerSecond >= KEEPING_UP_SHARE * rate && run.errors <= ERROR_SHARE * count;
@@ -43,6 +48,7 @@ export async function runIngestLadder(
         sent: count,
         accepted: run.accepted,
         errors: run.errors,
+        viaOutbox,
         achievedPerSecond,
         latency: run.latency,
         isKeepingUp,

@@ -4,6 +4,7 @@ import type { HubApi } from "./hub-api.ts";
 import { prepareIngestLoad } from "./ingest-load.ts";
 import { createLatencies, type LatencySummary } from "./latencies.ts";
 import { runOpenLoop, type OpenLoopRun } from "./open-loop.ts";
+import { readOutboxAccepted } from "./outbox-fallbacks.ts";
 import { waitUntil } from "./wait-until.ts";
 
 /**
@@ -19,6 +20,8 @@ export type WholePathResult = {
   sent: number;
   accepted: number;
   ingestErrors: number;
+  /** Accepted into sync-worker's outbox rather than published at once. */
+  viaOutbox: number;
   ingestLatency: LatencySummary;
   delivered: number;
   /** Deliveries per second from the first scheduled send to the last first arrival. */
@@ -41,7 +44,7 @@ export type WholePathOptions = {
 const SETTLE_MS = 1000;
 
 export async function runWholePath(
-  parts: { api: HubApi; receiver: BenchReceiver },
+  parts: { api: HubApi; receiver: BenchReceiver; syncWorkerUrl: string },
   options: WholePathOptions,
 ): Promise<WholePathResult> {
   const phase = uniqueName(`bench-c${options.ratePerSecond}`);
@@ -53,14 +56,16 @@ export async function runWholePath(
     maxInFlight: options.maxInFlight,
   });
   const count = Math.round(options.ratePerSecond * options.seconds);
+  const outboxBefore = await readOutboxAccepted(parts.syncWorkerUrl);
   const run = await runOpenLoop(load.pool, load.request, { ratePerSecond: options.ratePerSecond, count });
+  const viaOutbox = (await readOutboxAccepted(parts.syncWorkerUrl)) - outboxBefore;
   await load.pool.close();
   const isAllThere = () => run.eventIds.every((id) => id === undefined || arrivals.firstAt.has(id));
   await waitUntil(isAllThere, "every accepted event at the receiver", options.drainMs, 100).catch(
     () => undefined,
   );
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  return reconcile(run, arrivals, options, count);
+  return { ...reconcile(run, arrivals, options, count), viaOutbox };
 }
 
 function reconcile(
@@ -68,7 +73,7 @@ function reconcile(
   arrivals: PhaseArrivals,
   options: WholePathOptions,
   count: number,
-): WholePathResult {
+): Omit<WholePathResult, "viaOutbox"> {
   const latencies = createLatencies(count);
   let lost = 0;
   run.eventIds.forEach((id, seq) => {

@@ -62,7 +62,7 @@ function ingestRows({ ingest, ceilings }: BenchReport): Row[] {
   return (ingest ?? []).map((step) => ({
     figure: `(a) ingest open-loop at ${rate(step.targetPerSecond)}`,
     ceiling: ceilings ? `publish ${rate(ceilings.publish.perSecond)}` : "",
-    hub: `${rate(step.achievedPerSecond)}, ${latency(step.latency)}, ${step.errors} errors${step.isKeepingUp ? "" : ", NOT KEEPING UP"}`,
+    hub: `${rate(step.achievedPerSecond)}, ${latency(step.latency)}, ${step.errors} errors${outbox(step.viaOutbox)}${step.isKeepingUp ? "" : ", NOT KEEPING UP"}`,
     ratio: ratio(step.achievedPerSecond, ceilings?.publish.perSecond),
     goal: "≥ 3,000/s, p99 ≤ 100 ms",
   }));
@@ -131,7 +131,7 @@ function usageRows({ usage }: BenchReport): Row[] {
 }
 
 function wholePathFigures(result: WholePathResult): string {
-  return `${rate(result.achievedPerSecond)}, ${latency(result.eventToDelivery)}, lost ${result.lost}, duplicates ${result.duplicates}, ingest errors ${result.ingestErrors}`;
+  return `${rate(result.achievedPerSecond)}, ${latency(result.eventToDelivery)}, lost ${result.lost}, duplicates ${result.duplicates}, ingest errors ${result.ingestErrors}${outbox(result.viaOutbox)}`;
 }
 
 function renderTable(rows: Row[]): string {
@@ -143,6 +143,10 @@ function renderTable(rows: Row[]): string {
     line(widths.map((width) => "-".repeat(width))),
     ...rows.map((row) => line(columns.map((c) => row[c]))),
   ].join("\n");
+}
+
+function outbox(viaOutbox: number): string {
+  return viaOutbox > 0 ? `, ${count(viaOutbox)} via the outbox (Pub/Sub too slow or failing)` : "";
 }
 
 function rate(perSecond: number): string {

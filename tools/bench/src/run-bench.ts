@@ -106,7 +106,13 @@ async function measureCeilings(run: Run, postgres: Parameters<typeof measurePost
 
 async function runHubPhases(run: Run, hub: BenchHub, meter: UsageMeter): Promise<void> {
   const { plan, report, progress } = run;
-  const parts = { api: hub.api, receiver: run.receiver, pubsub: run.pubsub, topicName: hub.topicName };
+  const parts = {
+    api: hub.api,
+    receiver: run.receiver,
+    pubsub: run.pubsub,
+    topicName: hub.topicName,
+    syncWorkerUrl: hub.services.urls.syncWorker,
+  };
   const phase = usagePhase(meter, report.usage.phases);
   const common = { connectors: plan.connectors, maxInFlight: plan.maxInFlight };
   if (plan.parts.has("a")) {
@@ -115,7 +121,7 @@ async function runHubPhases(run: Run, hub: BenchHub, meter: UsageMeter): Promise
     report.ingest = await phase(
       "a",
       "events",
-      () => runIngestLadder(hub.api, { ...plan.ingest, connectors: plan.connectors }),
+      () => runIngestLadder(parts, { ...plan.ingest, connectors: plan.connectors }),
       (steps) => steps.reduce((sum, s) => sum + s.accepted, 0),
     );
     await hub.resumeDispatcher();
