@@ -78,9 +78,9 @@ export function parsePlan(argv: readonly string[]): BenchPlan {
           { destinations: 1, events: 2000 },
           { destinations: 10, events: 1000 },
         ],
-    wholePath: { rates: isQuick ? [100, 200] : [1000, 2000], seconds, drainMs: isQuick ? 30_000 : 60_000 },
+    wholePath: { rates: isQuick ? [100, 200] : [1000, 2000], seconds, drainMs: 30_000 },
     deadBacklog: isQuick ? { parked: 2000, ratePerSecond: 100 } : { parked: 100_000, ratePerSecond: 1000 },
-    deadlineMs: isQuick ? 30_000 : 120_000,
+    deadlineMs: isQuick ? 30_000 : 60_000,
   };
 }
 

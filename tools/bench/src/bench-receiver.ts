@@ -21,18 +21,22 @@ export type BenchReceiver = {
   /** Base URL; a destination of phase `p` posts to `${url}/p/...`. */
   url: string;
   track(phase: string): PhaseArrivals;
+  /** performance.now() of the latest request of any phase (0 before the first). */
+  lastArrivalAt(): number;
   close(): Promise<void>;
 };
 
 export async function startBenchReceiver(): Promise<BenchReceiver> {
   const phases = new Map<string, PhaseArrivals>();
   const sockets = new Set<Socket>();
+  let lastArrivalAt = 0;
   const note = (request: IncomingMessage): void => {
     const url = request.url ?? "";
     const end = url.indexOf("/", 1);
     const phase = phases.get(url.slice(1, end === -1 ? undefined : end));
     const id = request.headers["webhook-id"];
     if (!phase || typeof id !== "string") return;
+    lastArrivalAt = performance.now();
     if (phase.firstAt.has(id)) {
       phase.duplicates += 1;
       return;
@@ -60,6 +64,7 @@ export async function startBenchReceiver(): Promise<BenchReceiver> {
       phases.set(phase, arrivals);
       return arrivals;
     },
+    lastArrivalAt: () => lastArrivalAt,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

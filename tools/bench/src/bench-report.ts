@@ -26,6 +26,8 @@ export type BenchReport = {
   wholePath?: WholePathResult[];
   deadBacklog?: DeadBacklogResult;
   usage: { phases: PhaseUsage[]; peakRssMiB: Record<string, number> };
-  /** Events ingest accepted that never reached the receiver, over (c) and (d). */
+  /** Events ingest accepted that never reached the receiver, over (c) and (d), where judged. */
   lost: number;
+  /** What the run skipped or could not judge, and why. */
+  notes: string[];
 };

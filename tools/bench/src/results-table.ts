@@ -25,7 +25,10 @@ export function renderReport(report: BenchReport, jsonFile: string | undefined):
       .map(([name, value]) => `${name}=${value}`)
       .join(", ")}`,
   ];
-  const footer = [`lost (accepted by ingest, never at the receiver): ${report.lost}`];
+  const footer = [
+    ...report.notes,
+    `lost (accepted by ingest, never at the receiver once the hub stopped delivering): ${report.lost}`,
+  ];
   if (jsonFile) footer.push(`JSON: ${jsonFile}`);
   return [...header, "", renderTable(rowsOf(report)), "", ...footer].join("\n");
 }
@@ -131,7 +134,9 @@ function usageRows({ usage }: BenchReport): Row[] {
 }
 
 function wholePathFigures(result: WholePathResult): string {
-  return `${rate(result.achievedPerSecond)}, ${latency(result.eventToDelivery)}, lost ${result.lost}, duplicates ${result.duplicates}, ingest errors ${result.ingestErrors}${outbox(result.viaOutbox)}`;
+  const lost =
+    result.lost === null ? `${count(result.notArrived)} still on their way` : `lost ${result.lost}`;
+  return `${rate(result.achievedPerSecond)}, ${latency(result.eventToDelivery)}, ${lost}, duplicates ${result.duplicates}, ingest errors ${result.ingestErrors}${outbox(result.viaOutbox)}${result.isKeepingUp ? "" : ", NOT KEEPING UP"}`;
 }
 
 function renderTable(rows: Row[]): string {

@@ -15,6 +15,7 @@ import { runBacklog } from "./phase-backlog.ts";
 import { runDeadBacklog } from "./phase-dead-backlog.ts";
 import { runIngestLadder } from "./phase-ingest.ts";
 import { runWholePath } from "./phase-whole-path.ts";
+import { waitUntil } from "./wait-until.ts";
 import { createUsageMeter, type PhaseUsage, type UsageMeter } from "./usage-meter.ts";
 
 /**
@@ -81,10 +82,16 @@ export async function runBench(plan: BenchPlan, progress: Progress): Promise<Ben
   }
   report.loadAverage.atEnd = loadAverage();
   report.durationSeconds = Math.round((Date.now() - startedAtMs) / 1000);
-  report.lost = (report.wholePath ?? []).reduce(
-    (sum, r) => sum + r.lost,
-    report.deadBacklog?.healthy.lost ?? 0,
-  );
+  const reconciled = [
+    ...(report.wholePath ?? []),
+    ...(report.deadBacklog ? [report.deadBacklog.healthy] : []),
+  ];
+  report.lost = reconciled.reduce((sum, result) => sum + (result.lost ?? 0), 0);
+  for (const result of reconciled.filter((r) => r.lost === null)) {
+    report.notes.push(
+      `loss not judged at ${result.targetPerSecond}/s: ${result.notArrived} accepted events still on their way when the drain time ran out`,
+    );
+  }
   return report;
 }
 
@@ -142,23 +149,30 @@ async function runHubPhases(run: Run, hub: BenchHub, meter: UsageMeter): Promise
     }
   }
   const wholePath = { seconds: plan.wholePath.seconds, drainMs: plan.wholePath.drainMs, ...common };
+  const behind: Array<() => boolean> = [];
   if (plan.parts.has("c")) {
     report.wholePath = [];
     for (const ratePerSecond of plan.wholePath.rates) {
       progress(`(c) whole path at ${ratePerSecond}/s for ${wholePath.seconds} s`);
       const options = { ...wholePath, ratePerSecond };
-      report.wholePath.push(
-        await phase(
-          `c ${ratePerSecond}/s`,
-          "deliveries",
-          () => runWholePath(parts, options),
-          (r) => r.delivered,
-        ),
+      const { result, isDrained } = await phase(
+        `c ${ratePerSecond}/s`,
+        "deliveries",
+        () => runWholePath(parts, options),
+        (r) => r.result.delivered,
       );
+      report.wholePath.push(result);
+      behind.push(isDrained);
+      if (result.isKeepingUp) continue;
+      report.notes.push(
+        `(c) stopped at ${ratePerSecond}/s: the hub did not keep up (drain: ${result.drain})`,
+      );
+      break;
     }
   }
   if (plan.parts.has("d")) {
     const options = { ...wholePath, ...plan.deadBacklog, databaseUrl: run.databaseUrl };
+    await catchUp(behind, plan.wholePath.drainMs, report.notes);
     progress(
       `(d) ${options.parked} deliveries for a dead destination, healthy one at ${options.ratePerSecond}/s`,
     );
@@ -169,6 +183,16 @@ async function runHubPhases(run: Run, hub: BenchHub, meter: UsageMeter): Promise
       (r) => r.healthy.delivered,
     );
   }
+}
+
+/** Before (d): earlier phases' events still on their way would slow it down, so they get time to arrive. */
+async function catchUp(behind: Array<() => boolean>, limitMs: number, notes: string[]): Promise<void> {
+  const isCaughtUp = () => behind.every((isDrained) => isDrained());
+  await waitUntil(isCaughtUp, "earlier phases' events", limitMs, 100).catch(() =>
+    notes.push(
+      `(d) started while events of (c) were still on their way (not all arrived within ${limitMs / 1000} s)`,
+    ),
+  );
 }
 
 /** Runs a phase between two samples of every process, and notes its CPU per unit. */
@@ -221,6 +245,7 @@ function emptyReport(plan: BenchPlan): BenchReport {
     isQuick: plan.isQuick,
     usage: { phases: [], peakRssMiB: {} },
     lost: 0,
+    notes: [],
   };
 }
 
