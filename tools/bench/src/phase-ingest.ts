@@ -3,7 +3,7 @@ import type { HubApi } from "./hub-api.ts";
 import { prepareIngestLoad } from "./ingest-load.ts";
 import type { LatencySummary } from "./latencies.ts";
 import { runOpenLoop } from "./open-loop.ts";
-import { readOutboxAccepted } from "./outbox-fallbacks.ts";
+import { readOutboxAccepted } from "./sync-worker-outbox.ts";
 
 /**
  * (a) Ingest alone, open-loop: Connector-style POSTs at each fixed arrival rate in turn, each for

@@ -5,7 +5,7 @@ import type { HubApi } from "./hub-api.ts";
 import { prepareIngestLoad } from "./ingest-load.ts";
 import { createLatencies, type LatencySummary } from "./latencies.ts";
 import { runOpenLoop, type OpenLoopRun } from "./open-loop.ts";
-import { readOutboxAccepted } from "./outbox-fallbacks.ts";
+import { readOutboxAccepted, readOutboxWaiting } from "./sync-worker-outbox.ts";
 
 /**
  * (c) The whole path a user runs: Connector-style POSTs to ingest, open-loop at a fixed rate, through
@@ -52,7 +52,7 @@ export type WholePathRun = { result: WholePathResult; isDrained(): boolean };
 
 /** After everything arrived: watching this long more for late duplicates. */
 const SETTLE_MS = 1000;
-/** Nothing at the receiver for this long while events are missing: the hub stopped delivering. */
+/** Nothing at the receiver for this long while events are missing and none wait in the outbox: lost. */
 const STALL_MS = 10_000;
 const KEEPING_UP_SHARE = 0.9;
 const ERROR_SHARE = 0.01;
@@ -75,10 +75,15 @@ export async function runWholePath(
   const viaOutbox = (await readOutboxAccepted(parts.syncWorkerUrl)) - outboxBefore;
   await load.pool.close();
   const isDrained = allArrived(run.eventIds, arrivals);
-  const outcome = await drain(isDrained, parts.receiver.lastArrivalAt, {
-    deadlineMs: options.drainMs,
-    stallMs: STALL_MS,
-  });
+  const isHubIdle = async () => (await readOutboxWaiting(parts.syncWorkerUrl)) === 0;
+  const outcome = await drain(
+    isDrained,
+    { lastArrivalAt: parts.receiver.lastArrivalAt, isHubIdle },
+    {
+      deadlineMs: options.drainMs,
+      stallMs: STALL_MS,
+    },
+  );
   if (outcome === "complete") await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const reconciled = reconcile(run, arrivals, options, count);
   const lost = outcome === "deadline" ? null : reconciled.notArrived;
