@@ -120,7 +120,7 @@ async function runHubPhases(run: Run, hub: BenchHub, meter: UsageMeter): Promise
     topicName: hub.topicName,
     syncWorkerUrl: hub.services.urls.syncWorker,
   };
-  const phase = usagePhase(meter, report.usage.phases);
+  const phase = usagePhase(meter, report);
   const common = { connectors: plan.connectors, maxInFlight: plan.maxInFlight };
   if (plan.parts.has("a")) {
     progress(`(a) ingest open-loop at ${plan.ingest.rates.join(", ")}/s, dispatcher paused`);
@@ -138,14 +138,13 @@ async function runHubPhases(run: Run, hub: BenchHub, meter: UsageMeter): Promise
     for (const size of plan.backlog) {
       progress(`(b) backlog of ${size.events} events × ${size.destinations} destination(s)`);
       const options = { ...common, ...size, deadlineMs: plan.deadlineMs };
-      report.backlog.push(
-        await phase(
-          `b×${size.destinations}`,
-          "deliveries",
-          () => runBacklog(parts, options),
-          (r) => r.count,
-        ),
+      const result = await phase(
+        `b×${size.destinations}`,
+        "deliveries",
+        () => runBacklog(parts, options),
+        (r) => r.count,
       );
+      if (result) report.backlog.push(result);
     }
   }
   const wholePath = { seconds: plan.wholePath.seconds, drainMs: plan.wholePath.drainMs, ...common };
@@ -155,12 +154,14 @@ async function runHubPhases(run: Run, hub: BenchHub, meter: UsageMeter): Promise
     for (const ratePerSecond of plan.wholePath.rates) {
       progress(`(c) whole path at ${ratePerSecond}/s for ${wholePath.seconds} s`);
       const options = { ...wholePath, ratePerSecond };
-      const { result, isDrained } = await phase(
+      const measured = await phase(
         `c ${ratePerSecond}/s`,
         "deliveries",
         () => runWholePath(parts, options),
         (r) => r.result.delivered,
       );
+      if (!measured) break;
+      const { result, isDrained } = measured;
       report.wholePath.push(result);
       behind.push(isDrained);
       if (result.isKeepingUp) continue;
@@ -195,18 +196,26 @@ async function catchUp(behind: Array<() => boolean>, limitMs: number, notes: str
   );
 }
 
-/** Runs a phase between two samples of every process, and notes its CPU per unit. */
-function usagePhase(meter: UsageMeter, phases: PhaseUsage[]) {
+/**
+ * Runs a phase between two samples of every process and notes its CPU per unit. A phase that fails
+ * (the emulator timing out a publish, say) is a note in the report, and the run goes on.
+ */
+function usagePhase(meter: UsageMeter, report: BenchReport) {
   return async <T>(
     name: string,
     unit: PhaseUsage["unit"],
     measure: () => Promise<T>,
     unitsOf: (result: T) => number,
-  ): Promise<T> => {
+  ): Promise<T | undefined> => {
     const from = await meter.sample();
-    const result = await measure();
-    phases.push(meter.phase(name, from, await meter.sample(), unitsOf(result), unit));
-    return result;
+    try {
+      const result = await measure();
+      report.usage.phases.push(meter.phase(name, from, await meter.sample(), unitsOf(result), unit));
+      return result;
+    } catch (error) {
+      report.notes.push(`phase ${name} failed: ${(error as Error).message}`);
+      return undefined;
+    }
   };
 }
 
