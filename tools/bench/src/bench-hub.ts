@@ -3,7 +3,6 @@ import { provisionEmulator } from "@event-hub/local-stack/hub-pubsub";
 import type { PubSubEmulator } from "@event-hub/local-stack/pubsub-emulator";
 import { startServices, type RunningServices } from "@event-hub/local-stack/services";
 import { uniqueName } from "@event-hub/local-stack/test-names";
-import { createPubSub } from "@event-hub/shared";
 import { createHubApi, type HubApi } from "./hub-api.ts";
 
 /**
@@ -17,12 +16,8 @@ export type BenchHub = {
   services: RunningServices;
   api: HubApi;
   topicName: string;
-  /**
-   * Stops the dispatcher, so ingest is measured alone; `resumeDispatcher` drops what ingest
-   * published meanwhile (the dispatcher's subscription is deleted and created again) and starts it.
-   */
+  /** Stops the dispatcher for the rest of the run, so that ingest is measured alone (run last). */
   pauseDispatcher(): Promise<void>;
-  resumeDispatcher(): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -36,8 +31,7 @@ export async function startBenchHub(emulator: PubSubEmulator, databaseUrl: strin
     PUBSUB_TOPIC: uniqueName("bench-events"),
     PUBSUB_SUBSCRIPTION: uniqueName("bench-dispatcher"),
   };
-  const provision = () => provisionEmulator(emulator, names);
-  await provision();
+  await provisionEmulator(emulator, names);
   const services = await startServices({
     env: {
       DATABASE_URL: databaseUrl,
@@ -58,13 +52,6 @@ export async function startBenchHub(emulator: PubSubEmulator, databaseUrl: strin
     api: createHubApi(services.urls.apiGateway, adminKey),
     topicName: names.PUBSUB_TOPIC,
     pauseDispatcher: async () => void (await dispatcher().stop()),
-    resumeDispatcher: async () => {
-      const pubsub = createPubSub({ projectId: emulator.projectId, emulatorHost: emulator.host });
-      await pubsub.subscription(names.PUBSUB_SUBSCRIPTION).delete();
-      await pubsub.close();
-      await provision();
-      await services.restart("webhook-dispatcher");
-    },
     stop: () => services.stop(),
   };
 }

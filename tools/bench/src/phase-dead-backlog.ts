@@ -25,7 +25,13 @@ const STORE_BATCH = 1000;
 const SILENT = { error: () => undefined };
 
 export async function runDeadBacklog(
-  parts: { api: HubApi; receiver: BenchReceiver; syncWorkerUrl: string; databaseUrl: string },
+  parts: {
+    api: HubApi;
+    receiver: BenchReceiver;
+    syncWorkerUrl: string;
+    db: ReturnType<typeof createPool>;
+    databaseUrl: string;
+  },
   options: WholePathOptions & { parked: number },
 ): Promise<DeadBacklogResult> {
   const connectorId = uniqueName("bench-dead");

@@ -1,11 +1,12 @@
 import { uniqueName } from "@event-hub/local-stack/test-names";
+import type { createPool } from "@event-hub/shared";
 import type { BenchReceiver, PhaseArrivals } from "./bench-receiver.ts";
 import { drain, type DrainOutcome } from "./drain.ts";
 import type { HubApi } from "./hub-api.ts";
 import { prepareIngestLoad } from "./ingest-load.ts";
 import { createLatencies, type LatencySummary } from "./latencies.ts";
 import { runOpenLoop, type OpenLoopRun } from "./open-loop.ts";
-import { readOutboxAccepted, readOutboxWaiting } from "./sync-worker-outbox.ts";
+import { countOutboxWaiting, readOutboxAccepted } from "./sync-worker-outbox.ts";
 
 /**
  * (c) The whole path a user runs: Connector-style POSTs to ingest, open-loop at a fixed rate, through
@@ -58,7 +59,7 @@ const KEEPING_UP_SHARE = 0.9;
 const ERROR_SHARE = 0.01;
 
 export async function runWholePath(
-  parts: { api: HubApi; receiver: BenchReceiver; syncWorkerUrl: string },
+  parts: { api: HubApi; receiver: BenchReceiver; syncWorkerUrl: string; db: ReturnType<typeof createPool> },
   options: WholePathOptions,
 ): Promise<WholePathRun> {
   const phase = uniqueName(`bench-c${options.ratePerSecond}`);
@@ -75,7 +76,7 @@ export async function runWholePath(
   const viaOutbox = (await readOutboxAccepted(parts.syncWorkerUrl)) - outboxBefore;
   await load.pool.close();
   const isDrained = allArrived(run.eventIds, arrivals);
-  const isHubIdle = async () => (await readOutboxWaiting(parts.syncWorkerUrl)) === 0;
+  const isHubIdle = async () => (await countOutboxWaiting(parts.db)) === 0;
   const outcome = await drain(
     isDrained,
     { lastArrivalAt: parts.receiver.lastArrivalAt, isHubIdle },
