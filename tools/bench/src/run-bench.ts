@@ -15,6 +15,7 @@ import { runBacklog } from "./phase-backlog.ts";
 import { runDeadBacklog } from "./phase-dead-backlog.ts";
 import { runIngestLadder } from "./phase-ingest.ts";
 import { runWholePath } from "./phase-whole-path.ts";
+import { countOutboxWaiting } from "./sync-worker-outbox.ts";
 import { waitUntil } from "./wait-until.ts";
 import { createUsageMeter, type PhaseUsage, type UsageMeter } from "./usage-meter.ts";
 
@@ -122,7 +123,7 @@ async function runHubPhases(run: Run, hub: BenchHub, meter: UsageMeter): Promise
     syncWorkerUrl: hub.services.urls.syncWorker,
     db: run.db,
   };
-  const phase = usagePhase(meter, report);
+  const phase = usagePhase(meter, report, run.db);
   const common = { connectors: plan.connectors, maxInFlight: plan.maxInFlight };
   if (plan.parts.has("b")) {
     report.backlog = [];
@@ -201,16 +202,23 @@ async function catchUp(behind: Array<() => boolean>, limitMs: number, notes: str
 }
 
 /**
- * Runs a phase between two samples of every process and notes its CPU per unit. A phase that fails
- * (the emulator timing out a publish, say) is a note in the report, and the run goes on.
+ * Runs a phase between two samples of every process and notes its CPU per unit. A phase that
+ * starts with events in sync-worker's outbox (an earlier overload) says so, since they go out
+ * first; a phase that fails (the emulator timing out a publish, say) is a note, and the run goes on.
  */
-function usagePhase(meter: UsageMeter, report: BenchReport) {
+function usagePhase(meter: UsageMeter, report: BenchReport, db: ReturnType<typeof createPool>) {
   return async <T>(
     name: string,
     unit: PhaseUsage["unit"],
     measure: () => Promise<T>,
     unitsOf: (result: T) => number,
   ): Promise<T | undefined> => {
+    const waiting = await countOutboxWaiting(db);
+    if (waiting > 0) {
+      report.notes.push(
+        `phase ${name} started with ${waiting} events still in sync-worker's outbox (relayed first)`,
+      );
+    }
     const from = await meter.sample();
     try {
       const result = await measure();
