@@ -31,7 +31,7 @@ endif
 
 INSTALL_STAMP := node_modules/.package-lock.json
 
-.PHONY: help doctor install lint typecheck test test-unit up migrate provision reseal bench bench-ingest bench-dispatch clean
+.PHONY: help doctor install lint typecheck test test-unit up migrate provision reseal bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -83,13 +83,10 @@ provision: $(INSTALL_STAMP) ## create every missing Pub/Sub topic and subscripti
 reseal: $(INSTALL_STAMP) ## re-seal every stored secret with SECRETS_KEY (then SECRETS_KEY_PREVIOUS can go)
 	node shared/src/secrets/reseal-cli.ts
 
-bench: bench-ingest bench-dispatch ## every benchmark, each beside the raw emulator and raw HTTP on this machine
-
-bench-ingest: $(INSTALL_STAMP) ## ingest events/s and latency vs the raw emulator publish rate
-	node services/sync-worker/bench/ingest.bench.ts
-
-bench-dispatch: $(INSTALL_STAMP) ## deliveries/s and event-to-delivery latency vs raw emulator and raw HTTP
-	node services/webhook-dispatcher/bench/dispatch.bench.ts
+# ARGS="--quick" for a smoke run, "--only a,c" for parts (ceilings, a, b, c, d), "--duration 30" (s per whole-path rate).
+ARGS ?=
+bench: $(INSTALL_STAMP) ## this machine's ceilings and the hub's ingest, dispatch, whole path, isolation, CPU and RSS in one run; one table, JSON in .local/bench/
+	node tools/bench/src/main.ts $(ARGS)
 
 # SCENARIOS="postgres-restarted receiver-gone" runs only those (names: node tools/chaos/src/main.ts --help).
 SCENARIOS ?=
