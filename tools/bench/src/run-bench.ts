@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
-import { startPostgres } from "@event-hub/local-stack/postgres";
+import { startPostgres, type PostgresServer } from "@event-hub/local-stack/postgres";
 import { startPubSub, type PubSubEmulator } from "@event-hub/local-stack/pubsub-emulator";
 import { REPO_ROOT, SERVICE_NAMES } from "@event-hub/local-stack/services";
 import { createPool, createPubSub, runMigrations } from "@event-hub/shared";
@@ -16,13 +16,12 @@ import { runDeadBacklog } from "./phase-dead-backlog.ts";
 import { runIngestLadder } from "./phase-ingest.ts";
 import { runWholePath } from "./phase-whole-path.ts";
 import { countOutboxWaiting } from "./sync-worker-outbox.ts";
-import { waitUntil } from "./wait-until.ts";
 import { createUsageMeter, type PhaseUsage, type UsageMeter } from "./usage-meter.ts";
 
 /**
  * One run: the machine's ceilings first (before any service runs, so they have the machine), then
- * the hub as `make up` starts it: (b) backlogs, (c) the whole path, (d) the whole path beside a dead
- * destination's backlog, and (a) ingest alone last (see there); each phase's CPU per process.
+ * the hub as `make up` starts it, a fresh one per phase: (b) backlogs, (c) the whole path, (d) the
+ * whole path beside a dead destination's backlog, and (a) ingest alone; each phase's CPU per process.
  */
 
 type Progress = (line: string) => void;
@@ -31,9 +30,8 @@ type Run = {
   plan: BenchPlan;
   emulator: PubSubEmulator;
   pubsub: PubSub;
+  postgres: PostgresServer;
   receiver: BenchReceiver;
-  databaseUrl: string;
-  db: ReturnType<typeof createPool>;
   report: BenchReport;
   progress: Progress;
 };
@@ -54,29 +52,27 @@ export async function runBench(plan: BenchPlan, progress: Progress): Promise<Ben
       () => postgres.stop(),
     );
     report.stack = { emulator: emulator.source, postgres: postgres.source };
-    const database = `bench_${process.pid}_${startedAtMs}`;
-    const databaseUrl = await postgres.createDatabase(database);
-    cleanups.unshift(() => postgres.dropDatabase(database));
-    const db = createPool({
-      connectionString: databaseUrl,
-      max: 2,
-      applicationName: "bench",
-      logger: SILENT,
-    });
-    cleanups.unshift(() => db.end());
-    await runMigrations(db);
     const pubsub = createPubSub({ projectId: emulator.projectId, emulatorHost: emulator.host });
     cleanups.unshift(() => pubsub.close());
     const receiver = await startBenchReceiver();
     cleanups.unshift(() => receiver.close());
-    const run: Run = { plan, emulator, pubsub, receiver, databaseUrl, db, report, progress };
+    const run: Run = { plan, emulator, postgres, pubsub, receiver, report, progress };
     if (plan.parts.has("ceilings")) report.ceilings = await measureCeilings(run, postgres);
     if (["a", "b", "c", "d"].some((part) => plan.parts.has(part as never))) {
-      progress("starting the services");
-      const hub = await startBenchHub(emulator, databaseUrl);
-      cleanups.unshift(() => hub.stop());
-      const meter = createUsageMeter(() => pidsOf(hub, emulator, db, database));
-      await runHubPhases(run, hub, meter);
+      let current: HubStack | undefined;
+      const meter = createUsageMeter(async () => (current ? pidsOf(current, emulator) : {}));
+      const withFreshHub = async (work: (stack: HubStack) => Promise<void>) => {
+        progress("starting a fresh hub (new database, topic and services)");
+        current = await startHubStack(run, `bench_${process.pid}_${startedAtMs}_${++hubCount}`);
+        try {
+          await work(current);
+        } finally {
+          await current.stop().catch(() => undefined);
+          current = undefined;
+        }
+      };
+      let hubCount = 0;
+      await runHubPhases(run, withFreshHub, meter);
       report.usage.peakRssMiB = meter.peakRssMiB();
     }
   } finally {
@@ -97,6 +93,33 @@ export async function runBench(plan: BenchPlan, progress: Progress): Promise<Ben
   return report;
 }
 
+/** One phase's hub: the services on a database and topic of their own, so no phase inherits another's backlog. */
+type HubStack = {
+  hub: BenchHub;
+  db: ReturnType<typeof createPool>;
+  database: string;
+  databaseUrl: string;
+  stop(): Promise<void>;
+};
+
+async function startHubStack(run: Run, database: string): Promise<HubStack> {
+  const databaseUrl = await run.postgres.createDatabase(database);
+  const db = createPool({ connectionString: databaseUrl, max: 2, applicationName: "bench", logger: SILENT });
+  await runMigrations(db);
+  const hub = await startBenchHub(run.emulator, databaseUrl);
+  return {
+    hub,
+    db,
+    database,
+    databaseUrl,
+    async stop() {
+      await hub.stop();
+      await db.end();
+      await run.postgres.dropDatabase(database);
+    },
+  };
+}
+
 async function measureCeilings(run: Run, postgres: Parameters<typeof measurePostgresCeiling>[0]) {
   const { ceilings } = run.plan;
   run.progress("ceiling: emulator publish");
@@ -113,92 +136,91 @@ async function measureCeilings(run: Run, postgres: Parameters<typeof measurePost
   return { publish, passThrough, http, postgres: await measurePostgresCeiling(postgres, ceilings.postgres) };
 }
 
-async function runHubPhases(run: Run, hub: BenchHub, meter: UsageMeter): Promise<void> {
+type WithFreshHub = (work: (stack: HubStack) => Promise<void>) => Promise<void>;
+
+/**
+ * The hub's phases, each group on a fresh hub: an overloaded phase leaves events in sync-worker's
+ * outbox and in its subscription that would otherwise go out in front of the next phase's (31,768
+ * outbox events after ingest at 5,000/s in one run), and the next phase would measure that.
+ */
+async function runHubPhases(run: Run, withFreshHub: WithFreshHub, meter: UsageMeter): Promise<void> {
   const { plan, report, progress } = run;
-  const parts = {
-    api: hub.api,
+  const partsOf = (stack: HubStack) => ({
+    api: stack.hub.api,
     receiver: run.receiver,
     pubsub: run.pubsub,
-    topicName: hub.topicName,
-    syncWorkerUrl: hub.services.urls.syncWorker,
-    db: run.db,
-  };
-  const phase = usagePhase(meter, report, run.db);
+    topicName: stack.hub.topicName,
+    syncWorkerUrl: stack.hub.services.urls.syncWorker,
+    db: stack.db,
+  });
   const common = { connectors: plan.connectors, maxInFlight: plan.maxInFlight };
   if (plan.parts.has("b")) {
     report.backlog = [];
     for (const size of plan.backlog) {
-      progress(`(b) backlog of ${size.events} events × ${size.destinations} destination(s)`);
-      const options = { ...common, ...size, deadlineMs: plan.deadlineMs };
-      const result = await phase(
-        `b×${size.destinations}`,
-        "deliveries",
-        () => runBacklog(parts, options),
-        (r) => r.count,
-      );
-      if (result) report.backlog.push(result);
+      await withFreshHub(async (stack) => {
+        progress(`(b) backlog of ${size.events} events × ${size.destinations} destination(s)`);
+        const options = { ...common, ...size, deadlineMs: plan.deadlineMs };
+        const result = await usagePhase(meter, report, stack.db)(
+          `b×${size.destinations}`,
+          "deliveries",
+          () => runBacklog(partsOf(stack), options),
+          (r) => r.count,
+        );
+        if (result) report.backlog?.push(result);
+      });
     }
   }
   const wholePath = { seconds: plan.wholePath.seconds, drainMs: plan.wholePath.drainMs, ...common };
-  const behind: Array<() => boolean> = [];
   if (plan.parts.has("c")) {
     report.wholePath = [];
     for (const ratePerSecond of plan.wholePath.rates) {
-      progress(`(c) whole path at ${ratePerSecond}/s for ${wholePath.seconds} s`);
-      const options = { ...wholePath, ratePerSecond };
-      const measured = await phase(
-        `c ${ratePerSecond}/s`,
-        "deliveries",
-        () => runWholePath(parts, options),
-        (r) => r.result.delivered,
-      );
-      if (!measured) break;
-      const { result, isDrained } = measured;
-      report.wholePath.push(result);
-      behind.push(isDrained);
-      if (result.isKeepingUp) continue;
-      report.notes.push(
-        `(c) stopped at ${ratePerSecond}/s: the hub did not keep up (drain: ${result.drain})`,
-      );
-      break;
+      let isKeepingUp = false;
+      await withFreshHub(async (stack) => {
+        progress(`(c) whole path at ${ratePerSecond}/s for ${wholePath.seconds} s`);
+        const options = { ...wholePath, ratePerSecond };
+        const measured = await usagePhase(meter, report, stack.db)(
+          `c ${ratePerSecond}/s`,
+          "deliveries",
+          () => runWholePath(partsOf(stack), options),
+          (r) => r.result.delivered,
+        );
+        if (!measured) return;
+        report.wholePath?.push(measured.result);
+        isKeepingUp = measured.result.isKeepingUp;
+        if (!isKeepingUp)
+          report.notes.push(
+            `(c) stopped at ${ratePerSecond}/s: the hub did not keep up (drain: ${measured.result.drain})`,
+          );
+      });
+      if (!isKeepingUp) break;
     }
   }
   if (plan.parts.has("d")) {
-    const options = { ...wholePath, ...plan.deadBacklog, databaseUrl: run.databaseUrl };
-    await catchUp(behind, plan.wholePath.drainMs, report.notes);
-    progress(
-      `(d) ${options.parked} deliveries for a dead destination, healthy one at ${options.ratePerSecond}/s`,
-    );
-    report.deadBacklog = await phase(
-      `d ${options.ratePerSecond}/s`,
-      "deliveries",
-      () => runDeadBacklog({ ...parts, databaseUrl: run.databaseUrl }, options),
-      (r) => r.healthy.delivered,
-    );
+    await withFreshHub(async (stack) => {
+      const options = { ...wholePath, ...plan.deadBacklog, databaseUrl: stack.databaseUrl };
+      progress(
+        `(d) ${options.parked} deliveries for a dead destination, healthy one at ${options.ratePerSecond}/s`,
+      );
+      report.deadBacklog = await usagePhase(meter, report, stack.db)(
+        `d ${options.ratePerSecond}/s`,
+        "deliveries",
+        () => runDeadBacklog({ ...partsOf(stack), databaseUrl: stack.databaseUrl }, options),
+        (r) => r.healthy.delivered,
+      );
+    });
   }
-  // (a) last: its top rate overloads ingest on purpose, and what that leaves in sync-worker's
-  // outbox is relayed for minutes (31,768 events at 5,000/s in one run), in front of every later
-  // phase's events.
   if (plan.parts.has("a")) {
-    progress(`(a) ingest open-loop at ${plan.ingest.rates.join(", ")}/s, dispatcher paused`);
-    await hub.pauseDispatcher();
-    report.ingest = await phase(
-      "a",
-      "events",
-      () => runIngestLadder(parts, { ...plan.ingest, connectors: plan.connectors }),
-      (steps) => steps.reduce((sum, s) => sum + s.accepted, 0),
-    );
+    await withFreshHub(async (stack) => {
+      progress(`(a) ingest open-loop at ${plan.ingest.rates.join(", ")}/s, dispatcher paused`);
+      await stack.hub.pauseDispatcher();
+      report.ingest = await usagePhase(meter, report, stack.db)(
+        "a",
+        "events",
+        () => runIngestLadder(partsOf(stack), { ...plan.ingest, connectors: plan.connectors }),
+        (steps) => steps.reduce((sum, s) => sum + s.accepted, 0),
+      );
+    });
   }
-}
-
-/** Before (d): earlier phases' events still on their way would slow it down, so they get time to arrive. */
-async function catchUp(behind: Array<() => boolean>, limitMs: number, notes: string[]): Promise<void> {
-  const isCaughtUp = () => behind.every((isDrained) => isDrained());
-  await waitUntil(isCaughtUp, "earlier phases' events", limitMs, 100).catch(() =>
-    notes.push(
-      `(d) started while events of (c) were still on their way (not all arrived within ${limitMs / 1000} s)`,
-    ),
-  );
 }
 
 /**
@@ -231,16 +253,12 @@ function usagePhase(meter: UsageMeter, report: BenchReport, db: ReturnType<typeo
   };
 }
 
-async function pidsOf(
-  hub: BenchHub,
-  emulator: PubSubEmulator,
-  db: ReturnType<typeof createPool>,
-  database: string,
-) {
-  const children = hub.services.children();
-  const backends = await db.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1", [
-    database,
-  ]);
+async function pidsOf(stack: HubStack, emulator: PubSubEmulator) {
+  const children = stack.hub.services.children();
+  const backends = await stack.db.query<{ pid: number }>(
+    "SELECT pid FROM pg_stat_activity WHERE datname = $1",
+    [stack.database],
+  );
   const pids: Record<string, number[]> = {};
   for (const name of SERVICE_NAMES) pids[name] = children[name].isRunning() ? [children[name].pid] : [];
   pids.emulator = emulator.child ? [emulator.child.pid] : [];
