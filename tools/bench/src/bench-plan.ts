@@ -40,6 +40,8 @@ export function parsePlan(argv: readonly string[]): BenchPlan {
       quick: { type: "boolean", default: false },
       only: { type: "string" },
       duration: { type: "string" },
+      /** Whole-path rates (events/s), e.g. `500,750,1000`: where the hub's own knee is. */
+      rates: { type: "string" },
       "max-in-flight": { type: "string", default: "50" },
       connectors: { type: "string", default: "8" },
       "out-dir": { type: "string" },
@@ -78,7 +80,15 @@ export function parsePlan(argv: readonly string[]): BenchPlan {
           { destinations: 1, events: 2000 },
           { destinations: 10, events: 1000 },
         ],
-    wholePath: { rates: isQuick ? [100, 200] : [1000, 2000], seconds, drainMs: 30_000 },
+    wholePath: {
+      rates: values.rates
+        ? values.rates.split(",").map((rate) => positive(rate.trim(), "--rates"))
+        : isQuick
+          ? [100, 200]
+          : [1000, 2000],
+      seconds,
+      drainMs: 30_000,
+    },
     deadBacklog: isQuick ? { parked: 2000, ratePerSecond: 100 } : { parked: 100_000, ratePerSecond: 1000 },
     deadlineMs: isQuick ? 30_000 : 60_000,
   };
