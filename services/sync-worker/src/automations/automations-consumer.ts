@@ -8,6 +8,7 @@ import {
   type SecretBox,
 } from "@event-hub/shared";
 import type { Message, PubSub } from "@google-cloud/pubsub";
+import pLimit, { type LimitFunction } from "p-limit";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import type { SyncWorkerMetrics } from "../metrics.ts";
@@ -15,6 +16,18 @@ import { findConnectorApi, type ConnectorApiRow } from "../store/connectors.ts";
 import { claimRelationship, recordOutcome, releaseClaim } from "./auto-accepted-relationships-store.ts";
 import { acceptRelationship } from "./accept-relationship.ts";
 import { decideAutoAccept } from "./auto-accept-decision.ts";
+
+/**
+ * What the subscription hands over at once. Nearly every event needs nothing here (only a pending
+ * relationship does) and is acked at once, so the subscription must keep ingest's pace: with 20
+ * outstanding it fell behind from ~500 events/s in `make bench`, its backlog grew in Pub/Sub, and on
+ * the emulator the whole path collapsed (emulator CPU 2.0–2.7 s per 1,000 events, against 0.39 with
+ * automations off). The bytes bound what a burst of large events can hold in memory.
+ */
+const FLOW_CONTROL = { maxMessages: 1000, maxBytes: 16 * 1024 * 1024 };
+
+/** Auto-accepts under way at once: each one takes pooled connections and a call to a Connector. */
+const MAX_CONCURRENT_AUTO_ACCEPTS = 20;
 
 export type AutomationsDeps = {
   db: Pool;
@@ -41,12 +54,13 @@ export function startAutomationsConsumer(
   subscriptionName: string,
   deps: AutomationsDeps,
 ): { stop(): Promise<void>; readiness: HealingSubscription["readiness"] } {
+  const autoAccepts = pLimit(MAX_CONCURRENT_AUTO_ACCEPTS);
   const subscription = openHealingSubscription(
     pubsub,
     {
       name: subscriptionName,
-      streamOptions: { flowControl: { maxMessages: 20 } },
-      onMessage: (message: Message) => handleSettled(deps, message),
+      streamOptions: { flowControl: FLOW_CONTROL },
+      onMessage: (message: Message) => handleSettled(deps, message, autoAccepts),
       provision: deps.provision,
       watchdogMs: deps.watchdogMs ?? 30_000,
     },
@@ -55,8 +69,8 @@ export function startAutomationsConsumer(
   return { stop: () => subscription.close(), readiness: subscription.readiness };
 }
 
-function handleSettled(deps: AutomationsDeps, message: Message): void {
-  handleMessage(deps, message).then(
+function handleSettled(deps: AutomationsDeps, message: Message, autoAccepts: LimitFunction): void {
+  handleMessage(deps, message, autoAccepts).then(
     (done) => (done ? message.ack() : message.nack()),
     (error: unknown) => {
       deps.logger.warn({ err: error, messageId: message.id }, "automation failed; the event comes again");
@@ -66,15 +80,24 @@ function handleSettled(deps: AutomationsDeps, message: Message): void {
 }
 
 /** True when the event is done with (acted on, or nothing to do); false to have it redelivered. */
-async function handleMessage(deps: AutomationsDeps, message: Message): Promise<boolean> {
+async function handleMessage(
+  deps: AutomationsDeps,
+  message: Message,
+  autoAccepts: LimitFunction,
+): Promise<boolean> {
   const decoded = decodeEvent(message);
   if (!decoded.ok || decoded.form !== "cloudevents") return true;
-  return await runAutoAccept(deps, decoded.event);
-}
-
-async function runAutoAccept(deps: AutomationsDeps, event: HubEvent): Promise<boolean> {
+  const { event } = decoded;
   const decision = decideAutoAccept(event.trigger, event.data);
   if (!decision.accept) return true;
+  return await autoAccepts(() => runAutoAccept(deps, event, decision.relationshipId));
+}
+
+async function runAutoAccept(
+  deps: AutomationsDeps,
+  event: HubEvent,
+  relationshipId: string,
+): Promise<boolean> {
   const connector = await findConnectorApi(deps.db, event.connectorId);
   if (connector?.automations.autoAcceptPendingRelationships !== true || !connector.api_key_sealed)
     return true;
@@ -84,12 +107,12 @@ async function runAutoAccept(deps: AutomationsDeps, event: HubEvent): Promise<bo
   // twice": a second delivery finds it and waits; a claim whose holder died goes stale after two
   // request timeouts, and the retry then finds the relationship no longer Pending if it was accepted.
   const staleSeconds = Math.ceil((2 * deps.requestTimeoutMs) / 1000);
-  const claim = await claimRelationship(deps.db, connector.id, decision.relationshipId, staleSeconds);
+  const claim = await claimRelationship(deps.db, connector.id, relationshipId, staleSeconds);
   if (claim.kind !== "claimed") {
     count(deps, claim.kind === "done" ? "alreadyHandled" : "inProgress");
     return claim.kind === "done";
   }
-  const claimed = { connector, apiKey, relationshipId: decision.relationshipId, event };
+  const claimed = { connector, apiKey, relationshipId, event };
   return await acceptClaimed(deps, claimed, claim.token);
 }
 
