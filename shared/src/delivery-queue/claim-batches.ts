@@ -3,6 +3,7 @@ import { withTransaction } from "../db/pool.ts";
 import type { BreakerTransition } from "./breaker-state.ts";
 import { recordHalfOpen } from "./claim-queries.ts";
 import { leaseDeliveries, type ClaimedDelivery } from "./lease.ts";
+import { hasDueWork } from "./due-work.ts";
 import { liveLease } from "./live-lease.ts";
 
 /** What one claim holds: 1..N deliveries of one destination, sent together (a batch) or one by one. */
@@ -69,8 +70,7 @@ async function lockDueBatchDestinations(client: PoolClient, limit: number): Prom
         AND (h.batch_started_at IS NULL
              OR h.batch_started_at + make_interval(secs => ${INTERVAL_SECONDS}) <= now())
         AND NOT EXISTS (SELECT 1 FROM deliveries l WHERE l.destination_id = d.id AND ${liveLease("l")})
-        AND EXISTS (SELECT 1 FROM deliveries w
-                     WHERE w.destination_id = d.id AND w.status = 'pending' AND w.next_attempt_at <= now())
+        AND ${hasDueWork("d")}
       ORDER BY h.batch_started_at NULLS FIRST
       LIMIT $1
         FOR NO KEY UPDATE OF d SKIP LOCKED`,

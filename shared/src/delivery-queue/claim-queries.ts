@@ -1,6 +1,7 @@
 import type { PoolClient } from "pg";
 import type { DestinationLoad } from "./allowance.ts";
 import { BREAKER_STATE } from "./breaker-state.ts";
+import { hasDueWork } from "./due-work.ts";
 import { liveLease } from "./live-lease.ts";
 
 /**
@@ -24,8 +25,7 @@ export async function lockDestinationsWithDueWork(
     text: `SELECT d.id, d.ordered, d.max_in_flight, d.rate_limit_per_second
        FROM destinations d
       WHERE d.enabled AND d.type <> 'batch'
-        AND EXISTS (SELECT 1 FROM deliveries w
-                     WHERE w.destination_id = d.id AND w.status = 'pending' AND w.next_attempt_at <= now())
+        AND ${hasDueWork("d")}
       ORDER BY random()
         FOR NO KEY UPDATE OF d SKIP LOCKED`,
   });
