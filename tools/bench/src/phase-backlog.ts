@@ -4,7 +4,7 @@ import type { BenchReceiver, PhaseArrivals } from "./bench-receiver.ts";
 import { encodedEvent } from "./bench-event.ts";
 import type { HubApi } from "./hub-api.ts";
 import { throughput, type Throughput } from "./throughput.ts";
-import { waitUntil } from "./wait-until.ts";
+import { waitUntil } from "@event-hub/local-stack/wait-until";
 
 /**
  * (b) Dispatch of a backlog, as the old dispatch bench measured it: `events` events of `connectors`

@@ -12,7 +12,7 @@ import type { Scenario, ScenarioContext } from "./scenario.ts";
 import { startScenarioHub, type ScenarioHub } from "./scenario-hub.ts";
 import type { ScenarioResult } from "./scenario-result.ts";
 import { readStoredEvents } from "./stored-events.ts";
-import { waitUntil } from "./wait-until.ts";
+import { waitUntil } from "@event-hub/local-stack/wait-until";
 
 /**
  * One scenario from start to verdict, the same for every fault: a hub of its own, a Connector and
