@@ -70,7 +70,7 @@ export function parsePlan(argv: readonly string[]): BenchPlan {
           httpSecondsEach: 3,
           postgres: { count: 60_000, batchSize: 1000, connections: 4 },
         },
-    ingest: isQuick ? { rates: [200, 500], seconds: 1 } : { rates: [1000, 2000, 5000], seconds: 10 },
+    ingest: isQuick ? { rates: [200, 500], seconds: 1 } : { rates: [1000, 2000, 3000, 5000], seconds: 10 },
     backlog: isQuick
       ? [
           { destinations: 1, events: 200 },
