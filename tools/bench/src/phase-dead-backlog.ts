@@ -58,7 +58,7 @@ export async function runDeadBacklog(
       });
     }
     const storeSeconds = Math.round((performance.now() - startedAt) / 10) / 100;
-    const { result: healthy } = await runWholePath(parts, options);
+    const healthy = await runWholePath(parts, options);
     const pending = await db.query<{ count: number }>(
       "SELECT count(*)::int AS count FROM deliveries WHERE destination_id = $1 AND status = 'pending'",
       [destinationId],

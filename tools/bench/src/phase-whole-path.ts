@@ -48,9 +48,6 @@ export type WholePathOptions = {
   drainMs: number;
 };
 
-/** The phase's result, and whether every event it accepted has arrived by now (for later phases). */
-export type WholePathRun = { result: WholePathResult; isDrained(): boolean };
-
 /** After everything arrived: watching this long more for late duplicates. */
 const SETTLE_MS = 1000;
 /** Nothing at the receiver for this long while events are missing and none wait in the outbox: lost. */
@@ -61,7 +58,7 @@ const ERROR_SHARE = 0.01;
 export async function runWholePath(
   parts: { api: HubApi; receiver: BenchReceiver; syncWorkerUrl: string; db: ReturnType<typeof createPool> },
   options: WholePathOptions,
-): Promise<WholePathRun> {
+): Promise<WholePathResult> {
   const phase = uniqueName(`bench-c${options.ratePerSecond}`);
   const load = await prepareIngestLoad(parts.api, phase, options.connectors, true);
   const arrivals = parts.receiver.track(phase);
@@ -88,7 +85,7 @@ export async function runWholePath(
   if (outcome === "complete") await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const reconciled = reconcile(run, arrivals, options, count);
   const lost = outcome === "deadline" ? null : reconciled.notArrived;
-  return { result: { ...reconciled, viaOutbox, drain: outcome, lost }, isDrained };
+  return { ...reconciled, viaOutbox, drain: outcome, lost };
 }
 
 /** A check that remembers how far it got: the ids before the first missing one are not looked at again. */

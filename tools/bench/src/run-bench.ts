@@ -182,14 +182,14 @@ async function runHubPhases(run: Run, withFreshHub: WithFreshHub, meter: UsageMe
           `c ${ratePerSecond}/s`,
           "deliveries",
           () => runWholePath(partsOf(stack), options),
-          (r) => r.result.delivered,
+          (r) => r.delivered,
         );
         if (!measured) return;
-        report.wholePath?.push(measured.result);
-        isKeepingUp = measured.result.isKeepingUp;
+        report.wholePath?.push(measured);
+        isKeepingUp = measured.isKeepingUp;
         if (!isKeepingUp)
           report.notes.push(
-            `(c) stopped at ${ratePerSecond}/s: the hub did not keep up (drain: ${measured.result.drain})`,
+            `(c) stopped at ${ratePerSecond}/s: the hub did not keep up (drain: ${measured.drain})`,
           );
       });
       if (!isKeepingUp) break;
